@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "returns",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "returns", targets: ["returns"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.9.0"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure domain: money, workflow model, loader, validator, state machine. No I/O beyond reading YAML text.
+        .target(
+            name: "ReturnsCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // PostgreSQL: embedded cluster launcher, migrations, repositories.
+        .target(
+            name: "ReturnsStore",
+            dependencies: [
+                "ReturnsCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Applies events in one transaction each; timer worker.
+        .target(
+            name: "ReturnsEngine",
+            dependencies: [
+                "ReturnsCore",
+                "ReturnsStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "returns",
+            dependencies: [
+                "ReturnsCore",
+                "ReturnsStore",
+                "ReturnsEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"]),
+        .testTarget(
+            name: "ReturnsEngineTests",
+            dependencies: ["ReturnsCore", "ReturnsStore", "ReturnsEngine", "returns"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

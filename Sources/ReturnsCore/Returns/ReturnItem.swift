@@ -1,0 +1,57 @@
+/// One line of a return: what is sent back, how many, and what was paid for each.
+public struct ReturnItem: Sendable, Hashable, Codable {
+    public var sku: String
+    public var quantity: Int
+    public var unitPrice: Money
+
+    public init(sku: String, quantity: Int, unitPrice: Money) {
+        self.sku = sku
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+    }
+
+    /// Parses `SKU:QTY:UNIT_PRICE:CURRENCY`, as given with `--item`.
+    public static func parse(_ text: String) throws(ReturnItemError) -> ReturnItem {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4 else {
+            throw .init(text, "expected SKU:QTY:UNIT_PRICE:CURRENCY, like SHOE-42:1:89.90:EUR")
+        }
+        let sku = parts[0]
+        guard !sku.isEmpty, sku.count <= 64, !sku.contains(where: \.isWhitespace) else {
+            throw .init(text, "SKU must be 1 to 64 characters without spaces")
+        }
+        guard let quantity = Int(parts[1]), quantity > 0, quantity <= 10_000 else {
+            throw .init(text, "quantity '\(parts[1])' must be a whole number from 1 to 10000")
+        }
+        do {
+            let currency = try Currency(code: parts[3])
+            let price = try Money.parse(parts[2], currency: currency)
+            guard price.minorUnits >= 0 else { throw ReturnItemError(text, "unit price must not be negative") }
+            return ReturnItem(sku: sku, quantity: quantity, unitPrice: price)
+        } catch let error as MoneyError {
+            throw .init(text, error.description)
+        } catch let error as ReturnItemError {
+            throw error
+        } catch {
+            throw .init(text, "\(error)")
+        }
+    }
+
+    /// What was paid for this line: unit price times quantity.
+    public var lineTotal: Money {
+        get throws(MoneyError) { try unitPrice.times(quantity) }
+    }
+}
+
+/// Why an item was refused, naming the item as it was written.
+public struct ReturnItemError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var item: String
+    public var reason: String
+
+    public init(_ item: String, _ reason: String) {
+        self.item = item
+        self.reason = reason
+    }
+
+    public var description: String { "item '\(item)': \(reason)" }
+}

@@ -1,0 +1,28 @@
+/// The named preconditions a transition may require of its event data.
+public enum Guard: String, Sendable, CaseIterable {
+    /// The carrier's tracking number is given (`tracking_number`).
+    case hasTrackingNumber = "has_tracking_number"
+    /// An overall grade is given (`grade`: A, B, C, D, X, wrong_item or empty_box).
+    case hasGrade = "has_grade"
+    /// A human-readable reason is given (`reason`).
+    case hasReason = "has_reason"
+
+    static let grades: Set<String> = ["A", "B", "C", "D", "X", "wrong_item", "empty_box"]
+
+    /// Returns why `data` fails this guard, or nil when it passes.
+    public func failure(for data: [String: JSONValue]) -> String? {
+        switch self {
+        case .hasTrackingNumber:
+            return data["tracking_number"]?.stringValue?.isEmpty == false
+                ? nil : "give a non-empty \"tracking_number\" in the event data"
+        case .hasGrade:
+            guard let grade = data["grade"]?.stringValue else {
+                return "give \"grade\" in the event data (one of \(Guard.grades.sorted().joined(separator: ", ")))"
+            }
+            return Guard.grades.contains(grade)
+                ? nil : "grade '\(grade)' is not one of \(Guard.grades.sorted().joined(separator: ", "))"
+        case .hasReason:
+            return data["reason"]?.stringValue?.isEmpty == false ? nil : "give a non-empty \"reason\" in the event data"
+        }
+    }
+}

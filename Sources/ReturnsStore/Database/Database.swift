@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A running connection pool to the returns database.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let settings: DatabaseSettings
+    public let logger: Logger
+
+    /// Settings for `DATABASE_URL` when given, else for the embedded cluster in `home` (started if needed).
+    public static func settings(databaseURL: String?, home: String) async throws -> DatabaseSettings {
+        if let databaseURL, !databaseURL.isEmpty {
+            return try DatabaseSettings(url: databaseURL)
+        }
+        let endpoint = try EmbeddedCluster(home: home).start()
+        let settings = DatabaseSettings(embedded: endpoint, database: "returns")
+        try await createDatabaseIfMissing(settings, logger: Logger(label: "returns.store"))
+        return settings
+    }
+
+    /// Opens a pool, checks the server answers, runs `body`, and closes the pool.
+    public static func with<T>(
+        _ settings: DatabaseSettings, logger: Logger = Logger(label: "returns.store"),
+        _ body: (Database) async throws -> T
+    ) async throws -> T {
+        // A quick direct connection fails fast with the server's reason; the pool would retry quietly instead.
+        try await probe(settings, logger: logger)
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(Database(client: client, settings: settings, logger: logger))
+        }
+    }
+
+    static func probe(_ settings: DatabaseSettings, logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: settings.connectionConfiguration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw StoreError.unreachable(target: settings.description, detail: StoreError.describe(error))
+        }
+    }
+
+    /// Creates `settings.database` on its server when it does not exist yet (used for the embedded cluster).
+    public static func createDatabaseIfMissing(_ settings: DatabaseSettings, template: String? = nil, logger: Logger)
+        async throws
+    {
+        let admin = settings.with(database: "postgres")
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: admin.connectionConfiguration, id: 0, logger: logger)
+        } catch {
+            throw StoreError.unreachable(target: admin.description, detail: StoreError.describe(error))
+        }
+        defer { Task { try? await connection.close() } }
+        let rows = try await connection.query(
+            "SELECT 1 FROM pg_database WHERE datname = \(settings.database)", logger: logger)
+        for try await _ in rows { return }
+        // Identifiers cannot be bound; the names come from this program, and are quoted.
+        var sql = "CREATE DATABASE \(quoteIdentifier(settings.database))"
+        if let template { sql += " TEMPLATE \(quoteIdentifier(template))" }
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
+            return  // created meanwhile by another process
+        }
+    }
+
+    /// Drops `name` on the server of `settings`, disconnecting anyone still on it.
+    public static func dropDatabase(_ name: String, on settings: DatabaseSettings, logger: Logger) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: settings.with(database: "postgres").connectionConfiguration, id: 0, logger: logger)
+        defer { Task { try? await connection.close() } }
+        try await connection.query(
+            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)"), logger: logger)
+    }
+
+    static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,51 @@
+import PostgresNIO
+
+/// What went wrong in the database layer, with what the operator needs to act.
+public enum StoreError: Error, CustomStringConvertible {
+    case unreachable(target: String, detail: String)
+    case migrationChanged(file: String, applied: String, now: String)
+    case migrationFailed(file: String, statement: Int, detail: String)
+    case schemaFolderMissing(searched: [String])
+    case returnNotFound(String)
+    case workflowNotDeployed(name: String, version: Int?)
+    case workflowChangedWithoutNewVersion(name: String, version: Int)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let target, let detail):
+            return "cannot reach PostgreSQL at \(target): \(detail). Check DATABASE_URL, or unset it to use the embedded cluster"
+        case .migrationChanged(let file, let applied, let now):
+            return "migration \(file) was changed after it was applied (checksum \(applied.prefix(12)) applied, "
+                + "\(now.prefix(12)) now); restore the file and put the change in a new migration"
+        case .migrationFailed(let file, let statement, let detail):
+            return "migration \(file), statement \(statement), failed: \(detail); nothing of it was applied"
+        case .schemaFolderMissing(let searched):
+            return "no Schema folder with NNN_name.sql migrations in \(searched.joined(separator: ", ")); "
+                + "set RETURNS_SCHEMA_DIR"
+        case .returnNotFound(let id):
+            return "no return with id \(id)"
+        case .workflowNotDeployed(let name, let version):
+            return "workflow '\(name)'\(version.map { " version \($0)" } ?? "") is not deployed; "
+                + "check Workflows/\(name).yaml exists and passes `returns workflow check`"
+        case .workflowChangedWithoutNewVersion(let name, let version):
+            return "Workflows/\(name).yaml changed but still says version \(version), which is already deployed with "
+                + "other content; raise its version so returns in flight keep the one they started with"
+        }
+    }
+
+    /// A PostgreSQL error as the operator should read it: the server's message and code, not just the error type.
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let code = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                let detail = error.serverInfo?[.detail].map { "; \($0)" } ?? ""
+                return message + detail + code
+            }
+            return String(reflecting: error)
+        }
+        if let error = error as? PostgresTransactionError, let closureError = error.closureError {
+            return describe(closureError)
+        }
+        return String(describing: error)
+    }
+}

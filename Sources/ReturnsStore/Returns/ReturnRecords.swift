@@ -1,0 +1,63 @@
+import Foundation
+
+/// A return as stored: where it is in its workflow and who it belongs to.
+public struct ReturnRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var statusToken: String
+    public var workflowName: String
+    public var workflowVersion: Int
+    public var state: String
+    public var version: Int
+    public var orderRef: String
+    public var customerEmail: String
+    public var locale: String
+    public var currency: String
+    public var paidMinor: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// One line of a return's history.
+public struct HistoryEntry: Sendable, Hashable, Codable {
+    public var seq: Int
+    public var event: String
+    public var from: String?
+    public var to: String
+    public var actor: String
+    public var data: String
+    public var at: Date
+}
+
+/// One stored item line.
+public struct ItemRecord: Sendable, Hashable, Codable {
+    public var line: Int
+    public var sku: String
+    public var quantity: Int
+    public var unitPriceMinor: Int64
+    public var currency: String
+}
+
+/// A timer as the worker sees it when it claims it.
+public struct TimerRecord: Sendable, Hashable {
+    public var id: Int64
+    public var returnID: UUID
+    public var name: String
+    public var event: String
+    public var state: String
+    public var dueAt: Date
+}
+
+/// A refund row.
+public struct RefundRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var idempotencyKey: String
+    public var amountMinor: Int64
+    public var currency: String
+    public var status: String
+}
+
+/// An idempotency key already used, with the fingerprint of the request that first used it.
+public struct IdempotencyRecord: Sendable, Hashable {
+    public var requestHash: String
+    public var response: String
+}

@@ -1,0 +1,274 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of returns, items, history, timers, outbox, refunds and idempotency keys.
+/// Every function runs on a connection the caller holds, so the engine composes them into one transaction.
+public struct ReturnRepository: Sendable {
+    public let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    static let returnColumns = """
+        id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale, \
+        currency, paid_minor, created_at, updated_at
+        """
+
+    private func decodeReturns(_ rows: PostgresRowSequence) async throws -> [ReturnRecord] {
+        var records: [ReturnRecord] = []
+        for try await (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated)
+            in rows.decode((UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date).self)
+        {
+            records.append(
+                ReturnRecord(
+                    id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
+                    version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
+                    paidMinor: paid, createdAt: created, updatedAt: updated))
+        }
+        return records
+    }
+
+    // MARK: - Returns
+
+    /// Locks the return's row for this transaction. `skipLocked` returns nil instead of waiting for another holder.
+    public func lockReturn(_ id: UUID, on connection: PostgresConnection, skipLocked: Bool = false) async throws
+        -> ReturnRecord?
+    {
+        let query: PostgresQuery =
+            skipLocked
+            ? "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id) FOR UPDATE SKIP LOCKED"
+            : "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id) FOR UPDATE"
+        return try await decodeReturns(try await connection.query(query, logger: logger)).first
+    }
+
+    public func findReturn(_ id: UUID, on connection: PostgresConnection) async throws -> ReturnRecord? {
+        try await decodeReturns(
+            try await connection.query(
+                "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id)", logger: logger)
+        ).first
+    }
+
+    public func listReturns(state: String?, limit: Int, on connection: PostgresConnection) async throws
+        -> [ReturnRecord]
+    {
+        let query: PostgresQuery =
+            if let state {
+                "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE state = \(state) ORDER BY updated_at DESC, id LIMIT \(limit)"
+            } else {
+                "SELECT \(unescaped: Self.returnColumns) FROM returns ORDER BY updated_at DESC, id LIMIT \(limit)"
+            }
+        return try await decodeReturns(try await connection.query(query, logger: logger))
+    }
+
+    public func insertReturn(_ record: ReturnRecord, items: [ItemRecord], on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
+                                 customer_email, locale, currency, paid_minor)
+            VALUES (\(record.id), \(record.statusToken), \(record.workflowName), \(record.workflowVersion),
+                    \(record.state), \(record.version), \(record.orderRef), \(record.customerEmail), \(record.locale),
+                    \(record.currency), \(record.paidMinor))
+            """, logger: logger)
+        for item in items {
+            try await connection.query(
+                """
+                INSERT INTO return_items (return_id, line, sku, quantity, unit_price_minor, currency)
+                VALUES (\(record.id), \(item.line), \(item.sku), \(item.quantity), \(item.unitPriceMinor), \(item.currency))
+                """, logger: logger)
+        }
+    }
+
+    public func updateState(_ id: UUID, state: String, version: Int, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE returns SET state = \(state), version = \(version), updated_at = now() WHERE id = \(id)",
+            logger: logger)
+    }
+
+    public func items(of id: UUID, on connection: PostgresConnection) async throws -> [ItemRecord] {
+        var items: [ItemRecord] = []
+        for try await (line, sku, quantity, price, currency) in try await connection.query(
+            "SELECT line, sku, quantity, unit_price_minor, currency FROM return_items WHERE return_id = \(id) ORDER BY line",
+            logger: logger
+        ).decode((Int, String, Int, Int64, String).self) {
+            items.append(ItemRecord(line: line, sku: sku, quantity: quantity, unitPriceMinor: price, currency: currency))
+        }
+        return items
+    }
+
+    /// Counts of returns per state, for summaries.
+    public func countByState(on connection: PostgresConnection) async throws -> [(workflow: String, state: String, count: Int)] {
+        var counts: [(String, String, Int)] = []
+        for try await row in try await connection.query(
+            "SELECT workflow_name, state, count(*)::bigint FROM returns GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", logger: logger
+        ).decode((String, String, Int).self) {
+            counts.append(row)
+        }
+        return counts.map { (workflow: $0.0, state: $0.1, count: $0.2) }
+    }
+
+    // MARK: - History
+
+    public func appendEvent(
+        _ id: UUID, seq: Int, event: String, from: String?, to: String, actor: String, dataJSON: String,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, data)
+            VALUES (\(id), \(seq), \(event), \(from), \(to), \(actor), \(dataJSON)::jsonb)
+            """, logger: logger)
+    }
+
+    public func history(of id: UUID, on connection: PostgresConnection) async throws -> [HistoryEntry] {
+        var entries: [HistoryEntry] = []
+        for try await (seq, event, from, to, actor, data, at) in try await connection.query(
+            """
+            SELECT seq, event, from_state, to_state, actor, data::text, occurred_at
+            FROM return_events WHERE return_id = \(id) ORDER BY seq
+            """, logger: logger
+        ).decode((Int, String, String?, String, String, String, Date).self) {
+            entries.append(HistoryEntry(seq: seq, event: event, from: from, to: to, actor: actor, data: data, at: at))
+        }
+        return entries
+    }
+
+    // MARK: - Outbox
+
+    public func enqueueNotification(
+        _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO outbox (message_id, return_id, seq, template, locale, payload)
+            VALUES (\(UUID()), \(id), \(seq), \(template), \(locale), \(payloadJSON)::jsonb)
+            """, logger: logger)
+    }
+
+    // MARK: - Timers
+
+    /// Arms `name`, replacing a pending timer of the same name.
+    public func armTimer(
+        _ id: UUID, name: String, event: String, state: String, seq: Int, seconds: Int, on connection: PostgresConnection
+    ) async throws {
+        try await cancelTimer(id, name: name, on: connection)
+        try await connection.query(
+            """
+            INSERT INTO timers (return_id, name, event, state, armed_seq, due_at)
+            VALUES (\(id), \(name), \(event), \(state), \(seq), now() + make_interval(secs => \(Double(seconds))))
+            """, logger: logger)
+    }
+
+    public func cancelTimer(_ id: UUID, name: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE timers SET status = 'cancelled', settled_at = now()
+            WHERE return_id = \(id) AND name = \(name) AND status = 'pending'
+            """, logger: logger)
+    }
+
+    /// Timers due as of `asOf` (the database clock when nil), oldest first. Not locked: the caller locks the
+    /// return first and then re-reads the timer, the same order a transition takes, so the two never deadlock.
+    public func dueTimers(asOf: Date?, limit: Int, on connection: PostgresConnection) async throws -> [TimerRecord] {
+        var timers: [TimerRecord] = []
+        for try await (id, returnID, name, event, state, due) in try await connection.query(
+            """
+            SELECT id, return_id, name, event, state, due_at FROM timers
+            WHERE status = 'pending' AND due_at <= coalesce(\(asOf)::timestamptz, now())
+            ORDER BY due_at, id LIMIT \(limit)
+            """, logger: logger
+        ).decode((Int64, UUID, String, String, String, Date).self) {
+            timers.append(TimerRecord(id: id, returnID: returnID, name: name, event: event, state: state, dueAt: due))
+        }
+        return timers
+    }
+
+    /// Marks a pending timer settled as `status`; false when it was no longer pending.
+    public func settleTimer(_ id: Int64, status: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "UPDATE timers SET status = \(status), settled_at = now() WHERE id = \(id) AND status = 'pending' RETURNING id",
+            logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    public func pendingTimers(of id: UUID, on connection: PostgresConnection) async throws -> [TimerRecord] {
+        var timers: [TimerRecord] = []
+        for try await (timerID, name, event, state, due) in try await connection.query(
+            "SELECT id, name, event, state, due_at FROM timers WHERE return_id = \(id) AND status = 'pending' ORDER BY due_at",
+            logger: logger
+        ).decode((Int64, String, String, String, Date).self) {
+            timers.append(TimerRecord(id: timerID, returnID: id, name: name, event: event, state: state, dueAt: due))
+        }
+        return timers
+    }
+
+    // MARK: - Refunds
+
+    /// Inserts a refund unless one with the same idempotency key exists. The table's trigger refuses more than paid.
+    public func insertRefund(
+        _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq)
+            VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            """, logger: logger)
+    }
+
+    /// What has been refunded or is on its way (everything but failed refunds).
+    public func refundedMinor(of id: UUID, on connection: PostgresConnection) async throws -> Int64 {
+        let rows = try await connection.query(
+            "SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE return_id = \(id) AND status <> 'failed'",
+            logger: logger)
+        for try await total in rows.decode(Int64.self) { return total }
+        return 0
+    }
+
+    public func refunds(of id: UUID, on connection: PostgresConnection) async throws -> [RefundRecord] {
+        var refunds: [RefundRecord] = []
+        for try await (refundID, key, amount, currency, status) in try await connection.query(
+            "SELECT id, idempotency_key, amount_minor, currency, status FROM refunds WHERE return_id = \(id) ORDER BY created_at",
+            logger: logger
+        ).decode((UUID, String, Int64, String, String).self) {
+            refunds.append(
+                RefundRecord(id: refundID, idempotencyKey: key, amountMinor: amount, currency: currency, status: status))
+        }
+        return refunds
+    }
+
+    // MARK: - Idempotency
+
+    public func findIdempotencyKey(scope: String, key: String, on connection: PostgresConnection) async throws
+        -> IdempotencyRecord?
+    {
+        let rows = try await connection.query(
+            "SELECT request_hash, response::text FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)",
+            logger: logger)
+        for try await (hash, response) in rows.decode((String, String).self) {
+            return IdempotencyRecord(requestHash: hash, response: response)
+        }
+        return nil
+    }
+
+    public func recordIdempotencyKey(
+        scope: String, key: String, requestHash: String, returnID: UUID?, responseJSON: String,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO idempotency_keys (scope, key, request_hash, return_id, response)
+            VALUES (\(scope), \(key), \(requestHash), \(returnID), \(responseJSON)::jsonb)
+            """, logger: logger)
+    }
+
+    /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.
+    public func lockKey(_ key: String, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+    }
+}
