@@ -172,34 +172,19 @@ public struct EmbeddedCluster: Sendable {
     private func run(_ executable: String, _ arguments: [String], as user: String?, in directory: URL) throws
         -> CommandResult
     {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = directory
         // Output goes to a file, not a pipe: a server started by pg_ctl must not hold our pipe open.
         let outputFile = home.appendingPathComponent("launcher-\(getpid())-\(UUID().uuidString.prefix(8)).out")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outputFile) }
-        guard let handle = try? FileHandle(forWritingTo: outputFile) else {
-            throw ClusterError.initFailed(detail: "cannot write in \(home.path)")
+        let code: Int32
+        if let user {
+            code = try ChildProcess.run(
+                "/usr/sbin/runuser", ["-u", user, "--", executable] + arguments, in: directory.path,
+                outputPath: outputFile.path)
+        } else {
+            code = try ChildProcess.run(executable, arguments, in: directory.path, outputPath: outputFile.path)
         }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw ClusterError.commandFailed(command: executable, detail: "\(error)")
-        }
-        process.waitUntilExit()
-        try? handle.close()
         let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        return CommandResult(code: process.terminationStatus, output: output)
+        return CommandResult(code: code, output: output)
     }
 
     /// Serializes start and stop across processes (tests, two CLIs at once) with an exclusive file lock.

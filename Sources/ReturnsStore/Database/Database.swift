@@ -26,7 +26,10 @@ public struct Database: Sendable {
     ) async throws -> T {
         // A quick direct connection fails fast with the server's reason; the pool would retry quietly instead.
         try await probe(settings, logger: logger)
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        // The pool warns when a query waits for run() to begin, which here is only a moment; keep that quiet.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: poolLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -15,6 +15,26 @@ public struct ReturnRecord: Sendable, Hashable, Codable {
     public var paidMinor: Int64
     public var createdAt: Date
     public var updatedAt: Date
+
+    public init(
+        id: UUID, statusToken: String, workflowName: String, workflowVersion: Int, state: String, version: Int,
+        orderRef: String, customerEmail: String, locale: String, currency: String, paidMinor: Int64, createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.statusToken = statusToken
+        self.workflowName = workflowName
+        self.workflowVersion = workflowVersion
+        self.state = state
+        self.version = version
+        self.orderRef = orderRef
+        self.customerEmail = customerEmail
+        self.locale = locale
+        self.currency = currency
+        self.paidMinor = paidMinor
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// One line of a return's history.
@@ -35,6 +55,14 @@ public struct ItemRecord: Sendable, Hashable, Codable {
     public var quantity: Int
     public var unitPriceMinor: Int64
     public var currency: String
+
+    public init(line: Int, sku: String, quantity: Int, unitPriceMinor: Int64, currency: String) {
+        self.line = line
+        self.sku = sku
+        self.quantity = quantity
+        self.unitPriceMinor = unitPriceMinor
+        self.currency = currency
+    }
 }
 
 /// A timer as the worker sees it when it claims it.

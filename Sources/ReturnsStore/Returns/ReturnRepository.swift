@@ -150,15 +150,18 @@ public struct ReturnRepository: Sendable {
 
     // MARK: - Timers
 
-    /// Arms `name`, replacing a pending timer of the same name.
+    /// Arms `name` to fall due `seconds` after `base` (the database clock when nil), replacing a pending timer of
+    /// the same name.
     public func armTimer(
-        _ id: UUID, name: String, event: String, state: String, seq: Int, seconds: Int, on connection: PostgresConnection
+        _ id: UUID, name: String, event: String, state: String, seq: Int, seconds: Int, base: Date?,
+        on connection: PostgresConnection
     ) async throws {
         try await cancelTimer(id, name: name, on: connection)
         try await connection.query(
             """
             INSERT INTO timers (return_id, name, event, state, armed_seq, due_at)
-            VALUES (\(id), \(name), \(event), \(state), \(seq), now() + make_interval(secs => \(Double(seconds))))
+            VALUES (\(id), \(name), \(event), \(state), \(seq),
+                    coalesce(\(base)::timestamptz, now()) + make_interval(secs => \(Double(seconds))))
             """, logger: logger)
     }
 

@@ -1,0 +1,146 @@
+import Foundation
+import ReturnsCore
+
+/// Drives a few dozen returns through every path of the shipped workflows, including timer expiries,
+/// so a newcomer sees the engine work end to end.
+public struct DemoScenario: Sendable {
+    /// One scripted path: the events applied in order to each copy.
+    struct Path: Sendable {
+        var name: String
+        var workflow: String
+        var copies: Int
+        var events: [(String, [String: JSONValue])]
+        var items: [String]
+    }
+
+    public struct Outcome: Sendable {
+        public var path: String
+        public var workflow: String
+        public var id: UUID
+        public var state: String
+    }
+
+    public struct Report: Sendable {
+        public var outcomes: [Outcome]
+        public var timers: TimerReport
+        public var transitions: Int
+        public var refused: Int
+        /// The return whose whole timeline the demo prints.
+        public var showcase: UUID?
+        public var elapsed: Duration
+    }
+
+    public init() {}
+
+    static let tracking: [String: JSONValue] = ["tracking_number": .string("1Z999AA10123456784")]
+    static let shipped: [(String, [String: JSONValue])] = [("issue_label", [:]), ("ship", tracking)]
+
+    static let paths: [Path] = [
+        Path(
+            name: "refunded and closed", workflow: "standard", copies: 8,
+            events: shipped + [
+                ("scan", [:]), ("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]),
+                ("approve_refund", [:]), ("refund_succeeded", [:]), ("close", [:]),
+            ],
+            items: ["SHOE-42:1:89.90:EUR", "SOCK-3P:2:9.95:EUR"]),
+        Path(
+            name: "cancelled before shipping", workflow: "standard", copies: 3,
+            events: [("cancel", [:])], items: ["TEE-M:1:19.99:USD"]),
+        Path(
+            name: "cancelled with label issued", workflow: "standard", copies: 3,
+            events: [("issue_label", [:]), ("cancel", [:])], items: ["TEE-L:1:19.99:USD"]),
+        Path(
+            name: "rejected on request", workflow: "standard", copies: 2,
+            events: [("reject", ["reason": .string("outside the 30-day return window")])],
+            items: ["LAMP-01:1:49.00:GBP"]),
+        Path(
+            name: "rejected after inspection", workflow: "standard", copies: 2,
+            events: shipped + [
+                ("receive", [:]), ("inspect", [:]), ("reject", ["reason": .string("wrong item in the parcel")]),
+            ],
+            items: ["CAM-77:1:349.00:EUR"]),
+        Path(
+            name: "refund declined, retried", workflow: "standard", copies: 2,
+            events: shipped + [
+                ("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("B")]), ("approve_refund", [:]),
+                ("refund_declined", [:]), ("retry_refund", [:]), ("refund_succeeded", [:]),
+            ],
+            items: ["BAG-9:1:120.00:EUR"]),
+        Path(
+            name: "label expires (timer)", workflow: "standard", copies: 3,
+            events: [("issue_label", [:])], items: ["HAT-2:1:25.00:USD"]),
+        Path(
+            name: "lost in transit (timer)", workflow: "standard", copies: 2,
+            events: shipped, items: ["MUG-5:2:12.50:USD"]),
+        Path(
+            name: "inspection SLA breached (timer)", workflow: "standard", copies: 2,
+            events: shipped + [("receive", [:])], items: ["DESK-1:1:199.00:EUR"]),
+        Path(
+            name: "specialist approves", workflow: "specialist", copies: 3,
+            events: shipped + [
+                ("receive", [:]), ("inspect", ["grade": .string("A")]), ("approve", [:]),
+                ("refund_succeeded", [:]), ("close", [:]),
+            ],
+            items: ["WATCH-GOLD:1:2450.00:EUR"]),
+        Path(
+            name: "specialist rejects", workflow: "specialist", copies: 2,
+            events: shipped + [
+                ("receive", [:]), ("inspect", ["grade": .string("X")]),
+                ("reject", ["reason": .string("serial number does not match the order")]),
+            ],
+            items: ["LAPTOP-16:1:2899.00:USD"]),
+        Path(
+            name: "keep it, refunded", workflow: "keep-it", copies: 4,
+            events: [("approve_refund", [:]), ("refund_succeeded", [:]), ("close", [:])],
+            items: ["CABLE-USB:1:7.99:EUR"]),
+        Path(
+            name: "keep it, refund times out (timer)", workflow: "keep-it", copies: 1,
+            events: [("approve_refund", [:])], items: ["CASE-PH:1:14.99:EUR"]),
+        Path(
+            name: "keep it, rejected", workflow: "keep-it", copies: 1,
+            events: [("reject", ["reason": .string("third keep-it request this month")])], items: ["PEN-4:3:2.50:EUR"]),
+    ]
+
+    /// Runs every path, tries one event that is not allowed, then lets 31 simulated days pass.
+    public func run(on engine: Engine) async throws -> Report {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let run = UUID().uuidString.prefix(8).lowercased()
+        var created: [(Path, UUID)] = []
+        var transitions = 0
+        for path in Self.paths {
+            let items = try path.items.map { try ReturnItem.parse($0) }
+            for copy in 1...path.copies {
+                let number = created.count + 1
+                let request = NewReturn(
+                    workflow: path.workflow, orderRef: "DEMO-\(run)-\(number)",
+                    customerEmail: "customer\(number)@example.com", locale: ["en", "de", "es", "fr", "ja"][number % 5],
+                    items: items)
+                let id = try await engine.createReturn(request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)").id
+                for (event, data) in path.events {
+                    _ = try await engine.apply(event, to: id, idempotencyKey: "demo-\(run)-\(event)", actor: "demo", data: data)
+                    transitions += 1
+                }
+                created.append((path, id))
+            }
+        }
+        // Closing a return that still waits for its parcel is refused and changes nothing.
+        var refused = 0
+        if let (_, id) = created.first(where: { $0.0.name == "label expires (timer)" }) {
+            do {
+                _ = try await engine.apply("close", to: id, actor: "demo")
+            } catch EngineError.workflow {
+                refused += 1
+            }
+        }
+        let timers = try await engine.fireDueTimers(asOf: Date().addingTimeInterval(31 * 86_400))
+        var outcomes: [Outcome] = []
+        for (path, id) in created {
+            let state = try await engine.details(of: id).record.state
+            outcomes.append(Outcome(path: path.name, workflow: path.workflow, id: id, state: state))
+        }
+        return Report(
+            outcomes: outcomes, timers: timers, transitions: transitions, refused: refused, showcase: created.first?.1,
+            elapsed: clock.now - started)
+    }
+}

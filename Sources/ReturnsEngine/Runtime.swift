@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ReturnsCore
+import ReturnsStore
+
+/// Brings up what every command needs: the database (embedded unless a URL is given), the schema, and the
+/// deployed workflows.
+public enum Runtime {
+    public static func withEngine<T>(
+        databaseURL: String?, home: String, logger: Logger = Runtime.logger(), _ body: (Engine) async throws -> T
+    ) async throws -> T {
+        let settings = try await Database.settings(databaseURL: databaseURL, home: home)
+        let migrator = try Migrator(directory: try Migrator.locateSchema())
+        let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
+        guard catalog.isValid else { throw RuntimeError.invalidWorkflows(catalog.problems) }
+        return try await Database.with(settings, logger: logger) { database in
+            try await migrator.migrate(database)
+            let engine = Engine(database: database, catalog: catalog)
+            try await engine.deployWorkflows()
+            return try await body(engine)
+        }
+    }
+
+    /// Warnings and errors only, on standard error, unless `LOG_LEVEL` says otherwise.
+    public static func logger(label: String = "returns") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }
+}
+
+public enum RuntimeError: Error, CustomStringConvertible {
+    case invalidWorkflows([WorkflowProblem])
+
+    public var description: String {
+        switch self {
+        case .invalidWorkflows(let problems):
+            return "the workflow files have problems; fix them first (`returns workflow check` lists them):\n"
+                + problems.map(\.description).joined(separator: "\n")
+        }
+    }
+}

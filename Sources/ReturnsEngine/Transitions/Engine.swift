@@ -1,0 +1,307 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import ReturnsCore
+import ReturnsStore
+import Synchronization
+
+/// Moves returns through their workflows: load, decide with the pure state machine, commit, in one transaction.
+public final class Engine: Sendable {
+    public let database: Database
+    public let catalog: WorkflowCatalog
+    let returns: ReturnRepository
+    let workflows: WorkflowRepository
+    private let definitions = Mutex<[String: WorkflowDefinition]>([:])
+
+    public init(database: Database, catalog: WorkflowCatalog) {
+        self.database = database
+        self.catalog = catalog
+        self.returns = ReturnRepository(logger: database.logger)
+        self.workflows = WorkflowRepository(logger: database.logger)
+    }
+
+    var logger: Logger { database.logger }
+
+    // MARK: - Workflows
+
+    /// Stores each workflow file's version; refuses a file whose content changed under an already-deployed version.
+    @discardableResult
+    public func deployWorkflows() async throws -> [WorkflowFile] {
+        for file in catalog.files {
+            let definition = file.definition
+            let stored = try await workflows.deploy(
+                name: definition.name, version: definition.version, sha256: file.sha256, source: file.source,
+                on: database.client)
+            guard stored == file.sha256 else {
+                throw StoreError.workflowChangedWithoutNewVersion(name: definition.name, version: definition.version)
+            }
+            definitions.withLock { $0["\(definition.name)@\(definition.version)"] = definition }
+        }
+        return catalog.files
+    }
+
+    /// The definition a return is pinned to, read from the database once and then kept.
+    func definition(name: String, version: Int) async throws -> WorkflowDefinition {
+        let key = "\(name)@\(version)"
+        if let cached = definitions.withLock({ $0[key] }) { return cached }
+        guard let source = try await workflows.source(name: name, version: version, on: database.client),
+            let definition = WorkflowLoader.load(yaml: source, file: key).0
+        else {
+            throw StoreError.workflowNotDeployed(name: name, version: version)
+        }
+        definitions.withLock { $0[key] = definition }
+        return definition
+    }
+
+    // MARK: - Transactions
+
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await database.client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            // The closure's own error is what happened; rollback succeeded or the connection is gone anyway.
+            throw error.closureError ?? error
+        }
+    }
+
+    // MARK: - Creating returns
+
+    /// Creates a return in its workflow's initial state, pinned to the workflow's current version.
+    public func createReturn(_ request: NewReturn, idempotencyKey: String? = nil, actor: String = "customer")
+        async throws -> CreatedReturn
+    {
+        try Self.validate(request)
+        guard let file = catalog.workflow(named: request.workflow) else {
+            throw EngineError.unknownWorkflow(name: request.workflow, known: catalog.files.map(\.definition.name))
+        }
+        let definition = file.definition
+        guard let initial = definition.initialState?.name else {
+            throw EngineError.unknownWorkflow(name: request.workflow, known: [])
+        }
+        let currency = request.items[0].unitPrice.currency
+        var paid: Int64 = 0
+        var items: [ItemRecord] = []
+        for (index, item) in request.items.enumerated() {
+            guard item.unitPrice.currency == currency else {
+                throw EngineError.invalidInput(
+                    field: "items", reason: "all items must be in one currency (\(currency.code) and \(item.unitPrice.currency.code) given)")
+            }
+            let total: Money
+            do { total = try item.lineTotal } catch { throw EngineError.invalidInput(field: "items", reason: error.description) }
+            let (sum, overflow) = paid.addingReportingOverflow(total.minorUnits)
+            guard !overflow else { throw EngineError.invalidInput(field: "items", reason: "total is too large") }
+            paid = sum
+            items.append(
+                ItemRecord(
+                    line: index + 1, sku: item.sku, quantity: item.quantity, unitPriceMinor: item.unitPrice.minorUnits,
+                    currency: currency.code))
+        }
+        let requestHash = Self.fingerprint(
+            ["create", request.workflow, request.orderRef, request.customerEmail, request.locale]
+                + request.items.map { "\($0.sku):\($0.quantity):\($0.unitPrice.minorUnits):\($0.unitPrice.currency.code)" })
+        let now = Date()
+        let record = ReturnRecord(
+            id: UUID(), statusToken: Self.newStatusToken(), workflowName: definition.name,
+            workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
+            customerEmail: request.customerEmail, locale: request.locale, currency: currency.code, paidMinor: paid,
+            createdAt: now, updatedAt: now)
+        return try await transaction { connection in
+            if let idempotencyKey {
+                try await returns.lockKey("create:" + idempotencyKey, on: connection)
+                if let existing = try await returns.findIdempotencyKey(
+                    scope: "create", key: idempotencyKey, on: connection)
+                {
+                    guard existing.requestHash == requestHash else {
+                        throw EngineError.idempotencyKeyReused(key: idempotencyKey)
+                    }
+                    var replay = try Self.decode(CreatedReturn.self, from: existing.response)
+                    replay.replayed = true
+                    return replay
+                }
+            }
+            try await returns.insertReturn(record, items: items, on: connection)
+            try await returns.appendEvent(
+                record.id, seq: 1, event: "created", from: nil, to: initial, actor: actor, dataJSON: "{}",
+                on: connection)
+            let created = CreatedReturn(
+                id: record.id, token: record.statusToken, state: initial, workflow: definition.name,
+                workflowVersion: definition.version, replayed: false)
+            if let idempotencyKey {
+                try await returns.recordIdempotencyKey(
+                    scope: "create", key: idempotencyKey, requestHash: requestHash, returnID: record.id,
+                    responseJSON: try Self.encode(created), on: connection)
+            }
+            return created
+        }
+    }
+
+    static func validate(_ request: NewReturn) throws {
+        let order = request.orderRef.trimmingCharacters(in: .whitespaces)
+        guard !order.isEmpty, order.count <= 100 else {
+            throw EngineError.invalidInput(field: "order", reason: "give the order reference (1 to 100 characters)")
+        }
+        let email = request.customerEmail
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !email.contains(" "), email.count <= 254
+        else {
+            throw EngineError.invalidInput(field: "customer", reason: "'\(email)' is not an email address")
+        }
+        let locale = request.locale
+        let localeOK =
+            locale.count == 2 && locale.allSatisfy(\.isLowercase)
+            || locale.count == 5 && locale.prefix(2).allSatisfy(\.isLowercase) && Array(locale)[2] == "-"
+                && locale.suffix(2).allSatisfy(\.isUppercase)
+        guard localeOK else {
+            throw EngineError.invalidInput(field: "locale", reason: "'\(locale)' is not a locale like en, de or pt-BR")
+        }
+        guard !request.items.isEmpty else {
+            throw EngineError.invalidInput(field: "items", reason: "a return needs at least one item")
+        }
+    }
+
+    /// 32 random bytes, URL-safe: the customer's only key to the return, so it must not be guessable.
+    static func newStatusToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    // MARK: - Applying events
+
+    /// Applies `event` to the return `id` in one transaction. A repeated idempotency key answers with the first
+    /// result and writes nothing; the same key with another request is refused.
+    public func apply(
+        _ event: String, to id: UUID, idempotencyKey: String? = nil, actor: String,
+        data: [String: JSONValue] = [:], expectedVersion: Int? = nil
+    ) async throws -> TransitionResult {
+        let requestHash = Self.fingerprint([event, JSONValue.canonicalText(data)])
+        return try await transaction { connection in
+            // The row lock comes first: it orders concurrent commands on one return, keys included.
+            guard let record = try await returns.lockReturn(id, on: connection) else {
+                throw EngineError.returnNotFound(id)
+            }
+            let scope = id.uuidString.lowercased()
+            if let idempotencyKey,
+                let existing = try await returns.findIdempotencyKey(scope: scope, key: idempotencyKey, on: connection)
+            {
+                guard existing.requestHash == requestHash else {
+                    throw EngineError.idempotencyKeyReused(key: idempotencyKey)
+                }
+                var replay = try Self.decode(TransitionResult.self, from: existing.response)
+                replay.replayed = true
+                return replay
+            }
+            if let expectedVersion, expectedVersion != record.version {
+                throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
+            }
+            let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
+            let decision: Decision
+            do {
+                decision = try definition.decide(event: event, in: record.state, data: data)
+            } catch let error as WorkflowError {
+                throw EngineError.workflow(error)
+            }
+            let result = try await commit(decision, to: record, actor: actor, data: data, on: connection)
+            if let idempotencyKey {
+                try await returns.recordIdempotencyKey(
+                    scope: scope, key: idempotencyKey, requestHash: requestHash, returnID: id,
+                    responseJSON: try Self.encode(result), on: connection)
+            }
+            return result
+        }
+    }
+
+    /// Writes a decision: the new state, the history line, and the actions, on the locked return.
+    /// Timers are armed from `clock`, the moment the event stands for (the database clock when nil).
+    func commit(
+        _ decision: Decision, to record: ReturnRecord, actor: String, data: [String: JSONValue], clock: Date? = nil,
+        on connection: PostgresConnection
+    ) async throws -> TransitionResult {
+        let id = record.id
+        let seq = record.version + 1
+        try await returns.updateState(id, state: decision.to, version: seq, on: connection)
+        try await returns.appendEvent(
+            id, seq: seq, event: decision.event, from: decision.from, to: decision.to, actor: actor,
+            dataJSON: JSONValue.canonicalText(data), on: connection)
+        for action in decision.actions {
+            switch action {
+            case .notify(let template):
+                let payload: [String: JSONValue] = [
+                    "order_ref": .string(record.orderRef), "event": .string(decision.event),
+                    "state": .string(decision.to), "status_token": .string(record.statusToken),
+                    "data": .object(data),
+                ]
+                try await returns.enqueueNotification(
+                    id, seq: seq, template: template, locale: record.locale,
+                    payloadJSON: JSONValue.canonicalText(payload), on: connection)
+            case .startTimer(let name, let seconds, let event):
+                try await returns.armTimer(
+                    id, name: name, event: event, state: decision.to, seq: seq, seconds: seconds, base: clock,
+                    on: connection)
+            case .cancelTimer(let name):
+                try await returns.cancelTimer(id, name: name, on: connection)
+            case .issueRefund:
+                // The amount rules (grades, fees) belong to the refund policy; until then, what remains unrefunded.
+                let remaining = record.paidMinor - (try await returns.refundedMinor(of: id, on: connection))
+                if remaining > 0 {
+                    try await returns.insertRefund(
+                        id, idempotencyKey: "refund:\(id.uuidString.lowercased()):\(seq)", amountMinor: remaining,
+                        currency: record.currency, seq: seq, on: connection)
+                }
+            }
+        }
+        return TransitionResult(
+            returnID: id, event: decision.event, from: decision.from, to: decision.to, seq: seq, replayed: false)
+    }
+
+    // MARK: - Reading
+
+    public func details(of id: UUID) async throws -> ReturnDetails {
+        try await database.client.withConnection { connection in
+            guard let record = try await returns.findReturn(id, on: connection) else {
+                throw EngineError.returnNotFound(id)
+            }
+            let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
+            return ReturnDetails(
+                record: record, items: try await returns.items(of: id, on: connection),
+                history: try await returns.history(of: id, on: connection),
+                pendingTimers: try await returns.pendingTimers(of: id, on: connection).map {
+                    .init(name: $0.name, event: $0.event, dueAt: $0.dueAt)
+                },
+                refunds: try await returns.refunds(of: id, on: connection),
+                stateDescription: definition.state(named: record.state)?.description ?? "")
+        }
+    }
+
+    public func list(state: String? = nil, limit: Int = 50) async throws -> [ReturnRecord] {
+        try await database.client.withConnection { connection in
+            try await returns.listReturns(state: state, limit: limit, on: connection)
+        }
+    }
+
+    public func countByState() async throws -> [(workflow: String, state: String, count: Int)] {
+        try await database.client.withConnection { connection in
+            try await returns.countByState(on: connection)
+        }
+    }
+
+    // MARK: - Encoding
+
+    static func fingerprint(_ parts: [String]) -> String {
+        SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import ReturnsCore
+
+/// Why the engine refused a command. Nothing was written when one of these is thrown.
+public enum EngineError: Error, Equatable, CustomStringConvertible {
+    case returnNotFound(UUID)
+    case workflow(WorkflowError)
+    case versionConflict(expected: Int, actual: Int)
+    case idempotencyKeyReused(key: String)
+    case unknownWorkflow(name: String, known: [String])
+    case invalidInput(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .returnNotFound(let id):
+            return "no return with id \(id.uuidString.lowercased())"
+        case .workflow(let error):
+            return error.description
+        case .versionConflict(let expected, let actual):
+            return "the return is at version \(actual), not \(expected); reload it and decide again"
+        case .idempotencyKeyReused(let key):
+            return "idempotency key '\(key)' was already used for a different request; use a new key for a new request"
+        case .unknownWorkflow(let name, let known):
+            return "no workflow named '\(name)'; known workflows: \(known.joined(separator: ", "))"
+        case .invalidInput(let field, let reason):
+            return "\(field): \(reason)"
+        }
+    }
+
+    /// The kind of refusal, for exit codes and HTTP statuses at the edges.
+    public var kind: Kind {
+        switch self {
+        case .returnNotFound: .notFound
+        case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
+        case .workflow: .conflict
+        case .versionConflict: .stale
+        case .idempotencyKeyReused: .keyReused
+        }
+    }
+
+    public enum Kind: Sendable {
+        case notFound, invalid, conflict, stale, keyReused
+    }
+}

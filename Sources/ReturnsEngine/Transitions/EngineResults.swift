@@ -1,0 +1,71 @@
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+/// A request for a new return.
+public struct NewReturn: Sendable, Hashable {
+    public var workflow: String
+    public var orderRef: String
+    public var customerEmail: String
+    public var locale: String
+    public var items: [ReturnItem]
+
+    public init(workflow: String, orderRef: String, customerEmail: String, locale: String = "en", items: [ReturnItem]) {
+        self.workflow = workflow
+        self.orderRef = orderRef
+        self.customerEmail = customerEmail
+        self.locale = locale
+        self.items = items
+    }
+}
+
+/// What creating a return answers: the id for staff and partners, the token for the customer.
+public struct CreatedReturn: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var token: String
+    public var state: String
+    public var workflow: String
+    public var workflowVersion: Int
+    /// True when this answers a repeated idempotency key; nothing new was written.
+    public var replayed: Bool
+}
+
+/// What applying one event did.
+public struct TransitionResult: Sendable, Hashable, Codable {
+    public var returnID: UUID
+    public var event: String
+    public var from: String
+    public var to: String
+    public var seq: Int
+    /// True when this answers a repeated idempotency key; nothing new was written.
+    public var replayed: Bool
+}
+
+/// Everything known about one return.
+public struct ReturnDetails: Sendable, Codable {
+    public var record: ReturnRecord
+    public var items: [ItemRecord]
+    public var history: [HistoryEntry]
+    public var pendingTimers: [PendingTimer]
+    public var refunds: [RefundRecord]
+    /// What the customer is told about the current state.
+    public var stateDescription: String
+
+    public struct PendingTimer: Sendable, Codable {
+        public var name: String
+        public var event: String
+        public var dueAt: Date
+    }
+}
+
+/// What one pass of the timer worker did.
+public struct TimerReport: Sendable, Hashable, Codable {
+    /// Timers whose event was applied.
+    public var fired = 0
+    /// Timers dropped because their return had moved on.
+    public var discarded = 0
+    /// Timers left for later because their return was busy with another transaction.
+    public var busy = 0
+
+    public init() {}
+}

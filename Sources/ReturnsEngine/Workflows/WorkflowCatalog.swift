@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+/// A workflow file as read from disk: its definition, its text and the text's SHA-256 (what gets pinned).
+public struct WorkflowFile: Sendable {
+    public var path: String
+    public var source: String
+    public var definition: WorkflowDefinition
+
+    public var sha256: String { WorkflowFile.sha256(source) }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The workflows of a `Workflows/` folder, with the notification templates beside them.
+public struct WorkflowCatalog: Sendable {
+    public var files: [WorkflowFile]
+    public var templates: Set<String>
+    public var problems: [WorkflowProblem]
+
+    public var isValid: Bool { !problems.contains { $0.severity == .error } }
+
+    public func workflow(named name: String) -> WorkflowFile? { files.first { $0.definition.name == name } }
+
+    /// The Workflows folder: `RETURNS_WORKFLOWS_DIR`, else `./Workflows`, else the one beside these sources.
+    public static func locateFolder(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        try ProjectFolder.locate("Workflows", variable: "RETURNS_WORKFLOWS_DIR", environment: environment)
+    }
+
+    /// Reads and checks every `*.yaml` in `folder` (policy files aside), or the given files.
+    public static func load(folder: URL, only paths: [String] = []) -> WorkflowCatalog {
+        let templates = templateNames(in: folder.appendingPathComponent("notifications/en"))
+        var targets = paths
+        if targets.isEmpty {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            targets = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.filter { $0 != "policy.yaml" }
+                .sorted().map { folder.appendingPathComponent($0).path }
+        }
+        var files: [WorkflowFile] = []
+        var problems: [WorkflowProblem] = []
+        let validator = WorkflowValidator(knownTemplates: templates)
+        for path in targets {
+            let display = displayPath(path)
+            guard let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+                problems.append(WorkflowProblem(file: display, line: 1, message: "cannot read this file"))
+                continue
+            }
+            let (definition, loadProblems) = WorkflowLoader.load(yaml: source, file: display)
+            problems += loadProblems
+            guard let definition else { continue }
+            let checkProblems = validator.problems(in: definition, file: display)
+            problems += checkProblems
+            if let other = files.first(where: { $0.definition.name == definition.name }) {
+                problems.append(
+                    WorkflowProblem(
+                        file: display, line: 1,
+                        message: "workflow '\(definition.name)' is also defined in \(displayPath(other.path))"))
+            }
+            if loadProblems.isEmpty && checkProblems.isEmpty {
+                files.append(WorkflowFile(path: path, source: source, definition: definition))
+            }
+        }
+        return WorkflowCatalog(files: files, templates: templates, problems: problems)
+    }
+
+    static func templateNames(in folder: URL) -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return Set(names.filter { $0.hasSuffix(".mustache") }.map { String($0.dropLast(".mustache".count)) })
+    }
+
+    /// Paths relative to the current folder when inside it, as editors and terminals link them.
+    public static func displayPath(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import ReturnsEngine
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drive a few dozen returns through every path of the shipped workflows and summarize.",
+        discussion: """
+            Uses the embedded PostgreSQL unless DATABASE_URL is set. Creates returns in the standard, specialist \
+            and keep-it workflows, applies their events, then fires the timers due 31 days from now to show labels \
+            expiring, parcels lost and SLAs breached. Safe to run again: each run makes new returns.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await database.withEngine { engine in
+            print("returns demo: database \(engine.database.settings)")
+            let report = try await DemoScenario().run(on: engine)
+            let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+            print("""
+
+                Created \(report.outcomes.count) returns and applied \(report.transitions) events in \
+                \(String(format: "%.1f", seconds)) s; \(report.refused) event refused as not allowed (nothing written).
+                Then 31 days passed: \(report.timers.fired) timers fired, \(report.timers.discarded) discarded \
+                because their return had moved on.
+
+                Returns by path and final state:
+                """)
+            var groups: [String: (workflow: String, path: String, state: String, count: Int)] = [:]
+            var order: [String] = []
+            for outcome in report.outcomes {
+                let key = "\(outcome.path)|\(outcome.state)"
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: (outcome.workflow, outcome.path, outcome.state, 0)].count += 1
+            }
+            let rows = order.compactMap { groups[$0] }.map { [$0.workflow, $0.path, $0.state, String($0.count)] }
+            print(Table(header: ["workflow", "path", "final state", "returns"], rows: rows).text)
+            if let showcase = report.showcase {
+                print("\nOne return's full timeline (returns return show \(showcase.uuidString.lowercased())):\n")
+                print(ReturnView(try await engine.details(of: showcase)).text)
+            }
+            print("""
+
+                Where to look next:
+                  returns return list --state closed        returns in a state
+                  returns return show ID --json             one return, with its history
+                  returns workflow graph standard           the standard workflow as a Mermaid diagram
+                  returns workflow check                    validate Workflows/*.yaml
+                  returns timers fire --as-of +3d           fire timers due three days from now
+                  returns db stop                           stop the embedded PostgreSQL
+                """)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import ReturnsEngine
+import ReturnsStore
+
+/// Where the database is, shared by every command that needs one.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "PostgreSQL URL (postgres://user:pass@host:5432/db). Default: $DATABASE_URL, else the embedded cluster.",
+            valueName: "url"))
+    var databaseURL: String?
+
+    var resolvedURL: String? { databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] }
+
+    var home: String { EmbeddedCluster.defaultHome() }
+
+    /// Runs `body` with an engine on the chosen database, turning failures into a message and an exit code.
+    func withEngine<T>(_ body: (Engine) async throws -> T) async throws -> T {
+        try await reportingErrors {
+            try await Runtime.withEngine(databaseURL: resolvedURL, home: home, body)
+        }
+    }
+}
+
+/// `--json` for every command that prints data.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+}
+
+/// Prints an error the way a person can act on it, and exits with the code its kind calls for.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as EngineError {
+        printError(error.description)
+        switch error.kind {
+        case .notFound: throw ExitCode(2)
+        case .invalid: throw ExitCode(64)
+        case .conflict, .stale, .keyReused: throw ExitCode(1)
+        }
+    } catch let error as StoreError {
+        printError(error.description)
+        if case .unreachable = error { throw ExitCode(69) }
+        throw ExitCode(1)
+    } catch let error as ClusterError {
+        printError(error.description)
+        throw ExitCode(69)
+    } catch {
+        printError(StoreError.describe(error))
+        throw ExitCode(1)
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func parseUUID(_ text: String) throws -> UUID {
+    guard let id = UUID(uuidString: text) else {
+        throw ValidationError("'\(text)' is not a return id; ids look like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d")
+    }
+    return id
+}
+
+extension Date {
+    var shortText: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: self)
+    }
+}

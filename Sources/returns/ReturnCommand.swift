@@ -1,0 +1,278 @@
+import ArgumentParser
+import Foundation
+import ReturnsCore
+import ReturnsEngine
+import ReturnsStore
+
+struct ReturnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "return",
+        abstract: "Create returns, apply events to them, and look at them.",
+        subcommands: [Create.self, Event.self, Show.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a return in its workflow's initial state.",
+            discussion: "Example: returns return create --order A-1001 --customer ana@example.com --item SHOE-42:1:89.90:EUR"
+        )
+
+        @Option(help: "Workflow to follow: standard, specialist or keep-it.")
+        var workflow = "standard"
+        @Option(help: "The order reference the items came from.")
+        var order: String
+        @Option(help: "The customer's email address.")
+        var customer: String
+        @Option(help: "The customer's locale for notifications (en, de, pt-BR...).")
+        var locale = "en"
+        @Option(
+            name: .customLong("item"),
+            help: ArgumentHelp("An item as SKU:QTY:UNIT_PRICE:CURRENCY (price as a decimal, like 19.99); repeat for more.", valueName: "item"))
+        var items: [String] = []
+        @Option(name: .customLong("idempotency-key"), help: "Repeat-safe key: the same key answers with the first result.")
+        var idempotencyKey: String?
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if items.isEmpty { throw ValidationError("give at least one --item SKU:QTY:UNIT_PRICE:CURRENCY") }
+        }
+
+        func run() async throws {
+            var parsed: [ReturnItem] = []
+            for item in items {
+                do { parsed.append(try ReturnItem.parse(item)) } catch { throw ValidationError("--item: \(error)") }
+            }
+            let request = NewReturn(workflow: workflow, orderRef: order, customerEmail: customer, locale: locale, items: parsed)
+            let created = try await database.withEngine { engine in
+                try await engine.createReturn(request, idempotencyKey: idempotencyKey)
+            }
+            if output.json {
+                try printJSON(CreatedOutput(id: created.id.uuidString.lowercased(), token: created.token, state: created.state))
+            } else {
+                print("created return \(created.id.uuidString.lowercased()) (\(created.workflow)@\(created.workflowVersion)), state \(created.state)")
+                print("status token: \(created.token)")
+                if created.replayed { print("(idempotency key seen before: this is the first result, nothing new was written)") }
+            }
+        }
+
+        struct CreatedOutput: Encodable {
+            var id: String
+            var token: String
+            var state: String
+        }
+    }
+
+    struct Event: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply an event to a return and print its new state.",
+            discussion: "Example: returns return event 3f2b8c1e-... ship --data '{\"tracking_number\": \"1Z999\"}'"
+        )
+
+        @Argument(help: "The return's id.")
+        var id: String
+        @Argument(help: "The event, as named in the return's workflow.")
+        var event: String
+        @Option(help: "Event data as a JSON object.")
+        var data: String?
+        @Option(name: .customLong("idempotency-key"), help: "Repeat-safe key: the same key answers with the first result.")
+        var idempotencyKey: String?
+        @Option(name: .customLong("expect-version"), help: "Refuse unless the return is at this version (compare-and-set).")
+        var expectedVersion: Int?
+        @Option(help: "Who applies the event, recorded in history.")
+        var actor = "cli"
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let returnID = try parseUUID(id)
+            var payload: [String: JSONValue] = [:]
+            if let data {
+                do { payload = try JSONValue.parseObject(data) } catch { throw ValidationError("--data: \(error)") }
+            }
+            let result = try await database.withEngine { engine in
+                try await engine.apply(
+                    event, to: returnID, idempotencyKey: idempotencyKey, actor: actor, data: payload,
+                    expectedVersion: expectedVersion)
+            }
+            if output.json {
+                try printJSON(result)
+            } else {
+                print("\(result.from) --\(result.event)--> \(result.to)  (seq \(result.seq)\(result.replayed ? ", repeated key: nothing new written" : ""))")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a return: state, items and its history.")
+
+        @Argument(help: "The return's id.")
+        var id: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let returnID = try parseUUID(id)
+            let details = try await database.withEngine { engine in try await engine.details(of: returnID) }
+            if output.json {
+                try printJSON(ReturnView(details))
+            } else {
+                print(ReturnView(details).text)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List returns, most recently changed first.")
+
+        @Option(help: "Only returns in this state.")
+        var state: String?
+        @Option(help: "At most this many (1 to 10000).")
+        var limit = 50
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+        }
+
+        func run() async throws {
+            let records = try await database.withEngine { engine in try await engine.list(state: state, limit: limit) }
+            if output.json {
+                try printJSON(records.map(ReturnSummary.init))
+                return
+            }
+            if records.isEmpty {
+                print("no returns" + (state.map { " in state \($0)" } ?? ""))
+                return
+            }
+            let rows = records.map { record in
+                [record.id.uuidString.lowercased(), "\(record.workflowName)@\(record.workflowVersion)", record.state,
+                 record.orderRef, record.updatedAt.shortText]
+            }
+            print(Table(header: ["id", "workflow", "state", "order", "updated"], rows: rows).text)
+        }
+    }
+}
+
+/// A return as the CLI prints it.
+struct ReturnView: Encodable {
+    struct Item: Encodable {
+        var sku: String
+        var quantity: Int
+        var unitPrice: String
+        var currency: String
+    }
+
+    struct Step: Encodable {
+        var seq: Int
+        var event: String
+        var from: String?
+        var to: String
+        var actor: String
+        var at: Date
+    }
+
+    struct Timer: Encodable {
+        var name: String
+        var event: String
+        var dueAt: Date
+    }
+
+    struct Refund: Encodable {
+        var id: String
+        var amount: String
+        var currency: String
+        var status: String
+    }
+
+    var id: String
+    var state: String
+    var stateDescription: String
+    var workflow: String
+    var version: Int
+    var order: String
+    var customer: String
+    var locale: String
+    var paid: String
+    var currency: String
+    var items: [Item]
+    var history: [Step]
+    var timers: [Timer]
+    var refunds: [Refund]
+
+    init(_ details: ReturnDetails) {
+        let record = details.record
+        let currency = try? Currency(code: record.currency)
+        func amount(_ minor: Int64) -> String {
+            currency.map { Money(minorUnits: minor, currency: $0).decimalString } ?? String(minor)
+        }
+        id = record.id.uuidString.lowercased()
+        state = record.state
+        stateDescription = details.stateDescription
+        workflow = "\(record.workflowName)@\(record.workflowVersion)"
+        version = record.version
+        order = record.orderRef
+        customer = record.customerEmail
+        locale = record.locale
+        paid = amount(record.paidMinor)
+        self.currency = record.currency
+        items = details.items.map {
+            Item(sku: $0.sku, quantity: $0.quantity, unitPrice: amount($0.unitPriceMinor), currency: $0.currency)
+        }
+        history = details.history.map {
+            Step(seq: $0.seq, event: $0.event, from: $0.from, to: $0.to, actor: $0.actor, at: $0.at)
+        }
+        timers = details.pendingTimers.map { Timer(name: $0.name, event: $0.event, dueAt: $0.dueAt) }
+        refunds = details.refunds.map {
+            Refund(id: $0.id.uuidString.lowercased(), amount: amount($0.amountMinor), currency: $0.currency, status: $0.status)
+        }
+    }
+
+    var text: String {
+        var lines = [
+            "return   \(id)",
+            "state    \(state) — \(stateDescription)",
+            "workflow \(workflow), version \(version)",
+            "order    \(order), customer \(customer) (\(locale)), paid \(paid) \(currency)",
+            "items",
+        ]
+        lines += items.map { "  \($0.quantity) x \($0.sku) at \($0.unitPrice) \($0.currency)" }
+        if !refunds.isEmpty {
+            lines.append("refunds")
+            lines += refunds.map { "  \($0.amount) \($0.currency) \($0.status) (\($0.id))" }
+        }
+        if !timers.isEmpty {
+            lines.append("timers")
+            lines += timers.map { "  \($0.name): \($0.event) at \($0.dueAt.shortText)" }
+        }
+        lines.append("history")
+        lines += history.map { step in
+            let move = step.from.map { "\($0) -> \(step.to)" } ?? "-> \(step.to)"
+            let seq = String(step.seq).leftPadded(to: 3)
+            return "  \(seq)  \(step.at.shortText)  \(step.event.padded(to: 20)) \(move.padded(to: 44)) by \(step.actor)"
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A line of `return list --json`.
+struct ReturnSummary: Encodable {
+    var id: String
+    var workflow: String
+    var workflowVersion: Int
+    var state: String
+    var version: Int
+    var order: String
+    var updatedAt: Date
+
+    init(_ record: ReturnRecord) {
+        id = record.id.uuidString.lowercased()
+        workflow = record.workflowName
+        workflowVersion = record.workflowVersion
+        state = record.state
+        version = record.version
+        order = record.orderRef
+        updatedAt = record.updatedAt
+    }
+}
