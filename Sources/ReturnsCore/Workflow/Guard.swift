@@ -1,3 +1,5 @@
+import Foundation
+
 /// The named preconditions a transition may require of its event data.
 public enum Guard: String, Sendable, CaseIterable {
     /// The carrier's tracking number is given (`tracking_number`).
@@ -13,7 +15,7 @@ public enum Guard: String, Sendable, CaseIterable {
     public func failure(for data: [String: JSONValue]) -> String? {
         switch self {
         case .hasTrackingNumber:
-            return data["tracking_number"]?.stringValue?.isEmpty == false
+            return data["tracking_number"]?.stringValue?.trimmingCharacters(in: .whitespaces).isEmpty == false
                 ? nil : "give a non-empty \"tracking_number\" in the event data"
         case .hasGrade:
             guard let grade = data["grade"]?.stringValue else {
@@ -22,7 +24,8 @@ public enum Guard: String, Sendable, CaseIterable {
             return Guard.grades.contains(grade)
                 ? nil : "grade '\(grade)' is not one of \(Guard.grades.sorted().joined(separator: ", "))"
         case .hasReason:
-            return data["reason"]?.stringValue?.isEmpty == false ? nil : "give a non-empty \"reason\" in the event data"
+            return data["reason"]?.stringValue?.trimmingCharacters(in: .whitespaces).isEmpty == false
+                ? nil : "give a non-empty \"reason\" in the event data"
         }
     }
 }

@@ -20,10 +20,12 @@ extension WorkflowDefinition {
         guard let transition = transitions.first(where: { $0.from == state && $0.event == event }) else {
             throw .eventNotAllowed(event: event, state: state, allowed: allowedEvents(in: state))
         }
-        if let guardName = transition.guardName, let check = Guard(rawValue: guardName),
-            let reason = check.failure(for: data)
-        {
-            throw .guardFailed(event: event, state: state, guardName: guardName, reason: reason)
+        if let guardName = transition.guardName {
+            // An unknown guard refuses: the validator reports it, and an unchecked definition must not let events by.
+            let reason = Guard(rawValue: guardName)?.failure(for: data) ?? (Guard(rawValue: guardName) == nil ? "no such guard" : nil)
+            if let reason {
+                throw .guardFailed(event: event, state: state, guardName: guardName, reason: reason)
+            }
         }
         return Decision(from: state, event: event, to: transition.to, actions: transition.actions)
     }

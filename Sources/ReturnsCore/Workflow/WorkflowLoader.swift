@@ -25,7 +25,7 @@ public struct WorkflowLoader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            problems.append(Self.problem(from: error, file: file))
+            problems.append(Self.problem(from: error, yaml: yaml, file: file))
             return nil
         } catch {
             problems.append(WorkflowProblem(file: file, line: 1, message: "not valid YAML: \(error)"))
@@ -136,7 +136,10 @@ public struct WorkflowLoader {
             checkKeys(body, item, allowed: ["from", "event", "to", "guard", "actions"])
             let froms: [String]
             if let list = body["from"]?.sequence {
-                froms = list.compactMap(\.string)
+                froms = list.compactMap { $0.scalar?.string }
+                if froms.isEmpty || froms.count != list.count {
+                    problem(body["from"], "'from:' must be a state name or a non-empty list of state names")
+                }
             } else if let single = body["from"]?.string {
                 froms = [single]
             } else {
@@ -182,7 +185,7 @@ public struct WorkflowLoader {
             }
             switch key.string ?? "" {
             case "notify":
-                if let template = value.string, !template.isEmpty {
+                if let template = value.scalar?.string, !template.isEmpty, value.null == nil {
                     actions.append(.notify(template: template))
                 } else {
                     problem(value, "notify needs a template name")
@@ -201,7 +204,7 @@ public struct WorkflowLoader {
                     continue
                 }
                 guard let seconds = Self.seconds(in: afterNode.string ?? "") else {
-                    problem(afterNode, "'\(afterNode.string ?? "")' is not a duration; write it like 30d, 48h, 15m or 90s")
+                    problem(afterNode, "'\(afterNode.string ?? "")' is not a duration up to 100 years; write it like 30d, 48h, 15m or 90s")
                     continue
                 }
                 actions.append(.startTimer(name: name, seconds: seconds, event: event))
@@ -214,18 +217,28 @@ public struct WorkflowLoader {
 
     /// Parses durations such as `30d`, `48h`, `15m`, `90s` into seconds.
     public static func seconds(in text: String) -> Int? {
-        guard let unit = text.last, let count = Int(text.dropLast()), count > 0 else { return nil }
-        switch unit {
-        case "d": return count * 86_400
-        case "h": return count * 3_600
-        case "m": return count * 60
-        case "s": return count
-        default: return nil
+        let units: [Character: Int] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
+        guard let unit = text.last, let scale = units[unit], let count = Int(text.dropLast()), count > 0 else {
+            return nil
         }
+        let (seconds, overflow) = count.multipliedReportingOverflow(by: scale)
+        // Beyond about 100 years a timer is a typo, not a policy.
+        return overflow || seconds > 100 * 366 * 86_400 ? nil : seconds
     }
 
-    private static func problem(from error: YamlError, file: String) -> WorkflowProblem {
+    private static func problem(from error: YamlError, yaml: String, file: String) -> WorkflowProblem {
         switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Point at the second occurrence of the first duplicate key, after the mapping that holds it.
+            let key = duplicates.sorted().first ?? ""
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            let occurrences = lines.indices.filter { index in
+                index + 1 >= context.mark.line && lines[index].drop { $0 == " " || $0 == "-" }.hasPrefix("\(key):")
+            }
+            let line = occurrences.count > 1 ? occurrences[1] + 1 : context.mark.line
+            return WorkflowProblem(
+                file: file, line: line,
+                message: "'\(duplicates.sorted().joined(separator: "', '"))' is declared twice in the same mapping")
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
             return WorkflowProblem(file: file, line: mark.line, message: "not valid YAML: \(problem)")

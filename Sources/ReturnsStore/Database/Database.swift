@@ -20,6 +20,7 @@ public struct Database: Sendable {
     }
 
     /// Opens a pool, checks the server answers, runs `body`, and closes the pool.
+    @discardableResult
     public static func with<T>(
         _ settings: DatabaseSettings, logger: Logger = Logger(label: "returns.store"),
         _ body: (Database) async throws -> T
@@ -28,7 +29,7 @@ public struct Database: Sendable {
         try await probe(settings, logger: logger)
         // The pool warns when a query waits for run() to begin, which here is only a moment; keep that quiet.
         var poolLogger = logger
-        poolLogger.logLevel = max(logger.logLevel, .error)
+        if logger.logLevel > .debug { poolLogger.logLevel = .error }
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: poolLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

@@ -97,7 +97,7 @@ public struct DatabaseSettings: Sendable, CustomStringConvertible {
         return configuration
     }
 
-    var connectionConfiguration: PostgresConnection.Configuration {
+    public var connectionConfiguration: PostgresConnection.Configuration {
         switch address {
         case .tcp(let host, let port):
             let connectionTLS: PostgresConnection.Configuration.TLS =
