@@ -54,9 +54,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"]),
+        .testTarget(name: "ReturnsStoreTests", dependencies: ["ReturnsStore"]),
         .testTarget(
             name: "ReturnsEngineTests",
-            dependencies: ["ReturnsCore", "ReturnsStore", "ReturnsEngine", "returns"]
+            dependencies: [
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "returns",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

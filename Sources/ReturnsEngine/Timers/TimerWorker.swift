@@ -13,7 +13,8 @@ public struct TimerWorker: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Shutdown cancels the loop; ending then is the normal way out, not an error.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let report = try await engine.fireDueTimers()
@@ -26,7 +27,7 @@ public struct TimerWorker: Service {
                 } catch {
                     engine.logger.error("timer pass failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
-                try await Task.sleep(for: interval)
+                do { try await Task.sleep(for: interval) } catch { return }
             }
         }
     }

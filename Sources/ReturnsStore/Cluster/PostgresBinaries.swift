@@ -10,12 +10,19 @@ struct PostgresBinaries {
     static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> PostgresBinaries
     {
+        let manager = FileManager.default
+        // An explicit folder is the operator's word: use it or say it is wrong, never look elsewhere.
+        if let explicit = environment["RETURNS_PG_BINDIR"], !explicit.isEmpty {
+            guard manager.isExecutableFile(atPath: explicit + "/initdb"), manager.isExecutableFile(atPath: explicit + "/pg_ctl")
+            else {
+                throw ClusterError.binariesNotFound(searched: [explicit + " (RETURNS_PG_BINDIR)"])
+            }
+            return PostgresBinaries(directory: explicit)
+        }
         var candidates: [String] = []
-        if let explicit = environment["RETURNS_PG_BINDIR"], !explicit.isEmpty { candidates.append(explicit) }
         if let bindir = pgConfigBindir() { candidates.append(bindir) }
         candidates += versionedFolders("/usr/lib/postgresql")
         candidates += ["/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin", "/usr/bin"]
-        let manager = FileManager.default
         for folder in candidates
         where manager.isExecutableFile(atPath: folder + "/initdb") && manager.isExecutableFile(atPath: folder + "/pg_ctl") {
             return PostgresBinaries(directory: folder)

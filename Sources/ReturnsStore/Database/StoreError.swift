@@ -5,8 +5,6 @@ public enum StoreError: Error, CustomStringConvertible {
     case unreachable(target: String, detail: String)
     case migrationChanged(file: String, applied: String, now: String)
     case migrationFailed(file: String, statement: Int, detail: String)
-    case schemaFolderMissing(searched: [String])
-    case returnNotFound(String)
     case workflowNotDeployed(name: String, version: Int?)
     case workflowChangedWithoutNewVersion(name: String, version: Int)
 
@@ -19,11 +17,6 @@ public enum StoreError: Error, CustomStringConvertible {
                 + "\(now.prefix(12)) now); restore the file and put the change in a new migration"
         case .migrationFailed(let file, let statement, let detail):
             return "migration \(file), statement \(statement), failed: \(detail); nothing of it was applied"
-        case .schemaFolderMissing(let searched):
-            return "no Schema folder with NNN_name.sql migrations in \(searched.joined(separator: ", ")); "
-                + "set RETURNS_SCHEMA_DIR"
-        case .returnNotFound(let id):
-            return "no return with id \(id)"
         case .workflowNotDeployed(let name, let version):
             return "workflow '\(name)'\(version.map { " version \($0)" } ?? "") is not deployed; "
                 + "check Workflows/\(name).yaml exists and passes `returns workflow check`"

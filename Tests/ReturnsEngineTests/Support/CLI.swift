@@ -37,14 +37,19 @@ enum CLI {
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
     }
 
-    static func run(_ arguments: [String], database: DatabaseSettings?) throws -> Result {
-        try spawn(arguments, database: database).wait()
+    static func run(_ arguments: [String], database: DatabaseSettings?, environment: [String: String] = [:]) throws
+        -> Result
+    {
+        try spawn(arguments, database: database, environment: environment).wait()
     }
 
-    /// Starts the binary without waiting for it.
-    static func spawn(_ arguments: [String], database: DatabaseSettings?) throws -> Running {
+    /// Starts the binary without waiting for it. `DATABASE_URL` points at `database` (unset when nil).
+    static func spawn(_ arguments: [String], database: DatabaseSettings?, environment extra: [String: String] = [:])
+        throws -> Running
+    {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database.map(url)
+        environment.merge(extra) { $1 }
         let base = NSTemporaryDirectory() + "returns-cli-\(UUID().uuidString)"
         let running = Running(pid: 0, outputPath: base + ".out", errorPath: base + ".err")
         let pid = try ChildProcess.spawn(
