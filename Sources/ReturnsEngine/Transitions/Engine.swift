@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -292,7 +291,7 @@ public final class Engine: Sendable {
     // MARK: - Encoding
 
     static func fingerprint(_ parts: [String]) -> String {
-        SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(parts.joined(separator: "\u{1F}"))
     }
 
     static func encode(_ value: some Encodable) throws -> String {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import ReturnsCore
 import ReturnsStore
@@ -9,11 +8,7 @@ public struct WorkflowFile: Sendable {
     public var source: String
     public var definition: WorkflowDefinition
 
-    public var sha256: String { WorkflowFile.sha256(source) }
-
-    static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public var sha256: String { sha256Hex(source) }
 }
 
 /// The workflows of a `Workflows/` folder, with the notification templates beside them.

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -9,7 +8,7 @@ public struct Migration: Sendable {
     public var file: String
     public var sql: String
 
-    public var checksum: String { SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined() }
+    public var checksum: String { sha256Hex(sql) }
 }
 
 /// Applies the schema's migrations in order, each once, checksummed, under an advisory lock.
