@@ -36,9 +36,11 @@ struct ReturnItemTests {
     @Test(
         "a badly written item is refused with the item text and what is wrong with it",
         arguments: [
-            ("SHOE-42:1:89.90", "expected SKU:QTY:UNIT_PRICE:CURRENCY, like SHOE-42:1:89.90:EUR"),
-            ("SHOE-42:1:89.90:EUR:extra", "expected SKU:QTY:UNIT_PRICE:CURRENCY, like SHOE-42:1:89.90:EUR"),
-            ("", "expected SKU:QTY:UNIT_PRICE:CURRENCY, like SHOE-42:1:89.90:EUR"),
+            ("SHOE-42:1:89.90", "expected SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]], like SHOE-42:1:89.90:EUR"),
+            ("SHOE-42:1:89.90:EUR:shoes:doesnt_fit:extra", "expected SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]], like SHOE-42:1:89.90:EUR"),
+            ("", "expected SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]], like SHOE-42:1:89.90:EUR"),
+            ("SHOE-42:1:89.90:EUR:shoes wear", "category 'shoes wear' must be 1 to 64 letters, digits, '_' or '-'"),
+            ("SHOE-42:1:89.90:EUR:shoes:", "reason '' must be 1 to 64 letters, digits, '_' or '-'"),
             ("SHOE-42:0:89.90:EUR", "quantity '0' must be a whole number from 1 to 10000"),
             ("SHOE-42:-1:89.90:EUR", "quantity '-1' must be a whole number from 1 to 10000"),
             ("SHOE-42:x:89.90:EUR", "quantity 'x' must be a whole number from 1 to 10000"),

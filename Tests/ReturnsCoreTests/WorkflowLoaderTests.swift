@@ -279,7 +279,8 @@ struct WorkflowLoaderTests {
                       - send_sms: done
                 """,
             line: 14,
-            message: "unknown action 'send_sms'; expected notify, start_timer, cancel_timer or issue_refund"),
+            message:
+                "unknown action 'send_sms'; expected notify, start_timer, cancel_timer, issue_refund, record_inspection, record_receipt"),
         BrokenFile(
             mistake: "start_timer without an event",
             yaml: """

@@ -3,18 +3,36 @@ public struct ReturnItem: Sendable, Hashable, Codable {
     public var sku: String
     public var quantity: Int
     public var unitPrice: Money
+    /// The product category, which sets the return window and whether it can be returned at all.
+    public var category: String
+    /// The customer's reason code.
+    public var reason: String
 
-    public init(sku: String, quantity: Int, unitPrice: Money) {
+    public static let defaultCategory = "general"
+    public static let defaultReason = "changed_mind"
+
+    public init(
+        sku: String, quantity: Int, unitPrice: Money, category: String = ReturnItem.defaultCategory,
+        reason: String = ReturnItem.defaultReason
+    ) {
         self.sku = sku
         self.quantity = quantity
         self.unitPrice = unitPrice
+        self.category = category
+        self.reason = reason
     }
 
-    /// Parses `SKU:QTY:UNIT_PRICE:CURRENCY`, as given with `--item`.
+    /// Parses `SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]]`, as given with `--item`.
     public static func parse(_ text: String) throws(ReturnItemError) -> ReturnItem {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 4 else {
-            throw .init(text, "expected SKU:QTY:UNIT_PRICE:CURRENCY, like SHOE-42:1:89.90:EUR")
+        guard (4...6).contains(parts.count) else {
+            throw .init(text, "expected SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]], like SHOE-42:1:89.90:EUR")
+        }
+        let category = parts.count > 4 ? parts[4] : defaultCategory
+        let reason = parts.count > 5 ? parts[5] : defaultReason
+        for (name, value) in [("category", category), ("reason", reason)]
+        where value.isEmpty || value.count > 64 || value.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+            throw .init(text, "\(name) '\(value)' must be 1 to 64 letters, digits, '_' or '-'")
         }
         let sku = parts[0]
         guard !sku.isEmpty, sku.count <= 64, !sku.contains(where: \.isWhitespace) else {
@@ -27,7 +45,7 @@ public struct ReturnItem: Sendable, Hashable, Codable {
             let currency = try Currency(code: parts[3])
             let price = try Money.parse(parts[2], currency: currency)
             guard price.minorUnits >= 0 else { throw ReturnItemError(text, "unit price must not be negative") }
-            return ReturnItem(sku: sku, quantity: quantity, unitPrice: price)
+            return ReturnItem(sku: sku, quantity: quantity, unitPrice: price, category: category, reason: reason)
         } catch let error as MoneyError {
             throw .init(text, error.description)
         } catch let error as ReturnItemError {

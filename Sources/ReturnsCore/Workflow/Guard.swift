@@ -18,11 +18,21 @@ public enum Guard: String, Sendable, CaseIterable {
             return data["tracking_number"]?.stringValue?.trimmingCharacters(in: .whitespaces).isEmpty == false
                 ? nil : "give a non-empty \"tracking_number\" in the event data"
         case .hasGrade:
-            guard let grade = data["grade"]?.stringValue else {
-                return "give \"grade\" in the event data (one of \(Guard.grades.sorted().joined(separator: ", ")))"
+            let known = Guard.grades.sorted().joined(separator: ", ")
+            // Either one grade for everything, or a grade on every listed item.
+            if case .array(let items)? = data["items"], !items.isEmpty {
+                for item in items {
+                    guard case .object(let fields) = item, let grade = fields["grade"]?.stringValue else {
+                        return "every entry of \"items\" needs a \"grade\" (one of \(known))"
+                    }
+                    if !Guard.grades.contains(grade) { return "grade '\(grade)' is not one of \(known)" }
+                }
+                return nil
             }
-            return Guard.grades.contains(grade)
-                ? nil : "grade '\(grade)' is not one of \(Guard.grades.sorted().joined(separator: ", "))"
+            guard let grade = data["grade"]?.stringValue else {
+                return "give \"grade\" in the event data (one of \(known))"
+            }
+            return Guard.grades.contains(grade) ? nil : "grade '\(grade)' is not one of \(known)"
         case .hasReason:
             return data["reason"]?.stringValue?.trimmingCharacters(in: .whitespaces).isEmpty == false
                 ? nil : "give a non-empty \"reason\" in the event data"

@@ -97,4 +97,14 @@ public enum Action: Sendable, Hashable {
     case cancelTimer(name: String)
     /// Create the return's refund in the same transaction.
     case issueRefund
+    /// Record what arrived, per item (`items: [{line, quantity}]`, or everything when no items are given).
+    case recordReceipt
+    /// Record each item's grade and disposition (`items: [{line, grade, disposition, disposition_reason}]`,
+    /// or one `grade` for every received item).
+    case recordInspection
+
+    /// The bare-word actions, as written in YAML.
+    public static let bareWords: [String: Action] = [
+        "issue_refund": .issueRefund, "record_receipt": .recordReceipt, "record_inspection": .recordInspection,
+    ]
 }

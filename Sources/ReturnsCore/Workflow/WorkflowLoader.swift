@@ -174,13 +174,16 @@ public struct WorkflowLoader {
         }
         var actions: [Action] = []
         for item in sequence {
-            if item.string == "issue_refund" {
-                actions.append(.issueRefund)
+            if let word = item.scalar?.string, let action = Action.bareWords[word] {
+                actions.append(action)
                 continue
             }
             guard let mapping = item.mapping, mapping.count == 1, let (key, value) = mapping.first.map({ ($0.key, $0.value) })
             else {
-                problem(item, "an action is one of: notify: TEMPLATE, start_timer: {name, after, event}, cancel_timer: NAME, issue_refund")
+                problem(
+                    item,
+                    "an action is one of: notify: TEMPLATE, start_timer: {name, after, event}, cancel_timer: NAME, "
+                        + Action.bareWords.keys.sorted().joined(separator: ", "))
                 continue
             }
             switch key.string ?? "" {
@@ -209,7 +212,10 @@ public struct WorkflowLoader {
                 }
                 actions.append(.startTimer(name: name, seconds: seconds, event: event))
             default:
-                problem(key, "unknown action '\(key.string ?? "")'; expected notify, start_timer, cancel_timer or issue_refund")
+                problem(
+                    key,
+                    "unknown action '\(key.string ?? "")'; expected notify, start_timer, cancel_timer, "
+                        + Action.bareWords.keys.sorted().joined(separator: ", "))
             }
         }
         return actions

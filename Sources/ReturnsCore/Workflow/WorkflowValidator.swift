@@ -80,7 +80,7 @@ public struct WorkflowValidator: Sendable {
                     if !startedTimers.contains(name) {
                         report(line, "cancel_timer '\(name)' names a timer that no transition starts")
                     }
-                case .issueRefund:
+                case .issueRefund, .recordReceipt, .recordInspection:
                     break
                 }
             }

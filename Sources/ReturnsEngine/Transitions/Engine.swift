@@ -73,13 +73,19 @@ public final class Engine: Sendable {
         async throws -> CreatedReturn
     {
         try Self.validate(request)
-        guard let file = catalog.workflow(named: request.workflow) else {
-            throw EngineError.unknownWorkflow(name: request.workflow, known: catalog.files.map(\.definition.name))
+        let policy = catalog.policy
+        let now = Date()
+        var requested: [RequestedItem] = []
+        for item in request.items {
+            do {
+                requested.append(
+                    RequestedItem(sku: item.sku, category: item.category, reason: item.reason, lineTotal: try item.lineTotal))
+            } catch {
+                throw EngineError.invalidInput(field: "items", reason: error.description)
+            }
         }
-        let definition = file.definition
-        guard let initial = definition.initialState?.name else {
-            throw EngineError.unknownWorkflow(name: request.workflow, known: [])
-        }
+        let refusals = policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, now: now)
+        guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         let currency = request.items[0].unitPrice.currency
         var paid: Int64 = 0
         var items: [ItemRecord] = []
@@ -96,17 +102,14 @@ public final class Engine: Sendable {
             items.append(
                 ItemRecord(
                     line: index + 1, sku: item.sku, quantity: item.quantity, unitPriceMinor: item.unitPrice.minorUnits,
-                    currency: currency.code))
+                    currency: currency.code, category: item.category, reason: item.reason))
         }
         let requestHash = Self.fingerprint(
-            ["create", request.workflow, request.orderRef, request.customerEmail, request.locale]
-                + request.items.map { "\($0.sku):\($0.quantity):\($0.unitPrice.minorUnits):\($0.unitPrice.currency.code)" })
-        let now = Date()
-        let record = ReturnRecord(
-            id: UUID(), statusToken: Self.newStatusToken(), workflowName: definition.name,
-            workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
-            customerEmail: request.customerEmail, locale: request.locale, currency: currency.code, paidMinor: paid,
-            createdAt: now, updatedAt: now)
+            ["create", request.workflow ?? "", request.orderRef, request.customerEmail, request.locale,
+             request.orderedAt.map { "\($0.timeIntervalSince1970)" } ?? ""]
+                + request.items.map {
+                    "\($0.sku):\($0.quantity):\($0.unitPrice.minorUnits):\($0.unitPrice.currency.code):\($0.category):\($0.reason)"
+                })
         return try await transaction { connection in
             if let idempotencyKey {
                 try await returns.lockKey("create:" + idempotencyKey, on: connection)
@@ -121,13 +124,32 @@ public final class Engine: Sendable {
                     return replay
                 }
             }
+            // Routing counts the customer's recent returns, so it is decided inside the transaction.
+            let routing: Routing
+            if let named = request.workflow {
+                routing = Routing(workflow: named, because: "")
+            } else {
+                let recent = try await returns.recentReturns(customer: request.customerEmail, on: connection)
+                routing = policy.route(total: Money(minorUnits: paid, currency: currency), recentReturns: recent)
+            }
+            guard let file = catalog.workflow(named: routing.workflow), let initial = file.definition.initialState?.name
+            else {
+                throw EngineError.unknownWorkflow(name: routing.workflow, known: catalog.files.map(\.definition.name))
+            }
+            let definition = file.definition
+            let record = ReturnRecord(
+                id: UUID(), statusToken: Self.newStatusToken(), workflowName: definition.name,
+                workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
+                customerEmail: request.customerEmail, locale: request.locale, currency: currency.code, paidMinor: paid,
+                createdAt: now, updatedAt: now)
             try await returns.insertReturn(record, items: items, on: connection)
+            try await returns.setOrderedAt(record.id, request.orderedAt ?? now, on: connection)
             try await returns.appendEvent(
                 record.id, seq: 1, event: "created", from: nil, to: initial, actor: actor, dataJSON: "{}",
                 on: connection)
             let created = CreatedReturn(
                 id: record.id, token: record.statusToken, state: initial, workflow: definition.name,
-                workflowVersion: definition.version, replayed: false)
+                workflowVersion: definition.version, routing: routing.because, replayed: false)
             if let idempotencyKey {
                 try await returns.recordIdempotencyKey(
                     scope: "create", key: idempotencyKey, requestHash: requestHash, returnID: record.id,
@@ -244,13 +266,11 @@ public final class Engine: Sendable {
             case .cancelTimer(let name):
                 try await returns.cancelTimer(id, name: name, on: connection)
             case .issueRefund:
-                // The amount rules (grades, fees) belong to the refund policy; until then, what remains unrefunded.
-                let remaining = record.paidMinor - (try await returns.refundedMinor(of: id, on: connection))
-                if remaining > 0 {
-                    try await returns.insertRefund(
-                        id, idempotencyKey: "refund:\(id.uuidString.lowercased()):\(seq)", amountMinor: remaining,
-                        currency: record.currency, seq: seq, on: connection)
-                }
+                try await issueRefund(for: record, seq: seq, on: connection)
+            case .recordReceipt:
+                try await recordReceipt(for: record, data: data, on: connection)
+            case .recordInspection:
+                try await recordInspection(for: record, data: data, on: connection)
             }
         }
         return TransitionResult(
@@ -272,6 +292,7 @@ public final class Engine: Sendable {
                     .init(name: $0.name, event: $0.event, dueAt: $0.dueAt)
                 },
                 refunds: try await returns.refunds(of: id, on: connection),
+                itemStates: try await returns.itemStates(of: id, on: connection),
                 stateDescription: definition.state(named: record.state)?.description ?? "")
         }
     }

@@ -9,6 +9,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case idempotencyKeyReused(key: String)
     case unknownWorkflow(name: String, known: [String])
     case invalidInput(field: String, reason: String)
+    case refusedByPolicy([PolicyRefusal])
 
     public var description: String {
         switch self {
@@ -24,6 +25,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return "no workflow named '\(name)'; known workflows: \(known.joined(separator: ", "))"
         case .invalidInput(let field, let reason):
             return "\(field): \(reason)"
+        case .refusedByPolicy(let refusals):
+            return "the return policy refuses this return: " + refusals.map(\.description).joined(separator: "; ")
         }
     }
 
@@ -32,7 +35,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .returnNotFound: .notFound
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
-        case .workflow: .conflict
+        case .workflow, .refusedByPolicy: .conflict
         case .versionConflict: .stale
         case .idempotencyKeyReused: .keyReused
         }

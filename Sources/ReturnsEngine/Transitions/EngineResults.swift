@@ -4,18 +4,25 @@ import ReturnsStore
 
 /// A request for a new return.
 public struct NewReturn: Sendable, Hashable {
-    public var workflow: String
+    /// The workflow to follow; nil lets the policy route the return.
+    public var workflow: String?
     public var orderRef: String
     public var customerEmail: String
     public var locale: String
     public var items: [ReturnItem]
+    /// When the order was placed, for the return window; nil means today.
+    public var orderedAt: Date?
 
-    public init(workflow: String, orderRef: String, customerEmail: String, locale: String = "en", items: [ReturnItem]) {
+    public init(
+        workflow: String?, orderRef: String, customerEmail: String, locale: String = "en", items: [ReturnItem],
+        orderedAt: Date? = nil
+    ) {
         self.workflow = workflow
         self.orderRef = orderRef
         self.customerEmail = customerEmail
         self.locale = locale
         self.items = items
+        self.orderedAt = orderedAt
     }
 }
 
@@ -26,6 +33,8 @@ public struct CreatedReturn: Sendable, Hashable, Codable {
     public var state: String
     public var workflow: String
     public var workflowVersion: Int
+    /// Why the policy chose this workflow (empty when the caller named it).
+    public var routing: String
     /// True when this answers a repeated idempotency key; nothing new was written.
     public var replayed: Bool
 }
@@ -48,6 +57,7 @@ public struct ReturnDetails: Sendable, Codable {
     public var history: [HistoryEntry]
     public var pendingTimers: [PendingTimer]
     public var refunds: [RefundRecord]
+    public var itemStates: [ItemState]
     /// What the customer is told about the current state.
     public var stateDescription: String
 

@@ -16,6 +16,8 @@ public struct WorkflowCatalog: Sendable {
     public var files: [WorkflowFile]
     public var templates: Set<String>
     public var problems: [WorkflowProblem]
+    /// The return policy from `policy.yaml`; without one, everything is returnable and nothing is deducted.
+    public var policy: ReturnPolicy
 
     public var isValid: Bool { !problems.contains { $0.severity == .error } }
 
@@ -29,14 +31,26 @@ public struct WorkflowCatalog: Sendable {
     /// Reads and checks every `*.yaml` in `folder` (policy files aside), or the given files.
     public static func load(folder: URL, only paths: [String] = []) -> WorkflowCatalog {
         let templates = templateNames(in: folder.appendingPathComponent("notifications/en"))
-        var targets = paths
-        if targets.isEmpty {
+        let isPolicy = { (path: String) in URL(fileURLWithPath: path).lastPathComponent == "policy.yaml" }
+        var targets = paths.filter { !isPolicy($0) }
+        if paths.isEmpty {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             targets = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.filter { $0 != "policy.yaml" }
                 .sorted().map { folder.appendingPathComponent($0).path }
         }
         var files: [WorkflowFile] = []
         var problems: [WorkflowProblem] = []
+        var policy = ReturnPolicy.permissive
+        let policyPaths = paths.isEmpty ? [folder.appendingPathComponent("policy.yaml").path] : paths.filter(isPolicy)
+        for policyPath in policyPaths where FileManager.default.fileExists(atPath: policyPath) {
+            guard let text = try? String(contentsOfFile: policyPath, encoding: .utf8) else {
+                problems.append(WorkflowProblem(file: displayPath(policyPath), line: 1, message: "cannot read this file"))
+                continue
+            }
+            let (loaded, policyProblems) = PolicyLoader.load(yaml: text, file: displayPath(policyPath))
+            problems += policyProblems
+            if let loaded { policy = loaded }
+        }
         let validator = WorkflowValidator(knownTemplates: templates)
         for path in targets {
             let display = displayPath(path)
@@ -59,7 +73,7 @@ public struct WorkflowCatalog: Sendable {
                 files.append(WorkflowFile(path: path, source: source, definition: definition))
             }
         }
-        return WorkflowCatalog(files: files, templates: templates, problems: problems)
+        return WorkflowCatalog(files: files, templates: templates, problems: problems, policy: policy)
     }
 
     static func templateNames(in folder: URL) -> Set<String> {

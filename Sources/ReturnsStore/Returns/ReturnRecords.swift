@@ -55,13 +55,20 @@ public struct ItemRecord: Sendable, Hashable, Codable {
     public var quantity: Int
     public var unitPriceMinor: Int64
     public var currency: String
+    public var category: String
+    public var reason: String
 
-    public init(line: Int, sku: String, quantity: Int, unitPriceMinor: Int64, currency: String) {
+    public init(
+        line: Int, sku: String, quantity: Int, unitPriceMinor: Int64, currency: String, category: String = "general",
+        reason: String = "changed_mind"
+    ) {
         self.line = line
         self.sku = sku
         self.quantity = quantity
         self.unitPriceMinor = unitPriceMinor
         self.currency = currency
+        self.category = category
+        self.reason = reason
     }
 }
 

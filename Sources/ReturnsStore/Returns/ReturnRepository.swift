@@ -76,8 +76,9 @@ public struct ReturnRepository: Sendable {
         for item in items {
             try await connection.query(
                 """
-                INSERT INTO return_items (return_id, line, sku, quantity, unit_price_minor, currency)
-                VALUES (\(record.id), \(item.line), \(item.sku), \(item.quantity), \(item.unitPriceMinor), \(item.currency))
+                INSERT INTO return_items (return_id, line, sku, quantity, unit_price_minor, currency, category, reason)
+                VALUES (\(record.id), \(item.line), \(item.sku), \(item.quantity), \(item.unitPriceMinor), \(item.currency),
+                        \(item.category), \(item.reason))
                 """, logger: logger)
         }
     }
@@ -90,11 +91,16 @@ public struct ReturnRepository: Sendable {
 
     public func items(of id: UUID, on connection: PostgresConnection) async throws -> [ItemRecord] {
         var items: [ItemRecord] = []
-        for try await (line, sku, quantity, price, currency) in try await connection.query(
-            "SELECT line, sku, quantity, unit_price_minor, currency FROM return_items WHERE return_id = \(id) ORDER BY line",
-            logger: logger
-        ).decode((Int, String, Int, Int64, String).self) {
-            items.append(ItemRecord(line: line, sku: sku, quantity: quantity, unitPriceMinor: price, currency: currency))
+        for try await (line, sku, quantity, price, currency, category, reason) in try await connection.query(
+            """
+            SELECT line, sku, quantity, unit_price_minor, currency, category, reason
+            FROM return_items WHERE return_id = \(id) ORDER BY line
+            """, logger: logger
+        ).decode((Int, String, Int, Int64, String, String, String).self) {
+            items.append(
+                ItemRecord(
+                    line: line, sku: sku, quantity: quantity, unitPriceMinor: price, currency: currency,
+                    category: category, reason: reason))
         }
         return items
     }
@@ -211,26 +217,21 @@ public struct ReturnRepository: Sendable {
 
     // MARK: - Refunds
 
-    /// Inserts a refund unless one with the same idempotency key exists. The table's trigger refuses more than paid.
+    /// Inserts a refund with its itemized breakdown; false when one with the same idempotency key exists.
+    /// The table's trigger refuses refunds adding up to more than was paid.
     public func insertRefund(
-        _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int,
+        _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int, breakdownJSON: String,
         on connection: PostgresConnection
-    ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq)
-            VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq))
-            ON CONFLICT (idempotency_key) DO NOTHING
-            """, logger: logger)
-    }
-
-    /// What has been refunded or is on its way (everything but failed refunds).
-    public func refundedMinor(of id: UUID, on connection: PostgresConnection) async throws -> Int64 {
+    ) async throws -> Bool {
         let rows = try await connection.query(
-            "SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE return_id = \(id) AND status <> 'failed'",
-            logger: logger)
-        for try await total in rows.decode(Int64.self) { return total }
-        return 0
+            """
+            INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
+            VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq), \(breakdownJSON)::jsonb)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
     }
 
     public func refunds(of id: UUID, on connection: PostgresConnection) async throws -> [RefundRecord] {

@@ -1,0 +1,84 @@
+/// What a partner reports about items, read from event data.
+public enum ItemReports {
+    /// One receipt line: how many of a return line arrived.
+    public struct Receipt: Sendable, Hashable {
+        public var line: Int
+        public var quantity: Int
+    }
+
+    /// One inspected line: its grade and where it goes.
+    public struct Inspection: Sendable, Hashable {
+        public var line: Int?
+        public var grade: Grade
+        public var disposition: Disposition?
+        public var dispositionReason: String?
+    }
+
+    /// `items: [{line, quantity}]`; nil when the data lists no items (everything arrived).
+    public static func receipts(in data: [String: JSONValue]) throws(ItemReportError) -> [Receipt]? {
+        guard let items = data["items"] else { return nil }
+        guard case .array(let entries) = items, !entries.isEmpty else {
+            throw .init(field: "items", reason: "a non-empty list of {line, quantity}")
+        }
+        var receipts: [Receipt] = []
+        for (index, entry) in entries.enumerated() {
+            guard case .object(let fields) = entry else {
+                throw .init(field: "items[\(index)]", reason: "an object like {\"line\": 1, \"quantity\": 2}")
+            }
+            let line = try wholeNumber(fields["line"], "items[\(index)].line", minimum: 1)
+            let quantity = try wholeNumber(fields["quantity"], "items[\(index)].quantity", minimum: 0)
+            receipts.append(Receipt(line: line, quantity: quantity))
+        }
+        return receipts
+    }
+
+    /// `items: [{line, grade, disposition, disposition_reason}]`, or one `grade` for every line.
+    public static func inspections(in data: [String: JSONValue]) throws(ItemReportError) -> [Inspection] {
+        guard case .array(let entries)? = data["items"] else {
+            guard let text = data["grade"]?.stringValue, let grade = Grade(rawValue: text) else {
+                throw .init(field: "grade", reason: "one of \(Grade.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return [Inspection(line: nil, grade: grade, disposition: nil, dispositionReason: nil)]
+        }
+        var inspections: [Inspection] = []
+        for (index, entry) in entries.enumerated() {
+            guard case .object(let fields) = entry else {
+                throw .init(field: "items[\(index)]", reason: "an object like {\"line\": 1, \"grade\": \"B\"}")
+            }
+            let line = try wholeNumber(fields["line"], "items[\(index)].line", minimum: 1)
+            guard let text = fields["grade"]?.stringValue, let grade = Grade(rawValue: text) else {
+                throw .init(
+                    field: "items[\(index)].grade", reason: "one of \(Grade.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var disposition: Disposition?
+            if let value = fields["disposition"] {
+                guard let text = value.stringValue, let parsed = Disposition(rawValue: text) else {
+                    throw .init(
+                        field: "items[\(index)].disposition",
+                        reason: "one of \(Disposition.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                disposition = parsed
+            }
+            let reason = fields["disposition_reason"]?.stringValue
+            inspections.append(Inspection(line: line, grade: grade, disposition: disposition, dispositionReason: reason))
+        }
+        return inspections
+    }
+
+    private static func wholeNumber(_ value: JSONValue?, _ field: String, minimum: Int) throws(ItemReportError) -> Int {
+        guard case .number(let number)? = value, number.rounded() == number, number >= Double(minimum),
+            number <= 1_000_000
+        else {
+            throw .init(field: field, reason: "a whole number, \(minimum) or more")
+        }
+        return Int(number)
+    }
+}
+
+/// Why a partner's item report was refused, naming the field.
+public struct ItemReportError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+
+    public var description: String { "\(field): \(reason)" }
+}

@@ -1,0 +1,147 @@
+import Yams
+
+/// Reads `policy.yaml`, collecting every problem with its line.
+public struct PolicyLoader {
+    let file: String
+    private var problems: [WorkflowProblem] = []
+
+    /// The policy (nil when unusable) and every problem found.
+    public static func load(yaml: String, file: String) -> (ReturnPolicy?, [WorkflowProblem]) {
+        var loader = PolicyLoader(file: file)
+        let policy = loader.read(yaml)
+        return (loader.problems.isEmpty ? policy : nil, loader.problems)
+    }
+
+    init(file: String) {
+        self.file = file
+    }
+
+    private mutating func problem(_ node: Node?, _ message: String) {
+        problems.append(WorkflowProblem(file: file, line: node?.mark?.line ?? 1, message: message))
+    }
+
+    private mutating func read(_ yaml: String) -> ReturnPolicy? {
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                problem(nil, "the policy file is empty")
+                return nil
+            }
+            root = composed
+        } catch {
+            problem(nil, "not valid YAML: \(error)")
+            return nil
+        }
+        guard let top = root.mapping else {
+            problem(root, "the policy must be a mapping")
+            return nil
+        }
+        let known: Set<String> = [
+            "return_window_days", "non_returnable", "reason_codes", "free_label_reasons", "routing", "restocking_fee",
+            "label_cost", "default_disposition",
+        ]
+        for (key, _) in top where !known.contains(key.string ?? "") {
+            problem(key, "unknown key '\(key.string ?? "")'; expected one of \(known.sorted().joined(separator: ", "))")
+        }
+
+        var windows: [String: Int] = [:]
+        var defaultWindow = 30
+        for (key, value) in top["return_window_days"]?.mapping ?? [:] {
+            guard let days = value.string.flatMap(Int.init), days >= 0 else {
+                problem(value, "return_window_days.\(key.string ?? ""): a number of days, 0 or more")
+                continue
+            }
+            if key.string == "default" { defaultWindow = days } else { windows[key.string ?? ""] = days }
+        }
+        let reasons = Set(strings(top["reason_codes"], "reason_codes"))
+        if reasons.isEmpty { problem(top["reason_codes"] ?? root, "reason_codes: list at least one reason code") }
+        let free = Set(strings(top["free_label_reasons"], "free_label_reasons"))
+        for reason in free.subtracting(reasons).sorted() {
+            problem(top["free_label_reasons"], "free_label_reasons: '\(reason)' is not one of reason_codes")
+        }
+
+        let routing = top["routing"]?.mapping
+        let flag = routing?["flag_after_returns_in_90_days"]
+        var flagAfter = Int.max
+        if let flag {
+            if let value = flag.string.flatMap(Int.init), value >= 0 { flagAfter = value } else {
+                problem(flag, "routing.flag_after_returns_in_90_days: a whole number, 0 or more")
+            }
+        }
+
+        var fees: [Grade: ReturnPolicy.Fee] = [:]
+        for (key, value) in top["restocking_fee"]?.mapping ?? [:] {
+            guard let grade = key.string.flatMap(Grade.init(rawValue:)) else {
+                problem(key, "restocking_fee: '\(key.string ?? "")' is not a grade (\(Grade.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            guard let percent = value.mapping?["percent"]?.string.flatMap(Int.init), (0...100).contains(percent) else {
+                problem(value, "restocking_fee.\(grade.rawValue).percent: a whole number from 0 to 100")
+                continue
+            }
+            let minimum = amounts(value.mapping?["min"], "restocking_fee.\(grade.rawValue).min")
+            let maximum = amounts(value.mapping?["max"], "restocking_fee.\(grade.rawValue).max")
+            for (currency, low) in minimum where (maximum[currency] ?? .max) < low {
+                problem(value, "restocking_fee.\(grade.rawValue): min is above max in \(currency)")
+            }
+            fees[grade] = ReturnPolicy.Fee(percent: percent, minimum: minimum, maximum: maximum)
+        }
+
+        var dispositions: [Grade: Disposition] = [:]
+        for (key, value) in top["default_disposition"]?.mapping ?? [:] {
+            guard let grade = key.string.flatMap(Grade.init(rawValue:)) else {
+                problem(key, "default_disposition: '\(key.string ?? "")' is not a grade")
+                continue
+            }
+            guard let disposition = value.string.flatMap(Disposition.init(rawValue:)) else {
+                problem(
+                    value,
+                    "default_disposition.\(grade.rawValue): '\(value.string ?? "")' is not one of "
+                        + Disposition.allCases.map(\.rawValue).joined(separator: ", "))
+                continue
+            }
+            dispositions[grade] = disposition
+        }
+        for grade in Grade.allCases where dispositions[grade] == nil {
+            problem(top["default_disposition"] ?? root, "default_disposition: no disposition for grade \(grade.rawValue)")
+        }
+
+        return ReturnPolicy(
+            windowDays: windows, defaultWindowDays: defaultWindow,
+            nonReturnable: Set(strings(top["non_returnable"], "non_returnable")), reasonCodes: reasons,
+            freeLabelReasons: free, specialistAbove: amounts(routing?["specialist_above"], "routing.specialist_above"),
+            keepItBelow: amounts(routing?["keep_it_below"], "routing.keep_it_below"), flagAfterReturns: flagAfter,
+            restockingFees: fees, labelCost: amounts(top["label_cost"], "label_cost"),
+            defaultDisposition: dispositions)
+    }
+
+    private mutating func strings(_ node: Node?, _ name: String) -> [String] {
+        guard let node else { return [] }
+        guard let sequence = node.sequence else {
+            problem(node, "\(name): a list of names")
+            return []
+        }
+        return sequence.compactMap { $0.scalar?.string }
+    }
+
+    /// `{EUR: "1.00", JPY: "150"}`: amounts in each currency's minor units, checked against its exponent.
+    private mutating func amounts(_ node: Node?, _ name: String) -> [String: Int64] {
+        guard let node else { return [:] }
+        guard let mapping = node.mapping else {
+            problem(node, "\(name): a mapping of currency to amount, like {EUR: \"5.95\"}")
+            return [:]
+        }
+        var result: [String: Int64] = [:]
+        for (key, value) in mapping {
+            do {
+                let currency = try Currency(code: key.string ?? "")
+                let money = try Money.parse(value.string ?? "", currency: currency)
+                guard money.minorUnits >= 0 else { throw MoneyError.notADecimal(value.string ?? "") }
+                result[currency.code] = money.minorUnits
+            } catch {
+                problem(value, "\(name).\(key.string ?? ""): \(error)")
+            }
+        }
+        return result
+    }
+}

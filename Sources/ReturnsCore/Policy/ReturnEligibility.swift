@@ -1,0 +1,79 @@
+import Foundation
+
+/// An item of a return request, as policy sees it.
+public struct RequestedItem: Sendable, Hashable {
+    public var sku: String
+    public var category: String
+    public var reason: String
+    public var lineTotal: Money
+
+    public init(sku: String, category: String, reason: String, lineTotal: Money) {
+        self.sku = sku
+        self.category = category
+        self.reason = reason
+        self.lineTotal = lineTotal
+    }
+}
+
+/// Why policy refuses a return request.
+public struct PolicyRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+
+    public var description: String { "\(field): \(reason)" }
+}
+
+/// Which workflow a request goes to, and why.
+public struct Routing: Sendable, Hashable {
+    public var workflow: String
+    public var because: String
+
+    public init(workflow: String, because: String) {
+        self.workflow = workflow
+        self.because = because
+    }
+}
+
+extension ReturnPolicy {
+    /// Every reason the request is refused (empty when it is accepted).
+    public func refusals(for items: [RequestedItem], orderedAt: Date, now: Date) -> [PolicyRefusal] {
+        var refusals: [PolicyRefusal] = []
+        let age = Int(now.timeIntervalSince(orderedAt) / 86_400)
+        for item in items {
+            if nonReturnable.contains(item.category) {
+                refusals.append(.init(field: "item \(item.sku)", reason: "\(item.category) items cannot be returned"))
+                continue
+            }
+            if !reasonCodes.isEmpty && !reasonCodes.contains(item.reason) {
+                refusals.append(
+                    .init(
+                        field: "item \(item.sku)",
+                        reason: "reason '\(item.reason)' is not one of \(reasonCodes.sorted().joined(separator: ", "))"))
+            }
+            let window = window(for: item.category)
+            if age > window {
+                refusals.append(
+                    .init(
+                        field: "item \(item.sku)",
+                        reason: "\(item.category) items can be returned within \(window) days of the order; this order is \(age) days old"))
+            }
+        }
+        return refusals
+    }
+
+    /// Routes by value and by the customer's recent returns.
+    public func route(total: Money, recentReturns: Int) -> Routing {
+        let code = total.currency.code
+        if recentReturns > flagAfterReturns {
+            return Routing(
+                workflow: "specialist", because: "customer has \(recentReturns) returns in 90 days (limit \(flagAfterReturns))")
+        }
+        if let threshold = specialistAbove[code], total.minorUnits > threshold {
+            return Routing(workflow: "specialist", because: "worth \(total), above \(Money(minorUnits: threshold, currency: total.currency))")
+        }
+        if let threshold = keepItBelow[code], total.minorUnits < threshold {
+            return Routing(workflow: "keep-it", because: "worth \(total), below \(Money(minorUnits: threshold, currency: total.currency))")
+        }
+        return Routing(workflow: "standard", because: "routine return")
+    }
+}

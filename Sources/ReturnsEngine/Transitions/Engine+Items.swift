@@ -1,0 +1,101 @@
+import Foundation
+import PostgresNIO
+import ReturnsCore
+import ReturnsStore
+
+/// The item-level actions: receipts, inspections and the refund they lead to. Each runs inside the
+/// transition's transaction, on the locked return.
+extension Engine {
+    func recordReceipt(for record: ReturnRecord, data: [String: JSONValue], on connection: PostgresConnection)
+        async throws
+    {
+        let items = try await returns.itemStates(of: record.id, on: connection)
+        let receipts: [ItemReports.Receipt]?
+        do { receipts = try ItemReports.receipts(in: data) } catch {
+            throw EngineError.invalidInput(field: error.field, reason: error.reason)
+        }
+        guard let receipts else {
+            // No list: everything arrived.
+            for item in items where item.received < item.quantity {
+                try await returns.setReceived(record.id, line: item.line, quantity: item.quantity, on: connection)
+            }
+            return
+        }
+        var received = Dictionary(uniqueKeysWithValues: items.map { ($0.line, $0.received) })
+        for receipt in receipts {
+            guard let item = items.first(where: { $0.line == receipt.line }) else {
+                throw EngineError.invalidInput(
+                    field: "items", reason: "the return has no line \(receipt.line); its lines are 1 to \(items.count)")
+            }
+            let total = (received[item.line] ?? 0) + receipt.quantity
+            guard total <= item.quantity else {
+                throw EngineError.invalidInput(
+                    field: "items (line \(item.line))",
+                    reason: "\(total) received in all would be more than the \(item.quantity) returned")
+            }
+            received[item.line] = total
+            try await returns.setReceived(record.id, line: item.line, quantity: total, on: connection)
+        }
+    }
+
+    func recordInspection(for record: ReturnRecord, data: [String: JSONValue], on connection: PostgresConnection)
+        async throws
+    {
+        let items = try await returns.itemStates(of: record.id, on: connection)
+        let inspections: [ItemReports.Inspection]
+        do { inspections = try ItemReports.inspections(in: data) } catch {
+            throw EngineError.invalidInput(field: error.field, reason: error.reason)
+        }
+        for inspection in inspections {
+            let targets = inspection.line.map { line in items.filter { $0.line == line } } ?? items.filter { $0.received > 0 }
+            if let line = inspection.line, targets.isEmpty {
+                throw EngineError.invalidInput(
+                    field: "items", reason: "the return has no line \(line); its lines are 1 to \(items.count)")
+            }
+            let standard = catalog.policy.defaultDisposition[inspection.grade] ?? .liquidate
+            if let chosen = inspection.disposition, chosen != standard,
+                inspection.dispositionReason?.trimmingCharacters(in: .whitespaces).isEmpty != false
+            {
+                throw EngineError.invalidInput(
+                    field: "items (line \(inspection.line ?? 0)).disposition_reason",
+                    reason: "overriding the default disposition \(standard.rawValue) with \(chosen.rawValue) needs a reason")
+            }
+            for item in targets {
+                guard item.received > 0 else {
+                    throw EngineError.invalidInput(
+                        field: "items (line \(item.line))", reason: "nothing of this line was received, so it cannot be graded")
+                }
+                try await returns.setInspection(
+                    record.id, line: item.line, grade: inspection.grade.rawValue,
+                    disposition: (inspection.disposition ?? standard).rawValue, on: connection)
+            }
+        }
+    }
+
+    /// Computes the refund due now from what was received and graded, and writes it with its breakdown and a
+    /// deterministic idempotency key, marking the refunded quantities, all in the transition's transaction.
+    func issueRefund(for record: ReturnRecord, seq: Int, on connection: PostgresConnection) async throws {
+        let id = record.id
+        let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
+        // Workflows that never record a receipt (keep-it) refund what was ordered.
+        let requiresReceipt = definition.transitions.contains { $0.actions.contains(.recordReceipt) }
+        let items = try await returns.itemStates(of: id, on: connection)
+        let lines = items.map { item in
+            RefundLine(
+                line: item.line, unitPriceMinor: item.unitPriceMinor, quantity: item.quantity,
+                received: item.received, alreadyRefunded: item.refunded, grade: item.grade.flatMap(Grade.init),
+                reason: item.reason)
+        }
+        let breakdown = catalog.policy.refund(
+            for: lines, currency: try Currency(code: record.currency),
+            labelAlreadyCharged: try await returns.labelCharged(id, on: connection), requiresReceipt: requiresReceipt)
+        guard breakdown.netMinor > 0 else { return }
+        let inserted = try await returns.insertRefund(
+            id, idempotencyKey: "refund:\(id.uuidString.lowercased()):\(seq)", amountMinor: breakdown.netMinor,
+            currency: record.currency, seq: seq, breakdownJSON: try Self.encode(breakdown), on: connection)
+        guard inserted else { return }
+        for line in breakdown.lines {
+            try await returns.addRefunded(id, line: line.line, quantity: line.quantity, on: connection)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import PostgresNIO
+
+/// A return line with what happened to it: received, graded, refunded.
+public struct ItemState: Sendable, Hashable, Codable {
+    public var line: Int
+    public var sku: String
+    public var quantity: Int
+    public var unitPriceMinor: Int64
+    public var category: String
+    public var reason: String
+    public var received: Int
+    public var refunded: Int
+    public var grade: String?
+    public var disposition: String?
+}
+
+extension ReturnRepository {
+    public func itemStates(of id: UUID, on connection: PostgresConnection) async throws -> [ItemState] {
+        var items: [ItemState] = []
+        for try await (line, sku, quantity, price, category, reason, received, refunded, grade, disposition)
+            in try await connection.query(
+                """
+                SELECT line, sku, quantity, unit_price_minor, category, reason, quantity_received, quantity_refunded,
+                       grade, disposition
+                FROM return_items WHERE return_id = \(id) ORDER BY line
+                """, logger: logger
+            ).decode((Int, String, Int, Int64, String, String, Int, Int, String?, String?).self)
+        {
+            items.append(
+                ItemState(
+                    line: line, sku: sku, quantity: quantity, unitPriceMinor: price, category: category, reason: reason,
+                    received: received, refunded: refunded, grade: grade, disposition: disposition))
+        }
+        return items
+    }
+
+    public func setOrderedAt(_ id: UUID, _ orderedAt: Date, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE returns SET ordered_at = \(orderedAt) WHERE id = \(id)", logger: logger)
+    }
+
+    public func setReceived(_ id: UUID, line: Int, quantity: Int, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE return_items SET quantity_received = \(quantity) WHERE return_id = \(id) AND line = \(line)",
+            logger: logger)
+    }
+
+    public func setInspection(
+        _ id: UUID, line: Int, grade: String, disposition: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE return_items SET grade = \(grade), disposition = \(disposition)
+            WHERE return_id = \(id) AND line = \(line)
+            """, logger: logger)
+    }
+
+    public func addRefunded(_ id: UUID, line: Int, quantity: Int, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE return_items SET quantity_refunded = quantity_refunded + \(quantity)
+            WHERE return_id = \(id) AND line = \(line)
+            """, logger: logger)
+    }
+
+    /// Whether an earlier refund of this return already deducted the label cost.
+    public func labelCharged(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT count(*)::bigint FROM refunds
+            WHERE return_id = \(id) AND status <> 'failed' AND breakdown->'deductions' @> '[{"kind": "label_cost"}]'
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count > 0 }
+        return false
+    }
+
+    /// Returns this customer created in the last 90 days.
+    public func recentReturns(customer: String, on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            SELECT count(*)::bigint FROM returns
+            WHERE customer_email = \(customer) AND created_at > now() - interval '90 days'
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+}
