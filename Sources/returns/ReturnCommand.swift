@@ -17,8 +17,10 @@ struct ReturnCommand: AsyncParsableCommand {
             discussion: "Example: returns return create --order A-1001 --customer ana@example.com --item SHOE-42:1:89.90:EUR"
         )
 
-        @Option(help: "Workflow to follow: standard, specialist or keep-it.")
-        var workflow = "standard"
+        @Option(help: "Workflow to follow: standard, specialist or keep-it (default: the policy routes by value and history).")
+        var workflow: String?
+        @Option(name: .customLong("ordered-at"), help: "When the order was placed (2026-11-02), for the return window. Default: today.")
+        var orderedAt: String?
         @Option(help: "The order reference the items came from.")
         var order: String
         @Option(help: "The customer's email address.")
@@ -27,7 +29,9 @@ struct ReturnCommand: AsyncParsableCommand {
         var locale = "en"
         @Option(
             name: .customLong("item"),
-            help: ArgumentHelp("An item as SKU:QTY:UNIT_PRICE:CURRENCY (price as a decimal, like 19.99); repeat for more.", valueName: "item"))
+            help: ArgumentHelp(
+                "An item as SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]] (price as a decimal, like 19.99); repeat for more.",
+                valueName: "item"))
         var items: [String] = []
         @Option(name: .customLong("idempotency-key"), help: "Repeat-safe key: the same key answers with the first result.")
         var idempotencyKey: String?
@@ -43,15 +47,30 @@ struct ReturnCommand: AsyncParsableCommand {
             for item in items {
                 do { parsed.append(try ReturnItem.parse(item)) } catch { throw ValidationError("--item: \(error)") }
             }
-            let request = NewReturn(workflow: workflow, orderRef: order, customerEmail: customer, locale: locale, items: parsed)
+            var ordered: Date?
+            if let orderedAt {
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withFullDate]
+                guard let date = formatter.date(from: orderedAt) ?? ISO8601DateFormatter().date(from: orderedAt) else {
+                    throw ValidationError("--ordered-at '\(orderedAt)' is not a date; write it like 2026-11-02")
+                }
+                ordered = date
+            }
+            let request = NewReturn(
+                workflow: workflow, orderRef: order, customerEmail: customer, locale: locale, items: parsed,
+                orderedAt: ordered)
             let created = try await database.withEngine { engine in
                 try await engine.createReturn(request, idempotencyKey: idempotencyKey)
             }
             if output.json {
-                try printJSON(CreatedOutput(id: created.id.uuidString.lowercased(), token: created.token, state: created.state))
+                try printJSON(
+                    CreatedOutput(
+                        id: created.id.uuidString.lowercased(), token: created.token, state: created.state,
+                        workflow: created.workflow))
             } else {
                 print("created return \(created.id.uuidString.lowercased()) (\(created.workflow)@\(created.workflowVersion)), state \(created.state)")
                 print("status token: \(created.token)")
+                if !created.routing.isEmpty { print("routed to \(created.workflow): \(created.routing)") }
                 if created.replayed { print("(idempotency key seen before: this is the first result, nothing new was written)") }
             }
         }
@@ -60,6 +79,7 @@ struct ReturnCommand: AsyncParsableCommand {
             var id: String
             var token: String
             var state: String
+            var workflow: String
         }
     }
 
@@ -158,10 +178,17 @@ struct ReturnCommand: AsyncParsableCommand {
 /// A return as the CLI prints it.
 struct ReturnView: Encodable {
     struct Item: Encodable {
+        var line: Int
         var sku: String
         var quantity: Int
         var unitPrice: String
         var currency: String
+        var category: String
+        var reason: String
+        var received: Int
+        var refunded: Int
+        var grade: String?
+        var disposition: String?
     }
 
     struct Step: Encodable {
@@ -218,7 +245,10 @@ struct ReturnView: Encodable {
         paid = amount(record.paidMinor)
         self.currency = record.currency
         items = details.items.map {
-            Item(sku: $0.sku, quantity: $0.quantity, unitPrice: amount($0.unitPriceMinor), currency: $0.currency)
+            Item(
+                line: $0.line, sku: $0.sku, quantity: $0.quantity, unitPrice: amount($0.unitPriceMinor),
+                currency: record.currency, category: $0.category, reason: $0.reason, received: $0.received,
+                refunded: $0.refunded, grade: $0.grade, disposition: $0.disposition)
         }
         history = details.history.map {
             Step(seq: $0.seq, event: $0.event, from: $0.from, to: $0.to, actor: $0.actor, at: $0.at)
@@ -237,7 +267,13 @@ struct ReturnView: Encodable {
             "order    \(order), customer \(customer) (\(locale)), paid \(paid) \(currency)",
             "items",
         ]
-        lines += items.map { "  \($0.quantity) x \($0.sku) at \($0.unitPrice) \($0.currency)" }
+        lines += items.map { item in
+            var text = "  \(item.quantity) x \(item.sku) at \(item.unitPrice) \(item.currency) (\(item.category), \(item.reason))"
+            if item.received > 0 { text += ", received \(item.received)" }
+            if let grade = item.grade { text += ", grade \(grade) -> \(item.disposition ?? "?")" }
+            if item.refunded > 0 { text += ", refunded \(item.refunded)" }
+            return text
+        }
         if !refunds.isEmpty {
             lines.append("refunds")
             lines += refunds.map { "  \($0.amount) \($0.currency) \($0.status) (\($0.id))" }

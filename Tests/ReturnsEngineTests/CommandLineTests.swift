@@ -89,7 +89,7 @@ struct CommandLineTests {
     func refusedEvent() async throws {
         let database = try await TestDatabase.makeDatabase()
         let created = try CLI.run(
-            ["return", "create", "--order", "A-3", "--customer", "cy@example.com", "--item", "X:1:1.00:USD", "--json"],
+            ["return", "create", "--workflow", "standard", "--order", "A-3", "--customer", "cy@example.com", "--item", "X:1:1.00:USD", "--json"],
             database: database)
         let id = try #require(try CLI.json(created.output)["id"] as? String)
         let refused = try CLI.run(["return", "event", id, "refund_succeeded"], database: database)
@@ -176,7 +176,7 @@ struct CommandLineTests {
     func killedHalfway() async throws {
         let database = try await TestDatabase.makeDatabase()
         let created = try CLI.run(
-            ["return", "create", "--order", "A-4", "--customer", "di@example.com", "--item", "X:1:5.00:USD", "--json"],
+            ["return", "create", "--workflow", "standard", "--order", "A-4", "--customer", "di@example.com", "--item", "X:1:5.00:USD", "--json"],
             database: database)
         let id = try #require(try CLI.json(created.output)["id"] as? String)
         let returnID = try #require(UUID(uuidString: id))

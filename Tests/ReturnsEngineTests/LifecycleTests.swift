@@ -39,8 +39,8 @@ struct LifecycleTests {
             #expect(details.refunds.count == 1)
             // Graded A: no restocking fee; "changed_mind" pays the 5.95 EUR label.
             #expect(details.refunds.first?.amountMinor == Int64(8990 + 2 * 995 - 595))
-            #expect(details.itemStates.map(\.refunded) == [1, 2])
-            #expect(details.itemStates.map(\.disposition) == ["restock", "restock"])
+            #expect(details.items.map(\.refunded) == [1, 2])
+            #expect(details.items.map(\.disposition) == ["restock", "restock"])
             #expect(details.refunds.first?.idempotencyKey == "refund:\(id.uuidString.lowercased()):7")
             // Every timer armed on the way was cancelled when its state was left.
             #expect(details.pendingTimers.isEmpty)

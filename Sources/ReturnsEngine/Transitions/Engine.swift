@@ -286,13 +286,12 @@ public final class Engine: Sendable {
             }
             let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
             return ReturnDetails(
-                record: record, items: try await returns.items(of: id, on: connection),
+                record: record, items: try await returns.itemStates(of: id, on: connection),
                 history: try await returns.history(of: id, on: connection),
                 pendingTimers: try await returns.pendingTimers(of: id, on: connection).map {
                     .init(name: $0.name, event: $0.event, dueAt: $0.dueAt)
                 },
                 refunds: try await returns.refunds(of: id, on: connection),
-                itemStates: try await returns.itemStates(of: id, on: connection),
                 stateDescription: definition.state(named: record.state)?.description ?? "")
         }
     }

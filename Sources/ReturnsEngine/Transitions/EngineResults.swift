@@ -53,11 +53,11 @@ public struct TransitionResult: Sendable, Hashable, Codable {
 /// Everything known about one return.
 public struct ReturnDetails: Sendable, Codable {
     public var record: ReturnRecord
-    public var items: [ItemRecord]
+    /// Each line with what happened to it: received, graded, refunded.
+    public var items: [ItemState]
     public var history: [HistoryEntry]
     public var pendingTimers: [PendingTimer]
     public var refunds: [RefundRecord]
-    public var itemStates: [ItemState]
     /// What the customer is told about the current state.
     public var stateDescription: String
 

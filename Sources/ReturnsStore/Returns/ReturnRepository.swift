@@ -89,22 +89,6 @@ public struct ReturnRepository: Sendable {
             logger: logger)
     }
 
-    public func items(of id: UUID, on connection: PostgresConnection) async throws -> [ItemRecord] {
-        var items: [ItemRecord] = []
-        for try await (line, sku, quantity, price, currency, category, reason) in try await connection.query(
-            """
-            SELECT line, sku, quantity, unit_price_minor, currency, category, reason
-            FROM return_items WHERE return_id = \(id) ORDER BY line
-            """, logger: logger
-        ).decode((Int, String, Int, Int64, String, String, String).self) {
-            items.append(
-                ItemRecord(
-                    line: line, sku: sku, quantity: quantity, unitPriceMinor: price, currency: currency,
-                    category: category, reason: reason))
-        }
-        return items
-    }
-
     /// Counts of returns per state, for summaries.
     public func countByState(on connection: PostgresConnection) async throws -> [(workflow: String, state: String, count: Int)] {
         var counts: [(String, String, Int)] = []

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A refund as the refund worker and finance see it.
+public struct RefundRow: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var returnID: UUID
+    public var idempotencyKey: String
+    public var amountMinor: Int64
+    public var currency: String
+    public var status: String
+    public var attempts: Int
+    public var lastError: String?
+    public var providerReference: String?
+    public var createdAt: Date
+}
+
+/// The SQL of sending refunds: claiming due ones, recording outcomes, the ledger provider's payouts.
+public struct RefundRepository: Sendable {
+    public let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    static let columns = """
+        id, return_id, idempotency_key, amount_minor, currency, status, attempts, last_error, provider_reference, \
+        created_at
+        """
+
+    private func decode(_ rows: PostgresRowSequence) async throws -> [RefundRow] {
+        var refunds: [RefundRow] = []
+        for try await (id, returnID, key, amount, currency, status, attempts, error, reference, created) in rows.decode(
+            (UUID, UUID, String, Int64, String, String, Int, String?, String?, Date).self)
+        {
+            refunds.append(
+                RefundRow(
+                    id: id, returnID: returnID, idempotencyKey: key, amountMinor: amount, currency: currency,
+                    status: status, attempts: attempts, lastError: error, providerReference: reference,
+                    createdAt: created))
+        }
+        return refunds
+    }
+
+    /// Takes up to `limit` due pending refunds for `leaseSeconds`: another worker skips them until then, and if this
+    /// one dies they fall due again. Each claim counts as an attempt.
+    public func claimDue(limit: Int, leaseSeconds: Int, on client: PostgresClient) async throws -> [RefundRow] {
+        try await decode(
+            try await client.query(
+                """
+                UPDATE refunds SET attempts = attempts + 1, updated_at = now(),
+                       next_attempt_at = now() + make_interval(secs => \(Double(leaseSeconds)))
+                WHERE id IN (
+                    SELECT id FROM refunds WHERE status = 'pending' AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger))
+    }
+
+    /// pending → succeeded; false when it was not pending (already confirmed, or failed meanwhile).
+    public func markSucceeded(_ id: UUID, provider: String, reference: String, on connection: PostgresConnection)
+        async throws -> Bool
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE refunds SET status = 'succeeded', provider = \(provider), provider_reference = \(reference),
+                   last_error = NULL, updated_at = now()
+            WHERE id = \(id) AND status = 'pending' RETURNING id
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Schedules another attempt after `delaySeconds`, keeping the error.
+    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on client: PostgresClient) async throws {
+        try await client.query(
+            """
+            UPDATE refunds SET last_error = \(error), updated_at = now(),
+                   next_attempt_at = now() + make_interval(secs => \(delaySeconds))
+            WHERE id = \(id) AND status = 'pending'
+            """, logger: logger)
+    }
+
+    /// pending → failed; false when it was not pending.
+    public func markFailed(_ id: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE refunds SET status = 'failed', last_error = \(error), updated_at = now()
+            WHERE id = \(id) AND status = 'pending' RETURNING id
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// failed → pending with a fresh attempt count; false when it was not failed.
+    public func reopen(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE refunds SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+            WHERE id = \(id) AND status = 'failed' RETURNING id
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    public func find(_ id: UUID, on connection: PostgresConnection) async throws -> RefundRow? {
+        try await decode(
+            try await connection.query("SELECT \(unescaped: Self.columns) FROM refunds WHERE id = \(id)", logger: logger)
+        ).first
+    }
+
+    public func list(status: String?, limit: Int, on client: PostgresClient) async throws -> [RefundRow] {
+        let query: PostgresQuery =
+            if let status {
+                "SELECT \(unescaped: Self.columns) FROM refunds WHERE status = \(status) ORDER BY created_at, id LIMIT \(limit)"
+            } else {
+                "SELECT \(unescaped: Self.columns) FROM refunds ORDER BY created_at, id LIMIT \(limit)"
+            }
+        return try await decode(try await client.query(query, logger: logger))
+    }
+
+    /// Records a payout approval once per refund and returns its reference (the first one on a repeat).
+    public func approvePayout(_ refund: RefundRow, on client: PostgresClient) async throws -> String {
+        let reference = "LEDGER-" + refund.id.uuidString.prefix(8).uppercased()
+        try await client.query(
+            """
+            INSERT INTO ledger_payouts (refund_id, amount_minor, currency, reference)
+            VALUES (\(refund.id), \(refund.amountMinor), \(refund.currency), \(reference))
+            ON CONFLICT (refund_id) DO NOTHING
+            """, logger: logger)
+        for try await stored in try await client.query(
+            "SELECT reference FROM ledger_payouts WHERE refund_id = \(refund.id)", logger: logger
+        ).decode(String.self) {
+            return stored
+        }
+        return reference
+    }
+
+    /// Ledger payouts in the settlement file's shape, oldest first, streamed to `row`.
+    public func settlementRows(
+        on client: PostgresClient,
+        _ row: (_ refundID: UUID, _ reference: String, _ amountMinor: Int64, _ currency: String, _ status: String, _ at: Date) throws -> Void
+    ) async throws {
+        for try await (id, reference, amount, currency, status, at) in try await client.query(
+            """
+            SELECT p.refund_id, p.reference, p.amount_minor, p.currency,
+                   CASE r.status WHEN 'failed' THEN 'failed' ELSE 'settled' END, p.approved_at
+            FROM ledger_payouts p JOIN refunds r ON r.id = p.refund_id
+            ORDER BY p.approved_at, p.refund_id
+            """, logger: logger
+        ).decode((UUID, String, Int64, String, String, Date).self) {
+            try row(id, reference, amount, currency, status, at)
+        }
+    }
+}
