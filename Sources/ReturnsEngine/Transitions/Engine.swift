@@ -129,7 +129,8 @@ public final class Engine: Sendable {
             if let named = request.workflow {
                 routing = Routing(workflow: named, because: "")
             } else {
-                let recent = try await returns.recentReturns(customer: request.customerEmail, on: connection)
+                // This request counts too: the sixth return in 90 days is "more than 5".
+                let recent = try await returns.recentReturns(customer: request.customerEmail, on: connection) + 1
                 routing = policy.route(total: Money(minorUnits: paid, currency: currency), recentReturns: recent)
             }
             guard let file = catalog.workflow(named: routing.workflow), let initial = file.definition.initialState?.name
