@@ -49,6 +49,8 @@ struct Demo: AsyncParsableCommand {
                   returns workflow graph standard           the standard workflow as a Mermaid diagram
                   returns workflow check                    validate Workflows/*.yaml
                   returns timers fire --as-of +3d           fire timers due three days from now
+                  returns refunds list                      refunds with their status and provider reference
+                  returns refunds export-settlement         the ledger's payouts as a settlement CSV
                   returns db stop                           stop the embedded PostgreSQL
                 """)
         }

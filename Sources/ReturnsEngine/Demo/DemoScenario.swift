@@ -33,6 +33,10 @@ public struct DemoScenario: Sendable {
     public init() {}
 
     static let tracking: [String: JSONValue] = ["tracking_number": .string("1Z999AA10123456784")]
+    // Steps that are not events: the refund worker pays through the ledger, the provider declines, finance retries.
+    static let pay = "(refund worker pays)"
+    static let decline = "(provider declines)"
+    static let financeRetry = "(finance retries)"
     static let shipped: [(String, [String: JSONValue])] = [("issue_label", [:]), ("ship", tracking)]
 
     static let paths: [Path] = [
@@ -40,7 +44,7 @@ public struct DemoScenario: Sendable {
             name: "refunded and closed", workflow: "standard", copies: 8,
             events: shipped + [
                 ("scan", [:]), ("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]),
-                ("approve_refund", [:]), ("refund_succeeded", [:]), ("close", [:]),
+                ("approve_refund", [:]), (Self.pay, [:]), ("close", [:]),
             ],
             items: ["SHOE-42:1:89.90:EUR", "SOCK-3P:2:9.95:EUR"]),
         Path(
@@ -63,7 +67,7 @@ public struct DemoScenario: Sendable {
             name: "refund declined, retried", workflow: "standard", copies: 2,
             events: shipped + [
                 ("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("B")]), ("approve_refund", [:]),
-                ("refund_declined", [:]), ("retry_refund", [:]), ("refund_succeeded", [:]),
+                (Self.decline, [:]), (Self.financeRetry, [:]), (Self.pay, [:]),
             ],
             items: ["BAG-9:1:120.00:EUR"]),
         Path(
@@ -79,7 +83,7 @@ public struct DemoScenario: Sendable {
             name: "specialist approves", workflow: "specialist", copies: 3,
             events: shipped + [
                 ("receive", [:]), ("inspect", ["grade": .string("A")]), ("approve", [:]),
-                ("refund_succeeded", [:]), ("close", [:]),
+                (Self.pay, [:]), ("close", [:]),
             ],
             items: ["WATCH-GOLD:1:2450.00:EUR"]),
         Path(
@@ -91,7 +95,7 @@ public struct DemoScenario: Sendable {
             items: ["LAPTOP-16:1:2899.00:USD"]),
         Path(
             name: "keep it, refunded", workflow: "keep-it", copies: 4,
-            events: [("approve_refund", [:]), ("refund_succeeded", [:]), ("close", [:])],
+            events: [("approve_refund", [:]), (Self.pay, [:]), ("close", [:])],
             items: ["CABLE-USB:1:7.99:EUR"]),
         Path(
             name: "keep it, refund times out (timer)", workflow: "keep-it", copies: 1,
@@ -108,6 +112,7 @@ public struct DemoScenario: Sendable {
         let run = UUID().uuidString.prefix(8).lowercased()
         var created: [(Path, UUID)] = []
         var transitions = 0
+        let ledger = LedgerProvider(database: engine.database)
         for path in Self.paths {
             let items = try path.items.map { try ReturnItem.parse($0) }
             for copy in 1...path.copies {
@@ -118,7 +123,18 @@ public struct DemoScenario: Sendable {
                     items: items)
                 let id = try await engine.createReturn(request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)").id
                 for (event, data) in path.events {
-                    _ = try await engine.apply(event, to: id, idempotencyKey: "demo-\(run)-\(event)", actor: "demo", data: data)
+                    let refund = try await engine.details(of: id).refunds.last?.id
+                    switch (event, refund) {
+                    case (Self.pay, _):
+                        _ = try await engine.sendDueRefunds(through: ledger)
+                    case (Self.decline, let refund?):
+                        try await engine.failRefund(refund, reason: "declined by the card issuer (demo)")
+                    case (Self.financeRetry, let refund?):
+                        try await engine.retryRefund(refund)
+                    default:
+                        _ = try await engine.apply(
+                            event, to: id, idempotencyKey: "demo-\(run)-\(event)", actor: "demo", data: data)
+                    }
                     transitions += 1
                 }
                 created.append((path, id))

@@ -102,9 +102,20 @@ extension Engine {
             }
             guard try await change(connection) else { return }
             let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
-            if let decision = try? definition.decide(event: event, in: record.state) {
-                let data: [String: JSONValue] = ["refund_id": .string(refundID.uuidString.lowercased())]
-                _ = try await commit(decision, to: record, actor: actor, data: data, on: connection)
+            let data: [String: JSONValue] = ["refund_id": .string(refundID.uuidString.lowercased())]
+            var current = record
+            // A refund paid after its return gave up waiting (refund_failed by timeout) takes the return back
+            // through retry_refund, so the return says what happened to the money.
+            if event == "refund_succeeded", (try? definition.decide(event: event, in: current.state)) == nil,
+                let reopen = try? definition.decide(event: "retry_refund", in: current.state),
+                (try? definition.decide(event: event, in: reopen.to)) != nil
+            {
+                let result = try await commit(reopen, to: current, actor: actor, data: data, on: connection)
+                current.state = result.to
+                current.version = result.seq
+            }
+            if let decision = try? definition.decide(event: event, in: current.state) {
+                _ = try await commit(decision, to: current, actor: actor, data: data, on: connection)
             } else {
                 logger.warning(
                     "refund settled while its return had moved on",
