@@ -246,6 +246,20 @@ struct RefundTests {
         }
     }
 
+    @Test("a refund paid after its return timed out to refund_failed brings the return to refunded")
+    func paidAfterTimeout() async throws {
+        try await TestDatabase.withEngine { engine in
+            let id = try await engine.gradedReturn()
+            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            #expect(try await engine.fireDueTimers(asOf: Date().addingTimeInterval(4 * 86_400)).fired == 1)
+            #expect(try await engine.details(of: id).record.state == "refund_failed")
+            #expect(try await engine.sendDueRefunds(through: LedgerProvider(database: engine.database)).paid == 1)
+            let details = try await engine.details(of: id)
+            #expect(details.record.state == "refunded")
+            #expect(details.history.map(\.event).suffix(3) == ["refund_timeout", "retry_refund", "refund_succeeded"])
+        }
+    }
+
     @Test("a permanent refusal fails the refund at once")
     func permanentFailure() async throws {
         try await TestDatabase.withEngine { engine in
