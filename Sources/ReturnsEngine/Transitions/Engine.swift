@@ -75,24 +75,15 @@ public final class Engine: Sendable {
         try Self.validate(request)
         let policy = catalog.policy
         let now = Date()
-        var requested: [RequestedItem] = []
-        for item in request.items {
-            do {
-                requested.append(
-                    RequestedItem(sku: item.sku, category: item.category, reason: item.reason, lineTotal: try item.lineTotal))
-            } catch {
-                throw EngineError.invalidInput(field: "items", reason: error.description)
-            }
-        }
-        let refusals = policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, now: now)
-        guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         let currency = request.items[0].unitPrice.currency
         var paid: Int64 = 0
         var items: [ItemRecord] = []
+        var requested: [RequestedItem] = []
         for (index, item) in request.items.enumerated() {
             guard item.unitPrice.currency == currency else {
                 throw EngineError.invalidInput(
-                    field: "items", reason: "all items must be in one currency (\(currency.code) and \(item.unitPrice.currency.code) given)")
+                    field: "items",
+                    reason: "all items must be in one currency (\(currency.code) and \(item.unitPrice.currency.code) given)")
             }
             let total: Money
             do { total = try item.lineTotal } catch { throw EngineError.invalidInput(field: "items", reason: error.description) }
@@ -103,7 +94,10 @@ public final class Engine: Sendable {
                 ItemRecord(
                     line: index + 1, sku: item.sku, quantity: item.quantity, unitPriceMinor: item.unitPrice.minorUnits,
                     currency: currency.code, category: item.category, reason: item.reason))
+            requested.append(RequestedItem(sku: item.sku, category: item.category, reason: item.reason, lineTotal: total))
         }
+        let refusals = policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, now: now)
+        guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         let requestHash = Self.fingerprint(
             ["create", request.workflow ?? "", request.orderRef, request.customerEmail, request.locale,
              request.orderedAt.map { "\($0.timeIntervalSince1970)" } ?? ""]
