@@ -230,12 +230,12 @@ struct PolicyLoaderTests {
         #expect(fees[.emptyBox] == nil)
     }
 
-    @Test(
-        "the shipped policy sends every grade somewhere by default",
-        arguments: [
-            (Grade.a, Disposition.restock), (.b, .openBox), (.c, .refurbish), (.d, .refurbish), (.x, .recycle),
-            (.wrongItem, .returnToVendor), (.emptyBox, .destroy),
-        ])
+    static let shippedDispositions: [(Grade, Disposition)] = [
+        (.a, .restock), (.b, .openBox), (.c, .refurbish), (.d, .refurbish), (.x, .recycle),
+        (.wrongItem, .returnToVendor), (.emptyBox, .destroy),
+    ]
+
+    @Test("the shipped policy sends every grade somewhere by default", arguments: PolicyLoaderTests.shippedDispositions)
     func shippedDefaultDisposition(grade: Grade, disposition: Disposition) throws {
         let policy = try #require(try Self.loadShipped().0)
         #expect(policy.defaultDisposition[grade] == disposition)
@@ -359,9 +359,7 @@ struct PolicyLoaderTests {
         let (_, problems) = PolicyLoader.load(yaml: yaml, file: "policy.yaml")
         let problem = try #require(problems.first)
         #expect(problem.message.contains("restocking_fee.B.percent"))
-        withKnownIssue("PolicyLoader.swift:79 reports the fee mapping's first line, not the percent line") {
-            #expect(problem.line == markedLine(yaml))
-        }
+        #expect(problem.line == markedLine(yaml))
     }
 
     @Test("a free-label reason missing from reason_codes in a block list is reported on its own line")
@@ -376,9 +374,7 @@ struct PolicyLoaderTests {
         let (_, problems) = PolicyLoader.load(yaml: yaml, file: "policy.yaml")
         let problem = try #require(problems.first)
         #expect(problem.message.contains("'lost_in_post'"))
-        withKnownIssue("PolicyLoader.swift:60 reports the list's first line, not the offending entry's line") {
-            #expect(problem.line == markedLine(yaml))
-        }
+        #expect(problem.line == markedLine(yaml))
     }
 
     @Test("a misspelt key inside routing or a restocking fee is reported, not silently ignored")
@@ -392,9 +388,7 @@ struct PolicyLoaderTests {
             \(validDispositions)
             """
         let (policy, problems) = PolicyLoader.load(yaml: yaml, file: "policy.yaml")
-        withKnownIssue("PolicyLoader.swift:63-87 only checks top-level keys; nested typos load as no threshold/no minimum") {
-            #expect(policy == nil)
-            #expect(problems.map(\.line).sorted() == [3, 5], "\(problems)")
-        }
+        #expect(policy == nil)
+        #expect(problems.map(\.line).sorted() == [3, 5], "\(problems)")
     }
 }

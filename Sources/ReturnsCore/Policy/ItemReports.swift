@@ -34,11 +34,14 @@ public enum ItemReports {
 
     /// `items: [{line, grade, disposition, disposition_reason}]`, or one `grade` for every line.
     public static func inspections(in data: [String: JSONValue]) throws(ItemReportError) -> [Inspection] {
-        guard case .array(let entries)? = data["items"] else {
+        guard let listed = data["items"] else {
             guard let text = data["grade"]?.stringValue, let grade = Grade(rawValue: text) else {
                 throw .init(field: "grade", reason: "one of \(Grade.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return [Inspection(line: nil, grade: grade, disposition: nil, dispositionReason: nil)]
+        }
+        guard case .array(let entries) = listed, !entries.isEmpty else {
+            throw .init(field: "items", reason: "a non-empty list of {line, grade, disposition, disposition_reason}")
         }
         var inspections: [Inspection] = []
         for (index, entry) in entries.enumerated() {

@@ -56,10 +56,15 @@ public struct PolicyLoader {
         let reasons = Set(strings(top["reason_codes"], "reason_codes"))
         if reasons.isEmpty { problem(top["reason_codes"] ?? root, "reason_codes: list at least one reason code") }
         let free = Set(strings(top["free_label_reasons"], "free_label_reasons"))
-        for reason in free.subtracting(reasons).sorted() {
-            problem(top["free_label_reasons"], "free_label_reasons: '\(reason)' is not one of reason_codes")
+        for entry in top["free_label_reasons"]?.sequence ?? [] {
+            if let reason = entry.scalar?.string, !reasons.contains(reason) {
+                problem(entry, "free_label_reasons: '\(reason)' is not one of reason_codes")
+            }
         }
 
+        if let routingNode = top["routing"] {
+            checkKeys(routingNode, ["specialist_above", "keep_it_below", "flag_after_returns_in_90_days"], in: "routing")
+        }
         let routing = top["routing"]?.mapping
         let flag = routing?["flag_after_returns_in_90_days"]
         var flagAfter = Int.max
@@ -75,8 +80,9 @@ public struct PolicyLoader {
                 problem(key, "restocking_fee: '\(key.string ?? "")' is not a grade (\(Grade.allCases.map(\.rawValue).joined(separator: ", ")))")
                 continue
             }
+            checkKeys(value, ["percent", "min", "max"], in: "restocking_fee.\(grade.rawValue)")
             guard let percent = value.mapping?["percent"]?.string.flatMap(Int.init), (0...100).contains(percent) else {
-                problem(value, "restocking_fee.\(grade.rawValue).percent: a whole number from 0 to 100")
+                problem(value.mapping?["percent"] ?? value, "restocking_fee.\(grade.rawValue).percent: a whole number from 0 to 100")
                 continue
             }
             let minimum = amounts(value.mapping?["min"], "restocking_fee.\(grade.rawValue).min")
@@ -113,6 +119,14 @@ public struct PolicyLoader {
             keepItBelow: amounts(routing?["keep_it_below"], "routing.keep_it_below"), flagAfterReturns: flagAfter,
             restockingFees: fees, labelCost: amounts(top["label_cost"], "label_cost"),
             defaultDisposition: dispositions)
+    }
+
+    private mutating func checkKeys(_ node: Node, _ allowed: Set<String>, in section: String) {
+        for (key, _) in node.mapping ?? [:] where !allowed.contains(key.string ?? "") {
+            problem(
+                key,
+                "\(section): unknown key '\(key.string ?? "")'; expected one of \(allowed.sorted().joined(separator: ", "))")
+        }
     }
 
     private mutating func strings(_ node: Node?, _ name: String) -> [String] {

@@ -73,7 +73,15 @@ extension ReturnPolicy {
             refunded.append(.init(line: line.line, quantity: available, grossMinor: gross))
             remaining += gross
             if let grade = line.grade, let fee = restockingFees[grade] {
-                let amount = Self.fee(fee, on: gross, currency: currency.code)
+                // The fee's minimum and maximum hold for the whole line, however many refunds it takes:
+                // charge the fee on everything refunded so far, less what earlier refunds charged.
+                let earlier = line.unitPriceMinor.multipliedReportingOverflow(by: Int64(line.alreadyRefunded))
+                let total = gross.addingReportingOverflow(earlier.partialValue)
+                let amount =
+                    earlier.overflow || total.overflow
+                    ? Self.fee(fee, on: gross, currency: currency.code)
+                    : Self.fee(fee, on: total.partialValue, currency: currency.code)
+                        - Self.fee(fee, on: earlier.partialValue, currency: currency.code)
                 if amount > 0 {
                     deductions.append(.init(kind: .restockingFee, line: line.line, amountMinor: amount))
                     remaining -= amount
