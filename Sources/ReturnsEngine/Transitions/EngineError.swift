@@ -9,6 +9,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case idempotencyKeyReused(key: String)
     case unknownWorkflow(name: String, known: [String])
     case invalidInput(field: String, reason: String)
+    case notificationNotFound(UUID)
 
     public var description: String {
         switch self {
@@ -24,13 +25,15 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return "no workflow named '\(name)'; known workflows: \(known.joined(separator: ", "))"
         case .invalidInput(let field, let reason):
             return "\(field): \(reason)"
+        case .notificationNotFound(let id):
+            return "no notification with message id \(id.uuidString.lowercased()); `returns notify list` shows them"
         }
     }
 
     /// The kind of refusal, for exit codes and HTTP statuses at the edges.
     public var kind: Kind {
         switch self {
-        case .returnNotFound: .notFound
+        case .returnNotFound, .notificationNotFound: .notFound
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
         case .workflow: .conflict
         case .versionConflict: .stale

@@ -146,6 +146,8 @@ public struct ReturnRepository: Sendable {
             INSERT INTO outbox (message_id, return_id, seq, template, locale, payload)
             VALUES (\(UUID()), \(id), \(seq), \(template), \(locale), \(payloadJSON)::jsonb)
             """, logger: logger)
+        // Wakes listening dispatchers at commit; several in one transaction fold into one.
+        try await OutboxRepository(logger: logger).wake(on: connection)
     }
 
     // MARK: - Timers
