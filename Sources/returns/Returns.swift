@@ -14,7 +14,7 @@ struct Returns: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, ReturnCommand.self, TimersCommand.self, WorkflowCommand.self, Migrate.self, DBCommand.self,
-            NotifyCommand.self,
+            NotifyCommand.self, BenchCommand.self,
         ]
     )
 }
