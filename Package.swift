@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.9.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
     ],
     targets: [
         // Pure domain: money, workflow model, loader, validator, state machine. No I/O beyond reading YAML text.
@@ -33,7 +35,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Applies events in one transaction each; timer worker.
+        // Applies events in one transaction each; timer worker; notification dispatcher.
         .target(
             name: "ReturnsEngine",
             dependencies: [
@@ -42,6 +44,18 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // A loopback HTTP receiver that verifies webhook signatures, for tests and `returns bench notify`.
+        .target(
+            name: "WebhookSink",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -50,6 +64,7 @@ let package = Package(
                 "ReturnsCore",
                 "ReturnsStore",
                 "ReturnsEngine",
+                "WebhookSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +73,7 @@ let package = Package(
         .testTarget(
             name: "ReturnsEngineTests",
             dependencies: [
-                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "returns",
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "WebhookSink", "returns",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

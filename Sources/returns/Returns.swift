@@ -13,8 +13,8 @@ struct Returns: AsyncParsableCommand {
             reused) or a check failed; 2 not found; 64 bad input; 69 database unavailable.
             """,
         subcommands: [
-            Demo.self, ReturnCommand.self, TimersCommand.self, RefundsCommand.self, WorkflowCommand.self, Migrate.self,
-            DBCommand.self,
+            Demo.self, ReturnCommand.self, TimersCommand.self, RefundsCommand.self, NotifyCommand.self,
+            WorkflowCommand.self, Migrate.self, DBCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -15,7 +15,8 @@ struct WorkflowCommand: AsyncParsableCommand {
                 Without paths, checks every *.yaml in the Workflows folder. Exits 0 when all are valid, 1 otherwise. \
                 Checks: YAML shape, one initial state, defined states, events, guards and templates, reachable \
                 states, a way to a terminal state from every state, a timeout on every waiting state, no duplicate \
-                (from, event).
+                (from, event), and the notification templates: each parses, uses only variables the engine provides \
+                where it is sent (error), and exists in every locale folder (warning otherwise; customers get en).
                 """
         )
 
@@ -36,7 +37,9 @@ struct WorkflowCommand: AsyncParsableCommand {
                 try printJSON(
                     CheckOutput(
                         valid: catalog.isValid, workflows: catalog.files.map { "\($0.definition.name)@\($0.definition.version)" },
-                        problems: catalog.problems.map { .init(file: $0.file, line: $0.line, message: $0.message) }))
+                        problems: catalog.problems.map {
+                            .init(file: $0.file, line: $0.line, message: $0.message, severity: $0.severity.rawValue)
+                        }))
             } else {
                 for problem in catalog.problems { print(problem.description) }
                 for file in catalog.files {
@@ -52,6 +55,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 var file: String
                 var line: Int
                 var message: String
+                var severity: String
             }
             var valid: Bool
             var workflows: [String]

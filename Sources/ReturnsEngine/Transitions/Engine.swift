@@ -246,10 +246,13 @@ public final class Engine: Sendable {
         for action in decision.actions {
             switch action {
             case .notify(let template):
+                // refund_minor: what was refunded or is on its way, for templates that state the amount.
+                let refunded = try await returns.refundedMinor(of: id, on: connection)
                 let payload: [String: JSONValue] = [
                     "order_ref": .string(record.orderRef), "event": .string(decision.event),
                     "state": .string(decision.to), "status_token": .string(record.statusToken),
-                    "data": .object(data),
+                    "data": .object(data), "refund_minor": .number(Double(refunded)),
+                    "currency": .string(record.currency),
                 ]
                 try await returns.enqueueNotification(
                     id, seq: seq, template: template, locale: record.locale,

@@ -10,6 +10,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case unknownWorkflow(name: String, known: [String])
     case invalidInput(field: String, reason: String)
     case refusedByPolicy([PolicyRefusal])
+    case notificationNotFound(UUID)
 
     public var description: String {
         switch self {
@@ -27,13 +28,15 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return "\(field): \(reason)"
         case .refusedByPolicy(let refusals):
             return "the return policy refuses this return: " + refusals.map(\.description).joined(separator: "; ")
+        case .notificationNotFound(let id):
+            return "no notification with message id \(id.uuidString.lowercased()); `returns notify list` shows them"
         }
     }
 
     /// The kind of refusal, for exit codes and HTTP statuses at the edges.
     public var kind: Kind {
         switch self {
-        case .returnNotFound: .notFound
+        case .returnNotFound, .notificationNotFound: .notFound
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
         case .workflow, .refusedByPolicy: .conflict
         case .versionConflict: .stale

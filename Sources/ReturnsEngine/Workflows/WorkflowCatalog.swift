@@ -73,6 +73,7 @@ public struct WorkflowCatalog: Sendable {
                 files.append(WorkflowFile(path: path, source: source, definition: definition))
             }
         }
+        problems += NotificationTemplates.load(folder: folder.appendingPathComponent("notifications")).problems(for: files)
         return WorkflowCatalog(files: files, templates: templates, problems: problems, policy: policy)
     }
 

@@ -136,6 +136,8 @@ public struct ReturnRepository: Sendable {
             INSERT INTO outbox (message_id, return_id, seq, template, locale, payload)
             VALUES (\(UUID()), \(id), \(seq), \(template), \(locale), \(payloadJSON)::jsonb)
             """, logger: logger)
+        // Wakes listening dispatchers at commit; several in one transaction fold into one.
+        try await OutboxRepository(logger: logger).wake(on: connection)
     }
 
     // MARK: - Timers
@@ -216,6 +218,15 @@ public struct ReturnRepository: Sendable {
             """, logger: logger)
         for try await _ in rows { return true }
         return false
+    }
+
+    /// What has been refunded or is on its way (everything but failed refunds).
+    public func refundedMinor(of id: UUID, on connection: PostgresConnection) async throws -> Int64 {
+        let rows = try await connection.query(
+            "SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE return_id = \(id) AND status <> 'failed'",
+            logger: logger)
+        for try await total in rows.decode(Int64.self) { return total }
+        return 0
     }
 
     public func refunds(of id: UUID, on connection: PostgresConnection) async throws -> [RefundRecord] {

@@ -1,0 +1,159 @@
+import Foundation
+import ReturnsCore
+import ReturnsEngine
+import Testing
+
+@Suite("Notification templates and the workflow check")
+struct NotificationTemplateTests {
+    static let workflows = TestDatabase.packageRoot.appendingPathComponent("Workflows")
+    static let shippedLocales = ["de", "en", "es", "fr", "ja"]
+    static let templates = NotificationTemplates.load(folder: workflows.appendingPathComponent("notifications"))
+
+    /// Every template a shipped workflow sends.
+    static let used: [String] = {
+        let catalog = WorkflowCatalog.load(folder: workflows)
+        var names: Set<String> = []
+        for file in catalog.files {
+            for transition in file.definition.transitions {
+                for case .notify(let name) in transition.actions { names.insert(name) }
+            }
+        }
+        return names.sorted()
+    }()
+
+    @Test("the shipped workflows and templates pass the check without errors or warnings")
+    func shippedAreClean() {
+        let catalog = WorkflowCatalog.load(folder: Self.workflows)
+        #expect(catalog.problems.map(\.description) == [])
+        #expect(Self.templates.errors.isEmpty)
+        #expect(Self.templates.locales == Self.shippedLocales)
+        #expect(Self.used.count == 12)
+    }
+
+    @Test("every template renders in every shipped locale, in that locale's own file", arguments: shippedLocales)
+    func rendersEverywhere(locale: String) throws {
+        let payload: [String: JSONValue] = [
+            "order_ref": .string("A-1001"), "event": .string("ship"), "state": .string("in_transit"),
+            "status_token": .string("tok123"), "refund_minor": .number(10990), "currency": .string("EUR"),
+            "data": .object(["tracking_number": .string("1Z999"), "reason": .string("box empty")]),
+        ]
+        let variables = NotificationVariables.make(
+            payload: payload, returnID: UUID(), locale: locale, publicBaseURL: "https://returns.example.com/")
+        for name in Self.used {
+            let template = try #require(Self.templates.template(named: name, locale: locale))
+            #expect(template.locale == locale, "\(name) falls back to \(template.locale) for \(locale)")
+            let rendered = template.render(variables)
+            #expect(rendered.subject.contains("A-1001"), "\(locale)/\(name) subject: \(rendered.subject)")
+            #expect(!rendered.subject.contains("\n"))
+            for part in [rendered.subject, rendered.text, rendered.html] {
+                #expect(!part.contains("{{") && !part.contains("}}"), "\(locale)/\(name): \(part)")
+            }
+            #expect(rendered.html.contains("<p>"))
+            if template.source.contains("status_url") {
+                #expect(rendered.text.contains("https://returns.example.com/status/tok123"))
+                #expect(rendered.html.contains("href=\"https://returns.example.com/status/tok123\""))
+            }
+            if name == "refunded" {
+                #expect(rendered.text.contains(locale == "en" || locale == "ja" ? "109.90 EUR" : "109,90 EUR"))
+            }
+            if name == "in_transit" { #expect(rendered.text.contains("1Z999")) }
+        }
+    }
+
+    @Test("a locale without the template falls back to its language, then to en")
+    func fallback() throws {
+        #expect(Self.templates.template(named: "received", locale: "pt-BR")?.locale == "en")
+        #expect(Self.templates.template(named: "received", locale: "de-AT")?.locale == "de")
+        #expect(Self.templates.template(named: "nonexistent", locale: "de") == nil)
+    }
+
+    @Test("text parts are not HTML-escaped; the HTML part is")
+    func escaping() throws {
+        let template = try NotificationTemplate(
+            name: "t", locale: "en", path: "t.mustache",
+            source: "{{! subject }}\nOrder {{order_ref}}\n{{! text }}\nHi {{order_ref}}\n{{! html }}\n<p>{{order_ref}}</p>\n")
+        let rendered = template.render(["order_ref": "R&D <1>"])
+        #expect(rendered.subject == "Order R&D <1>")
+        #expect(rendered.text == "Hi R&D <1>\n")
+        #expect(rendered.html == "<p>R&amp;D &lt;1&gt;</p>\n")
+    }
+
+    @Test("a template without all three parts is refused with its file and part")
+    func missingPart() {
+        #expect(throws: TemplateError.self) {
+            try NotificationTemplate(name: "t", locale: "en", path: "t.mustache", source: "Subject: hi\n\nbody\n")
+        }
+        do {
+            _ = try NotificationTemplate(
+                name: "t", locale: "en", path: "t.mustache", source: "{{! subject }}\nhi\n{{! text }}\nbody\n")
+            Issue.record("a template without html was accepted")
+        } catch {
+            #expect(error.description.contains("t.mustache:1: no {{! html }} part"))
+        }
+    }
+
+    /// A copy of the shipped Workflows folder to break on purpose.
+    func copyOfWorkflows() throws -> URL {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("wf-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Self.workflows, to: folder)
+        return folder
+    }
+
+    @Test("a variable the engine does not provide is an error of the check, pointing at the template line")
+    func missingVariable() throws {
+        let folder = try copyOfWorkflows()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("notifications/fr/in_transit.mustache")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "{{tracking_number}}", with: "{{tracking_no}}")
+            .write(to: file, atomically: true, encoding: .utf8)
+        // A section over an unknown name is caught too, and so is a variable only its guard would provide.
+        let received = folder.appendingPathComponent("notifications/es/received.mustache")
+        try (try String(contentsOf: received, encoding: .utf8))
+            .replacingOccurrences(of: "{{! html }}", with: "{{#carrier}}({{carrier}}){{/carrier}}\n{{! html }}")
+            .write(to: received, atomically: true, encoding: .utf8)
+        let cancelled = folder.appendingPathComponent("notifications/de/return_cancelled.mustache")
+        try (try String(contentsOf: cancelled, encoding: .utf8))
+            .replacingOccurrences(of: "storniert.", with: "storniert: {{reason}}.")
+            .write(to: cancelled, atomically: true, encoding: .utf8)
+
+        let catalog = WorkflowCatalog.load(folder: folder)
+        #expect(!catalog.isValid)
+        let errors = catalog.problems.filter { $0.severity == .error }
+        let trackingNo = try #require(errors.first { $0.message.contains("{{tracking_no}}") })
+        #expect(trackingNo.file.hasSuffix("notifications/fr/in_transit.mustache"))
+        #expect(trackingNo.line == 6)
+        #expect(trackingNo.message.contains("(label_issued --ship--> in_transit)"))
+        #expect(trackingNo.message.contains("tracking_number"))
+        #expect(errors.contains { $0.message.contains("{{carrier}}") && $0.file.hasSuffix("es/received.mustache") })
+        #expect(errors.contains { $0.message.contains("{{reason}}") && $0.file.hasSuffix("de/return_cancelled.mustache") })
+        #expect(errors.count == 3)
+
+        // The command says the same and exits 1.
+        let result = try CLI.run(["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
+        #expect(result.code == 1)
+        #expect(result.output.contains("in_transit.mustache:6: '{{tracking_no}}' is not provided"))
+    }
+
+    @Test("a template missing in en fails the check; missing in another locale only warns")
+    func missingFiles() throws {
+        let folder = try copyOfWorkflows()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("notifications/ja/received.mustache"))
+        var catalog = WorkflowCatalog.load(folder: folder)
+        #expect(catalog.isValid)
+        let warnings = catalog.problems.filter { $0.severity == .warning }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.message.contains("template 'received' has no 'ja' translation") == true)
+        let warned = try CLI.run(["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
+        #expect(warned.code == 0)
+        #expect(warned.output.contains("warning: template 'received' has no 'ja' translation"))
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("notifications/en/received.mustache"))
+        catalog = WorkflowCatalog.load(folder: folder)
+        #expect(!catalog.isValid)
+        #expect(catalog.problems.contains { $0.message.contains("undefined template 'received'") })
+        let failed = try CLI.run(["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
+        #expect(failed.code == 1)
+    }
+}
