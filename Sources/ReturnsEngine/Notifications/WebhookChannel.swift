@@ -95,7 +95,7 @@ public struct WebhookChannel: NotificationChannel {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: request)
+            (data, response) = try await session.sendWithoutCancellation(request)
         } catch let error as URLError where error.code == .timedOut {
             throw DeliveryError("POST \(url.absoluteString) timed out after \(timeout)")
         } catch let error as URLError {

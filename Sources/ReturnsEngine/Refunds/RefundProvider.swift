@@ -78,7 +78,7 @@ public struct WebhookRefundProvider: RefundProvider {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await URLSession.shared.sendWithoutCancellation(request)
         } catch {
             throw .transient("\(url.absoluteString) did not answer: \(error.localizedDescription)")
         }
