@@ -23,6 +23,8 @@ public final class WebhookSink: Sendable {
         public var statusURL: String
         public var attempt: Int
         public var signatureValid: Bool
+        /// The `Idempotency-Key` header, as payment adapters receive it.
+        public var idempotencyKey: String
         /// The status the sink answered.
         public var status: Int
     }
@@ -34,7 +36,8 @@ public final class WebhookSink: Sendable {
         var maxInFlightPerMessage = 0
     }
 
-    let secret: String
+    /// Without a secret, requests need no signature (a payment adapter's endpoint).
+    let secret: String?
     let failuresPerMessage: Int
     let delay: Duration
     let state = Mutex(State())
@@ -42,7 +45,7 @@ public final class WebhookSink: Sendable {
 
     /// `failuresPerMessage: .max` always fails. `delay` holds each answer back, to widen the window in which two
     /// deliveries of one message would overlap.
-    public init(secret: String, failuresPerMessage: Int = 0, delay: Duration = .zero) {
+    public init(secret: String?, failuresPerMessage: Int = 0, delay: Duration = .zero) {
         self.secret = secret
         self.failuresPerMessage = failuresPerMessage
         self.delay = delay
@@ -85,7 +88,8 @@ public final class WebhookSink: Sendable {
 
     /// Decides the answer to one request and records it.
     func receive(head: HTTPRequestHead, body: Data) -> (status: Int, messageID: String) {
-        let signatureValid = head.headers.first(name: "Returns-Signature").map { verify(header: $0, body: body) } ?? false
+        let signatureValid =
+            secret == nil || head.headers.first(name: "Returns-Signature").map { verify(header: $0, body: body) } ?? false
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
         func text(_ key: String) -> String { object[key] as? String ?? "" }
         let messageID = text("message_id")
@@ -98,7 +102,8 @@ public final class WebhookSink: Sendable {
                     messageID: messageID, returnID: text("return_id"), seq: object["seq"] as? Int ?? -1,
                     template: text("template"), locale: text("locale"), to: text("to"), subject: text("subject"),
                     text: text("text"), html: text("html"), statusURL: text("status_url"),
-                    attempt: object["attempt"] as? Int ?? -1, signatureValid: signatureValid, status: status))
+                    attempt: object["attempt"] as? Int ?? -1, signatureValid: signatureValid,
+                    idempotencyKey: head.headers.first(name: "Idempotency-Key") ?? "", status: status))
             state.inFlight[messageID, default: 0] += 1
             state.maxInFlightPerMessage = max(state.maxInFlightPerMessage, state.inFlight[messageID] ?? 0)
             return (status, messageID)
@@ -116,7 +121,7 @@ public final class WebhookSink: Sendable {
             let pair = part.split(separator: "=", maxSplits: 1)
             if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
         }
-        guard let t = fields["t"], let timestamp = Double(t), let given = fields["v1"],
+        guard let secret, let t = fields["t"], let timestamp = Double(t), let given = fields["v1"],
             abs(Date().timeIntervalSince1970 - timestamp) < 300
         else { return false }
         var signed = Data((t + ".").utf8)

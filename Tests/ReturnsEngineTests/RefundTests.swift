@@ -4,6 +4,7 @@ import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 import Testing
+import WebhookSink
 
 /// A payment provider that fails as told, for the retry paths.
 struct ScriptedProvider: RefundProvider {
@@ -271,6 +272,52 @@ struct RefundTests {
             #expect(details.record.state == "refund_failed")
             let errors = try await engine.rows("SELECT last_error FROM refunds WHERE return_id = \(id)", as: (String.self))
             #expect(errors.first?.contains("refused: card closed") == true)
+        }
+    }
+}
+
+@Suite("The webhook refund provider, against a payment adapter on loopback")
+struct WebhookRefundTests {
+    @Test("refunds are POSTed with their idempotency key; 500s are retried until the adapter pays")
+    func paysThroughAdapter() async throws {
+        try await TestDatabase.withEngine { engine in
+            let id = try await engine.gradedReturn()
+            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            let refund = try #require(try await engine.details(of: id).refunds.first)
+            let adapter = WebhookSink(secret: nil, failuresPerMessage: 2)
+            let url = try await adapter.start()
+            defer { Task { try? await adapter.stop() } }
+            let provider = WebhookRefundProvider(url: url, timeout: 5)
+            let retry = RefundRetryPolicy(maxAttempts: 5, baseDelay: 0, leaseSeconds: 60)
+            var reports: [RefundReport] = []
+            for _ in 0..<3 { reports.append(try await engine.sendDueRefunds(through: provider, retry: retry)) }
+            #expect(reports.map(\.retrying) == [1, 1, 0])
+            #expect(reports.map(\.paid) == [0, 0, 1])
+            #expect(adapter.deliveries.map(\.status) == [500, 500, 200])
+            #expect(adapter.deliveries.allSatisfy { $0.idempotencyKey == refund.idempotencyKey })
+            #expect(adapter.deliveries.allSatisfy { $0.returnID == id.uuidString.lowercased() })
+            #expect(try await engine.details(of: id).record.state == "refunded")
+        }
+    }
+
+    @Test("an adapter that refuses fails the refund at once; one that cannot be reached is retried")
+    func refusalAndUnreachable() async throws {
+        try await TestDatabase.withEngine { engine in
+            let id = try await engine.gradedReturn()
+            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            let unreachable = WebhookRefundProvider(url: URL(string: "http://127.0.0.1:1/refunds")!, timeout: 2)
+            let first = try await engine.sendDueRefunds(
+                through: unreachable, retry: RefundRetryPolicy(maxAttempts: 3, baseDelay: 0))
+            #expect(first.retrying == 1)
+            // A signature-checking endpoint answers 401 to an unsigned request: a refusal, not a retry.
+            let strict = WebhookSink(secret: "other")
+            let url = try await strict.start()
+            defer { Task { try? await strict.stop() } }
+            let second = try await engine.sendDueRefunds(through: WebhookRefundProvider(url: url, timeout: 5))
+            #expect(second.failed == 1)
+            #expect(try await engine.details(of: id).record.state == "refund_failed")
+            let errors = try await engine.rows("SELECT last_error FROM refunds WHERE return_id = \(id)", as: (String.self))
+            #expect(errors.first?.contains("answered 401") == true)
         }
     }
 }
