@@ -130,8 +130,7 @@ struct DispatcherTests {
                 let second = try engine.dispatcher(channel, quickSettings(batchSize: 40))
                 let runs = [Task { try await first.run() }, Task { try await second.run() }]
                 let done = try await engine.eventually(120) { try await engine.outboxStatuses() == ["delivered": 1_000] }
-                for run in runs { run.cancel() }
-                for run in runs { _ = await run.result }
+                for run in runs { #expect(await stop(run), "a dispatcher did not stop when cancelled") }
                 #expect(done)
                 let deliveries = sink.deliveries
                 #expect(deliveries.count == 1_000)
@@ -163,8 +162,7 @@ struct DispatcherTests {
                 let victim = try engine.dispatcher(channel, quickSettings(batchSize: 40))
                 let run = Task { try await victim.run() }
                 #expect(try await engine.eventually { sink.deliveries.count >= 10 })
-                run.cancel()
-                _ = await run.result
+                #expect(await stop(run), "the dispatcher did not stop when cancelled")
                 let afterCut = try await engine.outboxStatuses()
                 #expect((afterCut["pending"] ?? 0) > 0, "the cut came too late to test anything: \(afterCut)")
                 #expect(afterCut["dead"] == nil)
@@ -245,8 +243,7 @@ struct DispatcherTests {
                 try await engine.drive(id, [("ship", tracking)])
                 #expect(try await engine.eventually(5) { sink.deliveries.count == 2 })
                 #expect(sink.deliveries.map(\.template) == ["label_issued", "in_transit"])
-                run.cancel()
-                _ = await run.result
+                #expect(await stop(run), "the dispatcher did not stop when cancelled")
             }
         }
     }
