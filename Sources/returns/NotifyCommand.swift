@@ -39,7 +39,8 @@ struct NotifyCommand: AsyncParsableCommand {
                     channel: channel, webhookURL: webhookURL, webhookSecret: webhookSecret, spoolDirectory: spoolDir,
                     timeout: .seconds(timeout))
             } catch {
-                throw ValidationError(error.description)
+                printError(error.description)
+                throw ExitCode(64)
             }
         }
 

@@ -74,3 +74,22 @@ func withSink<T>(
         throw error
     }
 }
+
+/// Cancels a running dispatcher and waits for it to finish, at most `seconds`; false when it did not stop, so a
+/// shutdown that hangs fails the test instead of hanging it.
+func stop(_ run: Task<Void, any Error>, within seconds: Int = 15) async -> Bool {
+    run.cancel()
+    return await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            _ = await run.result
+            return true
+        }
+        group.addTask {
+            try? await Task.sleep(for: .seconds(seconds))
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+}
