@@ -136,13 +136,7 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await database.client.withTransaction(logger: logger) { connection in
-                try await body(connection)
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
-        }
+        try await database.transaction(body)
     }
 
     // MARK: - Service

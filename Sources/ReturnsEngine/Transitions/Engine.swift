@@ -56,14 +56,7 @@ public final class Engine: Sendable {
     // MARK: - Transactions
 
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await database.client.withTransaction(logger: logger) { connection in
-                try await body(connection)
-            }
-        } catch let error as PostgresTransactionError {
-            // The closure's own error is what happened; rollback succeeded or the connection is gone anyway.
-            throw error.closureError ?? error
-        }
+        try await database.transaction(body)
     }
 
     // MARK: - Creating returns

@@ -38,6 +38,17 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `body` in one transaction, rolled back if it throws; the body's own error is what the caller sees.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
     static func probe(_ settings: DatabaseSettings, logger: Logger) async throws {
         do {
             let connection = try await PostgresConnection.connect(
