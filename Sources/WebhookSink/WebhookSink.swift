@@ -85,7 +85,8 @@ public final class WebhookSink: Sendable {
 
     /// Decides the answer to one request and records it.
     func receive(head: HTTPRequestHead, body: Data) -> (status: Int, messageID: String) {
-        let signatureValid = head.headers.first(name: "Returns-Signature").map { verify(header: $0, body: body) } ?? false
+        let signatureValid =
+            head.headers.first(name: "Returns-Signature").map { verify(header: $0, body: body) } ?? false
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
         func text(_ key: String) -> String { object[key] as? String ?? "" }
         let messageID = text("message_id")
@@ -154,7 +155,8 @@ public final class WebhookSink: Sendable {
                     self.respond(context: context, status: status, keepAlive: keepAlive)
                 }
                 if sink.delay > .zero {
-                    let nanoseconds = sink.delay.components.seconds * 1_000_000_000
+                    let nanoseconds =
+                        sink.delay.components.seconds * 1_000_000_000
                         + sink.delay.components.attoseconds / 1_000_000_000
                     context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { respond() }
                 } else {
@@ -172,7 +174,8 @@ public final class WebhookSink: Sendable {
             let responseHead = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
             context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             if !keepAlive {
                 let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
