@@ -95,7 +95,7 @@ public struct WebhookChannel: NotificationChannel {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: request)
+            (data, response) = try await send(request)
         } catch let error as URLError where error.code == .timedOut {
             throw DeliveryError("POST \(url.absoluteString) timed out after \(timeout)")
         } catch let error as URLError {
@@ -108,6 +108,26 @@ public struct WebhookChannel: NotificationChannel {
         guard (200..<300).contains(http.statusCode) else {
             let excerpt = String(decoding: data.prefix(200), as: UTF8.self)
             throw DeliveryError("POST \(url.absoluteString) answered HTTP \(http.statusCode): \(excerpt)")
+        }
+    }
+
+    /// Sends through the completion-handler API, not `data(for:)`: on Linux, cancelling a task inside
+    /// `URLSession.data(for:)` can deadlock (its cancellation handler syncs onto the session's queue while the runtime
+    /// holds the task's status lock, and that queue may be completing the same request; seen in our tests as a hung
+    /// process). Without a cancellation hook a stopped dispatcher waits for its requests, at most `timeout`, and then
+    /// rolls its batch back.
+    func send(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        try await withCheckedThrowingContinuation { continuation in
+            let task = session.dataTask(with: request) { data, response, error in
+                if let error {
+                    continuation.resume(throwing: error)
+                } else if let response {
+                    continuation.resume(returning: (data ?? Data(), response))
+                } else {
+                    continuation.resume(throwing: URLError(.badServerResponse))
+                }
+            }
+            task.resume()
         }
     }
 }
