@@ -159,7 +159,8 @@ public final class WebhookSink: Sendable {
                     self.respond(context: context, status: status, keepAlive: keepAlive)
                 }
                 if sink.delay > .zero {
-                    let nanoseconds = sink.delay.components.seconds * 1_000_000_000
+                    let nanoseconds =
+                        sink.delay.components.seconds * 1_000_000_000
                         + sink.delay.components.attoseconds / 1_000_000_000
                     context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { respond() }
                 } else {
@@ -177,7 +178,8 @@ public final class WebhookSink: Sendable {
             let responseHead = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
             context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             if !keepAlive {
                 let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -47,7 +47,8 @@ struct BenchCommand: AsyncParsableCommand {
                             try await NotificationBenchmark.run(
                                 server: server, dispatchers: count, returns: returns, perReturn: perReturn,
                                 batchSize: batchSize, channel: WebhookChannel(url: url, secret: secret),
-                                templatesFolder: try WorkflowCatalog.locateFolder().appendingPathComponent("notifications"),
+                                templatesFolder: try WorkflowCatalog.locateFolder().appendingPathComponent(
+                                    "notifications"),
                                 logger: Runtime.logger()))
                     }
                     return results
@@ -67,8 +68,9 @@ struct BenchCommand: AsyncParsableCommand {
                             + "messages in \(String(format: "%.2f", result.seconds)) s = "
                             + "\(String(format: "%.0f", result.messagesPerSecond)) messages/s")
                 }
-                print("receiver: \(sink.deliveries.count) requests, \(invalid) with a bad signature, at most "
-                    + "\(sink.maxInFlightPerMessage) at once for one message")
+                print(
+                    "receiver: \(sink.deliveries.count) requests, \(invalid) with a bad signature, at most "
+                        + "\(sink.maxInFlightPerMessage) at once for one message")
             }
         }
     }

@@ -19,11 +19,15 @@ struct NotifyCommand: AsyncParsableCommand {
             name: .customLong("webhook-secret"),
             help: "Shared HMAC secret, 16+ characters (default: $RETURNS_WEBHOOK_SECRET; prefer the variable).")
         var webhookSecret: String?
-        @Option(name: .customLong("spool-dir"), help: "Where .eml files go (default: $RETURNS_SPOOL_DIR, else ./.returns/spool).")
+        @Option(
+            name: .customLong("spool-dir"),
+            help: "Where .eml files go (default: $RETURNS_SPOOL_DIR, else ./.returns/spool).")
         var spoolDir: String?
         @Option(help: "Seconds before a webhook request counts as failed.")
         var timeout = 10
-        @Option(name: .customLong("public-url"), help: "Base of status_url (default: $RETURNS_PUBLIC_URL, else http://localhost:8080).")
+        @Option(
+            name: .customLong("public-url"),
+            help: "Base of status_url (default: $RETURNS_PUBLIC_URL, else http://localhost:8080).")
         var publicURL: String?
         @Option(name: .customLong("max-attempts"), help: "Attempts before a message is parked as dead.")
         var maxAttempts = 8
@@ -99,7 +103,8 @@ struct NotifyCommand: AsyncParsableCommand {
                 print("dispatching notifications through \(target.name); stop with Ctrl-C")
                 try await NotificationService.runUntilSignalled(dispatcher, logger: engine.database.logger)
                 let metrics = dispatcher.metrics.snapshot()
-                print("stopped: delivered \(metrics.delivered), failed attempts \(metrics.failed), dead \(metrics.dead)")
+                print(
+                    "stopped: delivered \(metrics.delivered), failed attempts \(metrics.failed), dead \(metrics.dead)")
             }
         }
     }
@@ -143,7 +148,9 @@ struct NotifyCommand: AsyncParsableCommand {
             }
             print(
                 Table(
-                    header: ["message id", "return", "seq", "template", "locale", "status", "attempts", "when", "last error"],
+                    header: [
+                        "message id", "return", "seq", "template", "locale", "status", "attempts", "when", "last error",
+                    ],
                     rows: rows
                 ).text)
         }
@@ -199,7 +206,8 @@ struct NotifyCommand: AsyncParsableCommand {
                 return
             }
             guard let id, let messageID = UUID(uuidString: id) else {
-                throw ValidationError("'\(id ?? "")' is not a message id; ids look like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d")
+                throw ValidationError(
+                    "'\(id ?? "")' is not a message id; ids look like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d")
             }
             try await database.withEngine { engine in try await engine.retryNotification(messageID) }
             print("notification \(messageID.uuidString.lowercased()) is pending again, due now")

@@ -82,17 +82,19 @@ struct DispatcherTests {
             try await withSink(failuresPerMessage: .max) { sink, url in
                 let dispatcher = try engine.dispatcher(
                     WebhookChannel(url: url, secret: webhookSecret), quickSettings(maxAttempts: 3))
-                #expect(try await engine.eventually {
-                    try await dispatcher.drain()
-                    return try await engine.outboxStatuses() == ["dead": 1]
-                })
+                #expect(
+                    try await engine.eventually {
+                        try await dispatcher.drain()
+                        return try await engine.outboxStatuses() == ["dead": 1]
+                    })
                 #expect(sink.deliveries.count == 3)
                 #expect(dispatcher.metrics.snapshot().dead == 1)
             }
             let database = engine.database.settings
             let listed = try CLI.run(["notify", "list", "--status", "dead", "--json"], database: database)
             #expect(listed.code == 0)
-            let entries = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+            let entries = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
             #expect(entries.count == 1)
             let messageID = try #require(entries.first?["messageID"] as? String)
             #expect((entries.first?["lastError"] as? String)?.contains("HTTP 500") == true)
@@ -130,7 +132,9 @@ struct DispatcherTests {
                 let first = try engine.dispatcher(channel, quickSettings(batchSize: 40))
                 let second = try engine.dispatcher(channel, quickSettings(batchSize: 40))
                 let runs = [Task { try await first.run() }, Task { try await second.run() }]
-                let done = try await engine.eventually(120) { try await engine.outboxStatuses() == ["delivered": 1_000] }
+                let done = try await engine.eventually(120) {
+                    try await engine.outboxStatuses() == ["delivered": 1_000]
+                }
                 for run in runs { #expect(await stop(run), "a dispatcher did not stop when cancelled") }
                 #expect(done)
                 let deliveries = sink.deliveries
@@ -169,10 +173,11 @@ struct DispatcherTests {
                 #expect(afterCut["dead"] == nil)
 
                 let restarted = try engine.dispatcher(channel, quickSettings(batchSize: 40))
-                #expect(try await engine.eventually {
-                    try await restarted.drain()
-                    return try await engine.outboxStatuses() == ["delivered": 200]
-                })
+                #expect(
+                    try await engine.eventually {
+                        try await restarted.drain()
+                        return try await engine.outboxStatuses() == ["delivered": 200]
+                    })
                 #expect(sink.acceptedMessageIDs == expected)
                 #expect(sink.deliveries.count >= 200)
                 #expect(sink.maxInFlightPerMessage == 1)
@@ -204,10 +209,11 @@ struct DispatcherTests {
                 let arrivedBeforeRestart = sink.acceptedMessageIDs
 
                 let restarted = try engine.dispatcher(WebhookChannel(url: url, secret: webhookSecret))
-                #expect(try await engine.eventually(60) {
-                    try await restarted.drain()
-                    return try await engine.outboxStatuses() == ["delivered": 300]
-                })
+                #expect(
+                    try await engine.eventually(60) {
+                        try await restarted.drain()
+                        return try await engine.outboxStatuses() == ["delivered": 300]
+                    })
                 #expect(sink.acceptedMessageIDs == Set(ids))
                 // Whatever the killed process had not confirmed went out again: at least once, never lost.
                 #expect(sink.deliveries.count >= 300)
@@ -236,11 +242,12 @@ struct DispatcherTests {
                     WHERE datname = current_database() AND query ILIKE 'LISTEN%'
                     """, as: (Bool.self))
                 #expect(killed == [true])
-                #expect(try await engine.eventually(10) {
-                    try await engine.count(
-                        "SELECT count(*)::bigint FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
-                    ) == 1
-                })
+                #expect(
+                    try await engine.eventually(10) {
+                        try await engine.count(
+                            "SELECT count(*)::bigint FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+                        ) == 1
+                    })
                 try await engine.drive(id, [("ship", tracking)])
                 #expect(try await engine.eventually(5) { sink.deliveries.count == 2 })
                 #expect(sink.deliveries.map(\.template) == ["label_issued", "in_transit"])
@@ -254,7 +261,8 @@ struct DispatcherTests {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.refundedReturn(locale: "ja")
             let token = try await engine.details(of: id).record.statusToken
-            let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("spool-\(UUID().uuidString)")
+            let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+                "spool-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
             let report = try await engine.dispatcher(try SpoolChannel(directory: folder)).drain()
             #expect(report.delivered == 4)
@@ -265,16 +273,20 @@ struct DispatcherTests {
             #expect(Set(files) == Set(ids.map { $0.uuidString.lowercased() + ".eml" }))
             let first = try String(
                 contentsOf: folder.appendingPathComponent(ids[0].uuidString.lowercased() + ".eml"), encoding: .utf8)
-            let (head, body) = try #require(first.range(of: "\r\n\r\n").map { (first[..<$0.lowerBound], first[$0.upperBound...]) })
+            let (head, body) = try #require(
+                first.range(of: "\r\n\r\n").map { (first[..<$0.lowerBound], first[$0.upperBound...]) })
             #expect(head.contains("To: ana@example.com"))
             #expect(head.contains("Subject: =?UTF-8?B?"))
             #expect(head.contains("Message-ID: <\(ids[0].uuidString.lowercased())@returns>"))
             #expect(head.contains("MIME-Version: 1.0"))
             #expect(head.contains("Content-Type: multipart/alternative"))
             #expect(!first.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
-            #expect(first.split(separator: "\r\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 998 })
+            #expect(
+                first.split(separator: "\r\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 998 })
             // The encoded subject decodes to the Japanese subject; the text part carries the status URL.
-            let words = head.split(separator: "\r\n").drop { !$0.hasPrefix("Subject:") }.prefix { $0.hasPrefix("Subject:") || $0.hasPrefix(" ") }
+            let words = head.split(separator: "\r\n").drop { !$0.hasPrefix("Subject:") }.prefix {
+                $0.hasPrefix("Subject:") || $0.hasPrefix(" ")
+            }
             let subject = words.flatMap { $0.split(separator: " ") }.filter { $0.hasPrefix("=?UTF-8?B?") }
                 .compactMap { Data(base64Encoded: String($0.dropFirst(10).dropLast(2))) }
                 .map { String(decoding: $0, as: UTF8.self) }.joined()

@@ -71,7 +71,9 @@ struct NotificationTemplateTests {
     func escaping() throws {
         let template = try NotificationTemplate(
             name: "t", locale: "en", path: "t.mustache",
-            source: "{{! subject }}\nOrder {{order_ref}}\n{{! text }}\nHi {{order_ref}}\n{{! html }}\n<p>{{order_ref}}</p>\n")
+            source:
+                "{{! subject }}\nOrder {{order_ref}}\n{{! text }}\nHi {{order_ref}}\n{{! html }}\n<p>{{order_ref}}</p>\n"
+        )
         let rendered = template.render(["order_ref": "R&D <1>"])
         #expect(rendered.subject == "Order R&D <1>")
         #expect(rendered.text == "Hi R&D <1>\n")
@@ -126,11 +128,13 @@ struct NotificationTemplateTests {
         #expect(trackingNo.message.contains("(label_issued --ship--> in_transit)"))
         #expect(trackingNo.message.contains("tracking_number"))
         #expect(errors.contains { $0.message.contains("{{carrier}}") && $0.file.hasSuffix("es/received.mustache") })
-        #expect(errors.contains { $0.message.contains("{{reason}}") && $0.file.hasSuffix("de/return_cancelled.mustache") })
+        #expect(
+            errors.contains { $0.message.contains("{{reason}}") && $0.file.hasSuffix("de/return_cancelled.mustache") })
         #expect(errors.count == 3)
 
         // The command says the same and exits 1.
-        let result = try CLI.run(["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
+        let result = try CLI.run(
+            ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(result.code == 1)
         #expect(result.output.contains("in_transit.mustache:6: '{{tracking_no}}' is not provided"))
     }
@@ -145,7 +149,8 @@ struct NotificationTemplateTests {
         let warnings = catalog.problems.filter { $0.severity == .warning }
         #expect(warnings.count == 1)
         #expect(warnings.first?.message.contains("template 'received' has no 'ja' translation") == true)
-        let warned = try CLI.run(["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
+        let warned = try CLI.run(
+            ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(warned.code == 0)
         #expect(warned.output.contains("warning: template 'received' has no 'ja' translation"))
 
@@ -153,7 +158,8 @@ struct NotificationTemplateTests {
         catalog = WorkflowCatalog.load(folder: folder)
         #expect(!catalog.isValid)
         #expect(catalog.problems.contains { $0.message.contains("undefined template 'received'") })
-        let failed = try CLI.run(["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
+        let failed = try CLI.run(
+            ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(failed.code == 1)
     }
 }

@@ -10,7 +10,9 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Fraction of the delay that is random, 0 ... 1.
     public var jitter: Double
 
-    public init(maxAttempts: Int = 8, base: Duration = .seconds(5), cap: Duration = .seconds(3_600), jitter: Double = 0.5) {
+    public init(
+        maxAttempts: Int = 8, base: Duration = .seconds(5), cap: Duration = .seconds(3_600), jitter: Double = 0.5
+    ) {
         self.maxAttempts = max(1, maxAttempts)
         self.base = base
         self.cap = cap

@@ -24,7 +24,11 @@ final class Doorbell: Sendable {
 
     /// Returns after a ring (or one that came since the last wait), after `timeout`, or on cancellation.
     func wait(timeout: Duration) async {
-        if state.withLock({ state in defer { state.rung = false }; return state.rung }) { return }
+        if state.withLock({ state in
+            defer { state.rung = false }; return state.rung
+        }) {
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             // Rings when the time is up, or at once when the task is cancelled, so the wait below always ends.
             group.addTask {

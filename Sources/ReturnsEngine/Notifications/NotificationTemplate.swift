@@ -29,7 +29,8 @@ public struct NotificationTemplate: Sendable {
         for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if let part = Self.marker(line) {
                 guard texts[part] == nil else {
-                    throw TemplateError(path: path, line: index + 1, reason: "the part '\(part.rawValue)' appears twice")
+                    throw TemplateError(
+                        path: path, line: index + 1, reason: "the part '\(part.rawValue)' appears twice")
                 }
                 current = part
                 texts[part] = []
@@ -39,20 +40,24 @@ public struct NotificationTemplate: Sendable {
             } else if !line.allSatisfy(\.isWhitespace) {
                 throw TemplateError(
                     path: path, line: index + 1,
-                    reason: "text before the first part; start the file with {{! subject }}, then {{! text }} and {{! html }}")
+                    reason:
+                        "text before the first part; start the file with {{! subject }}, then {{! text }} and {{! html }}"
+                )
             }
         }
         var parts: [Part: MustacheTemplate] = [:]
         for part in Part.allCases {
             guard let lines = texts[part] else {
                 throw TemplateError(
-                    path: path, line: 1, reason: "no {{! \(part.rawValue) }} part; a template has subject, text and html")
+                    path: path, line: 1,
+                    reason: "no {{! \(part.rawValue) }} part; a template has subject, text and html")
             }
             var body = lines
             while body.last?.allSatisfy(\.isWhitespace) == true { body.removeLast() }
             let text = body.joined(separator: "\n")
             if text.allSatisfy(\.isWhitespace) {
-                throw TemplateError(path: path, line: firstLines[part] ?? 1, reason: "the \(part.rawValue) part is empty")
+                throw TemplateError(
+                    path: path, line: firstLines[part] ?? 1, reason: "the \(part.rawValue) part is empty")
             }
             do {
                 // Subject and text are not HTML: a customer's "&" must stay "&" there.
@@ -60,9 +65,11 @@ public struct NotificationTemplate: Sendable {
             } catch let error as MustacheTemplate.ParserError {
                 throw TemplateError(
                     path: path, line: (firstLines[part] ?? 1) + error.context.lineNumber - 1,
-                    reason: "Mustache cannot parse the \(part.rawValue) part: \(error.error) near '\(error.context.line)'")
+                    reason:
+                        "Mustache cannot parse the \(part.rawValue) part: \(error.error) near '\(error.context.line)'")
             } catch {
-                throw TemplateError(path: path, line: firstLines[part] ?? 1, reason: "Mustache cannot parse it: \(error)")
+                throw TemplateError(
+                    path: path, line: firstLines[part] ?? 1, reason: "Mustache cannot parse it: \(error)")
             }
         }
         self.parts = parts
@@ -87,7 +94,8 @@ public struct NotificationTemplate: Sendable {
     /// The 1-based line of the first tag naming `variable`, for pointing at it.
     func line(of variable: String) -> Int {
         for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where line.range(of: #"\{\{[#^/&{]?\s*"# + NSRegularExpression.escapedPattern(for: variable) + #"\b"#,
+        where line.range(
+            of: #"\{\{[#^/&{]?\s*"# + NSRegularExpression.escapedPattern(for: variable) + #"\b"#,
             options: .regularExpression) != nil
         {
             return index + 1

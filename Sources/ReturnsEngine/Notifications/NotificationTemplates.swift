@@ -35,7 +35,8 @@ public struct NotificationTemplates: Sendable {
                     continue
                 }
                 do {
-                    templates[name] = try NotificationTemplate(name: name, locale: locale, path: display, source: source)
+                    templates[name] = try NotificationTemplate(
+                        name: name, locale: locale, path: display, source: source)
                 } catch {
                     errors.append(error)
                 }

@@ -2,7 +2,7 @@ import Foundation
 import ReturnsCore
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// POSTs each notification as a signed JSON envelope. Any 2xx answer is a delivery; anything else, a timeout or a
@@ -99,7 +99,8 @@ public struct WebhookChannel: NotificationChannel {
         } catch let error as URLError where error.code == .timedOut {
             throw DeliveryError("POST \(url.absoluteString) timed out after \(timeout)")
         } catch let error as URLError {
-            throw DeliveryError("POST \(url.absoluteString) failed: \(error.localizedDescription) (URLError \(error.code.rawValue))")
+            throw DeliveryError(
+                "POST \(url.absoluteString) failed: \(error.localizedDescription) (URLError \(error.code.rawValue))")
         }
         guard let http = response as? HTTPURLResponse else {
             throw DeliveryError("POST \(url.absoluteString): the answer is not HTTP")

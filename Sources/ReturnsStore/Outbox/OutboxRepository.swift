@@ -32,8 +32,9 @@ public struct OutboxRepository: Sendable {
             LIMIT \(limit)
             FOR UPDATE OF o SKIP LOCKED
             """, logger: logger)
-        for try await (id, messageID, returnID, seq, template, locale, payload, attempts, email, created) in rows.decode(
-            (Int64, UUID, UUID, Int, String, String, String, Int, String, Date).self)
+        for try await (id, messageID, returnID, seq, template, locale, payload, attempts, email, created)
+            in rows.decode(
+                (Int64, UUID, UUID, Int, String, String, String, Int, String, Date).self)
         {
             messages.append(
                 OutboxMessage(

@@ -7,7 +7,9 @@ import WebhookSink
 let webhookSecret = "test-secret-0123456789"
 
 /// Retries within milliseconds, so a test sees a message through all its attempts.
-func quickSettings(maxAttempts: Int = 3, batchSize: Int = 50, poll: Duration = .milliseconds(50)) -> NotificationSettings {
+func quickSettings(maxAttempts: Int = 3, batchSize: Int = 50, poll: Duration = .milliseconds(50))
+    -> NotificationSettings
+{
     NotificationSettings(
         publicBaseURL: "https://returns.example.com",
         retry: RetryPolicy(maxAttempts: maxAttempts, base: .milliseconds(1), cap: .milliseconds(5), jitter: 0.5),
@@ -27,7 +29,8 @@ extension Engine {
     func refundedReturn(locale: String) async throws -> UUID {
         let request = NewReturn(
             workflow: "standard", orderRef: "ORD-\(UUID().uuidString.prefix(6))", customerEmail: "ana@example.com",
-            locale: locale, items: [try ReturnItem.parse("SHOE-42:1:89.90:EUR"), try ReturnItem.parse("SOCK-3P:2:9.95:EUR")])
+            locale: locale,
+            items: [try ReturnItem.parse("SHOE-42:1:89.90:EUR"), try ReturnItem.parse("SOCK-3P:2:9.95:EUR")])
         let id = try await createReturn(request).id
         try await drive(
             id,
