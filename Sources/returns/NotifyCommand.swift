@@ -120,10 +120,7 @@ struct NotifyCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            if let status, !["pending", "delivered", "dead"].contains(status) {
-                throw ValidationError("--status must be pending, delivered or dead")
-            }
-            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+            try validateListFilter(status: status, allowed: ["pending", "delivered", "dead"], limit: limit)
         }
 
         func run() async throws {

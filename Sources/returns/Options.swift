@@ -30,6 +30,15 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// Checks the `--status` and `--limit` of a list command.
+func validateListFilter(status: String?, allowed: [String], limit: Int) throws {
+    if let status, !allowed.contains(status) {
+        let choices = allowed.dropLast().joined(separator: ", ") + " or " + (allowed.last ?? "")
+        throw ValidationError("--status must be \(choices)")
+    }
+    guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+}
+
 /// Prints an error the way a person can act on it, and exits with the code its kind calls for.
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {

@@ -64,10 +64,7 @@ struct RefundsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            if let status, !["pending", "succeeded", "failed"].contains(status) {
-                throw ValidationError("--status must be pending, succeeded or failed")
-            }
-            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+            try validateListFilter(status: status, allowed: ["pending", "succeeded", "failed"], limit: limit)
         }
 
         func run() async throws {

@@ -153,7 +153,7 @@ struct ReturnCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+            try validateListFilter(status: nil, allowed: [], limit: limit)
         }
 
         func run() async throws {
