@@ -147,6 +147,56 @@ struct RefundTests {
         }
     }
 
+    @Test("items graded back to stock queue inventory events, each received unit once; export hands them over once")
+    func restockEvents() async throws {
+        try await TestDatabase.withEngine { engine in
+            let id = try await engine.create(
+                ["MUG:3:10.00:EUR:kitchen:damaged", "LAMP:1:40.00:EUR"], workflow: "standard"
+            ).id
+            let parcel: [String: JSONValue] = [
+                "items": .array([
+                    .object(["line": .number(1), "quantity": .number(2)]), .object(["line": .number(2), "quantity": .number(1)]),
+                ])
+            ]
+            let grades: [String: JSONValue] = [
+                "items": .array([
+                    .object(["line": .number(1), "grade": .string("B")]),  // open_box: back to stock
+                    .object(["line": .number(2), "grade": .string("C")]),  // refurbish: not stock yet
+                ])
+            ]
+            try await engine.drive(
+                id,
+                [("issue_label", [:]), ("ship", tracking), ("receive", parcel), ("inspect", [:]), ("grade", grades),
+                 ("approve_refund", [:])])
+            var rows = try await engine.rows(
+                "SELECT line, sku, quantity, grade, disposition FROM inventory_outbox WHERE return_id = \(id) ORDER BY id",
+                as: (Int, String, Int, String, String).self)
+            #expect(rows.map(\.0) == [1])
+            #expect(rows.first?.1 == "MUG" && rows.first?.2 == 2 && rows.first?.3 == "B" && rows.first?.4 == "open_box")
+
+            // The third mug arrives later: only it is added to stock.
+            try await engine.confirmRefund(try #require(try await engine.details(of: id).refunds.first?.id), provider: "t", reference: "r")
+            let late: [String: JSONValue] = ["items": .array([.object(["line": .number(1), "quantity": .number(1)])])]
+            try await engine.drive(id, [("receive", late), ("inspect", [:]), ("grade", ["items": .array([.object(["line": .number(1), "grade": .string("A")])])])])
+            rows = try await engine.rows(
+                "SELECT line, sku, quantity, grade, disposition FROM inventory_outbox WHERE return_id = \(id) ORDER BY id",
+                as: (Int, String, Int, String, String).self)
+            #expect(rows.map(\.2) == [2, 1])
+            #expect(rows.last?.4 == "restock")
+
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("stock-\(UUID()).csv").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            #expect(try await engine.exportInventory(to: handle) == 2)
+            #expect(try await engine.exportInventory(to: handle) == 0)
+            try handle.close()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            #expect(lines.filter { $0.hasPrefix(id.uuidString.lowercased()) }.count == 2)
+            #expect(lines.contains { $0.hasPrefix("\(id.uuidString.lowercased()),1,MUG,2,B,open_box,") })
+        }
+    }
+
     @Test("100 concurrent approvals of one refund: one refund, the right amount")
     func concurrentApprovals() async throws {
         try await TestDatabase.withEngine { engine in

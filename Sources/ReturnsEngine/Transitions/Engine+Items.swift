@@ -38,9 +38,10 @@ extension Engine {
         }
     }
 
-    func recordInspection(for record: ReturnRecord, data: [String: JSONValue], on connection: PostgresConnection)
-        async throws
-    {
+    /// Records grades and dispositions; an item going back to stock (restock, open_box) queues an inventory event.
+    func recordInspection(
+        for record: ReturnRecord, seq: Int, data: [String: JSONValue], on connection: PostgresConnection
+    ) async throws {
         let items = try await returns.itemStates(of: record.id, on: connection)
         let inspections: [ItemReports.Inspection]
         do { inspections = try ItemReports.inspections(in: data) } catch {
@@ -65,9 +66,15 @@ extension Engine {
                     throw EngineError.invalidInput(
                         field: "items (line \(item.line))", reason: "nothing of this line was received, so it cannot be graded")
                 }
+                let disposition = inspection.disposition ?? standard
                 try await returns.setInspection(
-                    record.id, line: item.line, grade: inspection.grade.rawValue,
-                    disposition: (inspection.disposition ?? standard).rawValue, on: connection)
+                    record.id, line: item.line, grade: inspection.grade.rawValue, disposition: disposition.rawValue,
+                    on: connection)
+                if disposition.isRestock {
+                    try await returns.enqueueRestock(
+                        record.id, seq: seq, line: item.line, grade: inspection.grade.rawValue,
+                        disposition: disposition.rawValue, on: connection)
+                }
             }
         }
     }

@@ -261,7 +261,7 @@ public final class Engine: Sendable {
             case .recordReceipt:
                 try await recordReceipt(for: record, data: data, on: connection)
             case .recordInspection:
-                try await recordInspection(for: record, data: data, on: connection)
+                try await recordInspection(for: record, seq: seq, data: data, on: connection)
             }
         }
         return TransitionResult(

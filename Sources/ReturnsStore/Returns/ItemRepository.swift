@@ -55,6 +55,25 @@ extension ReturnRepository {
             """, logger: logger)
     }
 
+    /// Queues a stock movement for what of `line` was received and not yet sent back to stock.
+    public func enqueueRestock(
+        _ id: UUID, seq: Int, line: Int, grade: String, disposition: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO inventory_outbox (return_id, seq, line, sku, quantity, grade, disposition)
+            SELECT i.return_id, \(seq), i.line, i.sku,
+                   i.quantity_received - coalesce(
+                       (SELECT sum(o.quantity) FROM inventory_outbox o WHERE o.return_id = i.return_id AND o.line = i.line),
+                       0),
+                   \(grade), \(disposition)
+            FROM return_items i
+            WHERE i.return_id = \(id) AND i.line = \(line)
+              AND i.quantity_received > coalesce(
+                  (SELECT sum(o.quantity) FROM inventory_outbox o WHERE o.return_id = i.return_id AND o.line = i.line), 0)
+            """, logger: logger)
+    }
+
     public func addRefunded(_ id: UUID, line: Int, quantity: Int, on connection: PostgresConnection) async throws {
         try await connection.query(
             """

@@ -1,0 +1,33 @@
+import Foundation
+import ReturnsStore
+
+extension Engine {
+    /// Writes every pending stock movement as CSV (`return_id,line,sku,quantity,grade,disposition,created_at`) and
+    /// marks it delivered once written. At least once: if marking fails, the rows are exported again next time.
+    public func exportInventory(to handle: FileHandle, batchSize: Int = 1_000) async throws -> Int {
+        handle.write(Data("return_id,line,sku,quantity,grade,disposition,created_at\n".utf8))
+        let formatter = ISO8601DateFormatter()
+        var total = 0
+        while true {
+            let exported = try await transaction { connection in
+                let events = try await returns.claimInventory(limit: batchSize, on: connection)
+                var text = ""
+                for event in events {
+                    text += "\(event.returnID.uuidString.lowercased()),\(event.line),\(Self.csvField(event.sku)),"
+                        + "\(event.quantity),\(event.grade),\(event.disposition),\(formatter.string(from: event.createdAt))\n"
+                }
+                handle.write(Data(text.utf8))
+                try await returns.markInventoryDelivered(events.map(\.id), on: connection)
+                return events.count
+            }
+            total += exported
+            if exported < batchSize { return total }
+        }
+    }
+
+    /// RFC 4180 quoting for a field that may hold a comma, a quote or a line break.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import ReturnsEngine
+
+struct InventoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory", abstract: "Hand stock movements from graded returns to the inventory system.",
+        subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write pending stock movements as CSV and mark them delivered.",
+            discussion: """
+                A graded item whose disposition is restock or open_box queues one movement (return, line, sku, \
+                quantity, grade, disposition) in the grading transaction. Each movement is exported once; if the \
+                run fails before marking them, the next run exports them again (receivers deduplicate by return_id \
+                and line).
+                """)
+
+        @Option(help: "The file to write (default: standard output).")
+        var output: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let handle: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil),
+                    let file = FileHandle(forWritingAtPath: output)
+                else { throw ValidationError("cannot write \(output)") }
+                handle = file
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            let count = try await database.withEngine { engine in try await engine.exportInventory(to: handle) }
+            if let output {
+                try? handle.close()
+                print("wrote \(count) stock movements to \(output)")
+            }
+        }
+    }
+}
