@@ -22,18 +22,10 @@ struct InventoryCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let handle: FileHandle
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil),
-                    let file = FileHandle(forWritingAtPath: output)
-                else { throw ValidationError("cannot write \(output)") }
-                handle = file
-            } else {
-                handle = FileHandle.standardOutput
+            let count = try await writing(to: output) { handle in
+                try await database.withEngine { engine in try await engine.exportInventory(to: handle) }
             }
-            let count = try await database.withEngine { engine in try await engine.exportInventory(to: handle) }
             if let output {
-                try? handle.close()
                 print("wrote \(count) stock movements to \(output)")
             }
         }

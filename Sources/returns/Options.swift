@@ -30,6 +30,15 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// Runs `body` with `--output`'s file (created or truncated), or standard output without one, and closes the file.
+func writing<T>(to output: String?, _ body: (FileHandle) async throws -> T) async throws -> T {
+    guard let output else { return try await body(FileHandle.standardOutput) }
+    guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output)
+    else { throw ValidationError("cannot write \(output); check that its folder exists and is writable") }
+    defer { try? file.close() }
+    return try await body(file)
+}
+
 /// Checks the `--status` and `--limit` of a list command.
 func validateListFilter(status: String?, allowed: [String], limit: Int) throws {
     if let status, !allowed.contains(status) {

@@ -81,9 +81,9 @@ struct RefundsCommand: AsyncParsableCommand {
                 Table(
                     header: ["refund", "return", "amount", "status", "attempts", "reference / last error"],
                     rows: rows.map { row in
-                        let amount = (try? Currency(code: row.currency)).map {
-                            Money(minorUnits: row.amountMinor, currency: $0).description
-                        } ?? "\(row.amountMinor) \(row.currency)"
+                        let amount =
+                            Money.decimalString(minorUnits: row.amountMinor, currencyCode: row.currency) + " "
+                            + row.currency
                         return [
                             row.id.uuidString.lowercased(), row.returnID.uuidString.lowercased(), amount, row.status,
                             String(row.attempts), row.providerReference ?? row.lastError ?? "",
@@ -118,18 +118,11 @@ struct RefundsCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let handle: FileHandle
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output)
-                else { throw ValidationError("cannot write \(output)") }
-                handle = file
-            } else {
-                handle = FileHandle.standardOutput
+            let count = try await writing(to: output) { handle in
+                try await database.withEngine { engine in try await engine.exportSettlement(to: handle) }
             }
-            let count = try await database.withEngine { engine in try await engine.exportSettlement(to: handle) }
-            if output != nil {
-                try? handle.close()
-                print("wrote \(count) settlement rows to \(output!)")
+            if let output {
+                print("wrote \(count) settlement rows to \(output)")
             }
         }
     }

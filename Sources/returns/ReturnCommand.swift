@@ -230,9 +230,8 @@ struct ReturnView: Encodable {
 
     init(_ details: ReturnDetails) {
         let record = details.record
-        let currency = try? Currency(code: record.currency)
         func amount(_ minor: Int64) -> String {
-            currency.map { Money(minorUnits: minor, currency: $0).decimalString } ?? String(minor)
+            Money.decimalString(minorUnits: minor, currencyCode: record.currency)
         }
         id = record.id.uuidString.lowercased()
         state = record.state

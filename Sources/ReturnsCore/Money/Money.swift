@@ -50,6 +50,12 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { "\(decimalString) \(currency.code)" }
 
+    /// A stored amount as a decimal string in its currency; the bare minor units when the code is not one we know.
+    public static func decimalString(minorUnits: Int64, currencyCode: String) -> String {
+        (try? Currency(code: currencyCode)).map { Money(minorUnits: minorUnits, currency: $0).decimalString }
+            ?? String(minorUnits)
+    }
+
     /// Multiplies by an item quantity, refusing overflow.
     public func times(_ quantity: Int) throws(MoneyError) -> Money {
         let (product, overflow) = minorUnits.multipliedReportingOverflow(by: Int64(quantity))

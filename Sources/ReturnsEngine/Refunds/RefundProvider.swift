@@ -67,9 +67,7 @@ public struct WebhookRefundProvider: RefundProvider {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue(refund.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        let amount = (try? Currency(code: refund.currency)).map {
-            Money(minorUnits: refund.amountMinor, currency: $0).decimalString
-        } ?? String(refund.amountMinor)
+        let amount = Money.decimalString(minorUnits: refund.amountMinor, currencyCode: refund.currency)
         let body: [String: String] = [
             "refund_id": refund.id.uuidString.lowercased(), "return_id": refund.returnID.uuidString.lowercased(),
             "amount": amount, "currency": refund.currency, "idempotency_key": refund.idempotencyKey,

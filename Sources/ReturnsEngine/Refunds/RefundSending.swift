@@ -135,8 +135,7 @@ extension Engine {
         let formatter = ISO8601DateFormatter()
         handle.write(Data("refund_id,processor_reference,amount,currency,status,settled_at\n".utf8))
         try await refunds.settlementRows(on: database.client) { id, reference, amount, currency, status, at in
-            let decimal = (try? Currency(code: currency)).map { Money(minorUnits: amount, currency: $0).decimalString }
-                ?? String(amount)
+            let decimal = Money.decimalString(minorUnits: amount, currencyCode: currency)
             let line = "\(id.uuidString.lowercased()),\(reference),\(decimal),\(currency),\(status),\(formatter.string(from: at))\n"
             handle.write(Data(line.utf8))
             count += 1
