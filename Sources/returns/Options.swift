@@ -76,8 +76,9 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+/// Writes a line to standard error, as `error: message` unless another prefix is given.
+func printError(_ message: String, prefix: String = "error: ") {
+    FileHandle.standardError.write(Data("\(prefix)\(message)\n".utf8))
 }
 
 func printJSON(_ value: some Encodable) throws {
