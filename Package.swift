@@ -89,18 +89,12 @@ let package = Package(
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"]),
         .testTarget(name: "ReturnsStoreTests", dependencies: ["ReturnsStore"]),
         .testTarget(
-            name: "ReturnsHTTPTests",
-            dependencies: [
-                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsHTTP",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .testTarget(
             name: "ReturnsEngineTests",
             dependencies: [
-                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "WebhookSink", "returns",
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsHTTP", "WebhookSink", "returns",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ],

@@ -92,13 +92,14 @@ struct ServeCommand: AsyncParsableCommand {
                     public URL \(server.publicBaseURL), max body \(maxBodyBytes) bytes
 
                     """.utf8))
-                try await Server.run(
+                try await Server.makeGroup(
                     engine: engine, configuration: server, workers: services,
                     migrator: try Migrator(directory: try Migrator.locateSchema()), logger: logger,
                     onServerRunning: { port in
                         // Unbuffered, so a supervisor or test reading the output sees it at once.
                         FileHandle.standardOutput.write(Data("listening on http://\(server.host):\(port)\n".utf8))
-                    })
+                    }
+                ).run()
                 print("stopped")
             }
         }

@@ -48,10 +48,17 @@ public struct StatusTextCatalog: Sendable {
     }
 
     /// Reads every `*.yaml` in `folder`; a file that does not parse is a problem, as is a missing English file,
-    /// a label a locale lacks, or a state (of `states`) that a non-English locale does not translate.
+    /// a label a locale lacks, or a state (of `states`) that a non-English locale does not translate. Without the
+    /// folder there is only a warning.
     public static func load(folder: URL, states: Set<String>) -> (StatusTextCatalog, [WorkflowProblem]) {
         var locales: [String: StatusTexts] = [:]
         var problems: [WorkflowProblem] = []
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            let warning = WorkflowProblem(
+                file: "Workflows/status", line: 1, message: "no status texts; the status page shows untranslated labels",
+                severity: .warning)
+            return (StatusTextCatalog(locales: [:]), [warning])
+        }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
             $0.hasSuffix(".yaml")
         }.sorted()
