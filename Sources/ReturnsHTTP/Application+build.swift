@@ -27,6 +27,7 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration, migr
     let metrics = HTTPMetrics()
     router.middlewares.add(MetricsMiddleware(metrics: metrics))
     router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(DatabaseGateMiddleware(database: engine.database, wait: configuration.databaseWait))
     CustomerController(engine: engine, configuration: configuration).addRoutes(to: router)
     PartnerController(engine: engine, configuration: configuration).addRoutes(to: router)
     FinanceController(engine: engine, configuration: configuration).addRoutes(to: router)

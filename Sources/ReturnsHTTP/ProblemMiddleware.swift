@@ -36,12 +36,24 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Self.internalError
         } catch let error as PSQLError {
             context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
-            // No server error code: the connection failed, not the statement.
-            throw error.serverInfo == nil ? Self.unavailable : Self.internalError
+            throw Self.isConnectionLost(error) ? Self.unavailable : Self.internalError
+        } catch let error as PostgresTransactionError {
+            context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            let causes = [error.beginError, error.closureError, error.commitError].compactMap { $0 as? PSQLError }
+            throw causes.contains(where: Self.isConnectionLost) ? Self.unavailable : Self.internalError
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             throw Self.internalError
         }
+    }
+
+    /// The connection failed, not the statement: no server error code at all, or SQLSTATE class 08 (connection
+    /// exception) or 57 (the server is shutting down, restarting, or an operator ended this connection, as
+    /// `pg_terminate_backend` does). A retry under the same Idempotency-Key is safe and is what the client should
+    /// do, so the answer is 503, not a 500.
+    static func isConnectionLost(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return true }
+        return state.hasPrefix("08") || state.hasPrefix("57")
     }
 
     static var unavailable: Problem {

@@ -8,12 +8,18 @@ public struct ServerConfiguration: Sendable {
     public var publicBaseURL: String
     /// The largest request body accepted, in bytes.
     public var maxBodyBytes: Int
+    /// How long a request waits for a database connection before it is answered 503 `database-unavailable`.
+    public var databaseWait: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, publicBaseURL: String? = nil, maxBodyBytes: Int = 64 * 1024) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicBaseURL: String? = nil, maxBodyBytes: Int = 64 * 1024,
+        databaseWait: Duration = .seconds(1)
+    ) {
         self.host = host
         self.port = port
         self.publicBaseURL = (publicBaseURL ?? "http://\(host):\(port)").trimmingSuffix("/")
         self.maxBodyBytes = maxBodyBytes
+        self.databaseWait = databaseWait
     }
 
     /// The customer's status page for `token`.

@@ -49,6 +49,33 @@ public struct Database: Sendable {
         }
     }
 
+    /// Waits at most `limit` for a pooled connection and hands it straight back. The pool itself waits forever
+    /// while the server is down; callers that must answer fast (HTTP requests) check here first and fail with
+    /// `StoreError.unreachable` instead of hanging. Nothing is read or written, so giving up is always safe.
+    public func awaitConnection(within limit: Duration) async throws {
+        let client = self.client
+        let leased = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await client.withConnection { _ in }
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            do {
+                return try await group.next() ?? false
+            } catch {
+                return false
+            }
+        }
+        guard leased else {
+            throw StoreError.unreachable(
+                target: settings.description, detail: "no pooled connection within \(limit)")
+        }
+    }
+
     static func probe(_ settings: DatabaseSettings, logger: Logger) async throws {
         do {
             let connection = try await PostgresConnection.connect(
