@@ -14,7 +14,8 @@ struct DatabaseWaitTests {
         settings.maximumConnections = 1
         try await Database.with(settings) { database in
             let engine = Engine(database: database, catalog: TestDatabase.catalog)
-            let router = buildRouter(engine: engine, configuration: ServerConfiguration(databaseWait: .milliseconds(200)))
+            let router = buildRouter(
+                engine: engine, configuration: ServerConfiguration(databaseWait: .milliseconds(200)))
             try await Application(router: router).test(.router) { client in
                 let (held, holding) = AsyncStream<Void>.makeStream()
                 let (release, releasing) = AsyncStream<Void>.makeStream()
