@@ -24,7 +24,7 @@ struct LauncherTests {
         let conf = try String(contentsOfFile: clusterFolder(home) + "/data/postgresql.conf", encoding: .utf8)
         #expect(conf.contains("listen_addresses = '127.0.0.1'"))
         let migrated = try run(["migrate"], home: home)
-        #expect(migrated.output == "applied 001_core.sql, 002_outbox_delivery.sql, 003_refund_policy.sql, 004_inventory_outbox.sql\n", "\(migrated.text)")
+        #expect(migrated.output == "applied 001_core.sql, 002_outbox_delivery.sql, 003_refund_policy.sql, 004_inventory_outbox.sql, 007_monthly_partitions.sql\n", "\(migrated.text)")
         #expect(try run(["migrate"], home: home).output == "schema is up to date\n")
         let stopped = try run(["db", "stop"], home: home)
         #expect(stopped.output == "embedded PostgreSQL stopped\n", "\(stopped.text)")
