@@ -34,6 +34,7 @@ USER 10001:10001
 ENV RETURNS_SCHEMA_DIR=/app/Schema \
     RETURNS_WORKFLOWS_DIR=/app/Workflows \
     RETURNS_SPOOL_DIR=/app/.returns/spool \
+    HOST=0.0.0.0 \
     PORT=8080
 EXPOSE 8080
 # Migrations run under an advisory lock, so every replica may run them on start; the first applies, the rest wait.

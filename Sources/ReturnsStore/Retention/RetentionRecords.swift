@@ -26,7 +26,7 @@ public struct TableStats: Sendable, Codable {
 }
 
 /// Work waiting in one queue: how much, and how long the oldest has waited (nil when none waits).
-public struct PendingWork: Sendable, Codable {
+public struct QueueBacklog: Sendable, Codable {
     /// `outbox`, `outbox_dead`, `timers_due` (due, not fired yet), `refunds` (pending or sent), `inventory_outbox`.
     public var kind: String
     public var count: Int
@@ -44,6 +44,6 @@ public struct PartitionCoverage: Sendable, Codable {
 /// What `returns db stats` shows.
 public struct DatabaseStats: Sendable, Codable {
     public var tables: [TableStats]
-    public var pendingWork: [PendingWork]
+    public var pendingWork: [QueueBacklog]
     public var partitions: [PartitionCoverage]
 }

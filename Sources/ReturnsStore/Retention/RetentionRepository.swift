@@ -133,7 +133,7 @@ public struct RetentionRepository: Sendable {
                     name: name, partitions: partitions, totalBytes: bytes, liveTuples: live, deadTuples: dead,
                     lastVacuum: vacuumed))
         }
-        var work: [PendingWork] = []
+        var work: [QueueBacklog] = []
         for try await (kind, count, oldest) in try await connection.query(
             """
             SELECT 'outbox', count(*)::bigint, extract(epoch FROM now() - min(created_at))::float8
@@ -152,7 +152,7 @@ public struct RetentionRepository: Sendable {
                 FROM inventory_outbox WHERE status = 'pending'
             """, logger: logger
         ).decode((String, Int, Double?).self) {
-            work.append(PendingWork(kind: kind, count: count, oldestAgeSeconds: oldest.map { max(0, $0) }))
+            work.append(QueueBacklog(kind: kind, count: count, oldestAgeSeconds: oldest.map { max(0, $0) }))
         }
         var partitions: [PartitionCoverage] = []
         for try await (parent, count, first, last) in try await connection.query(
