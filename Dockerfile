@@ -20,9 +20,9 @@ RUN cp "$(swift build -c "$CONFIGURATION" --show-bin-path)/returns" .build/retur
 
 # ---- run ---------------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS run
-# ca-certificates for TLS to PostgreSQL and webhooks; tzdata for time zones.
+# ca-certificates for TLS to PostgreSQL and webhooks; tzdata for time zones; curl for the health check.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata curl \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin returns
 WORKDIR /app
