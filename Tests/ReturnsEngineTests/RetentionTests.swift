@@ -74,6 +74,61 @@ struct RetentionTests {
         }
     }
 
+    @Test("migration 007 moves existing history and messages into monthly partitions; outbox ids continue")
+    func migratesExistingRows() async throws {
+        let clone = try await TestDatabase.makeDatabase()
+        let settings = clone.with(database: TestDatabase.prefix + "before007")
+        try await Database.createDatabaseIfMissing(settings, logger: TestDatabase.logger)
+        let schema = try Migrator(directory: TestDatabase.packageRoot.appendingPathComponent("Schema"))
+        try await Database.with(settings, logger: TestDatabase.logger) { database in
+            try await Migrator(migrations: schema.migrations.filter { $0.version < 7 }).migrate(database)
+            let engine = Engine(database: database, catalog: TestDatabase.catalog)
+            try await engine.deployWorkflows()
+            let id = try await engine.makeReturn()
+            try await engine.drive(id, [("issue_label", [:])])
+            // A row from two months back, as a database in use for a while has, written like the engine writes.
+            let earlier = Date().addingTimeInterval(-62 * 86_400)
+            try await database.client.query(
+                """
+                INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, occurred_at)
+                VALUES (\(id), 3, 'imported', 'label_issued', 'label_issued', 'import', \(earlier))
+                """)
+            try await database.client.query("UPDATE returns SET version = 3 WHERE id = \(id)")
+            try await database.client.query(
+                """
+                INSERT INTO outbox (message_id, return_id, seq, template, locale, status, created_at, delivered_at)
+                VALUES (\(UUID()), \(id), 3, 'received', 'de', 'delivered', \(earlier), \(earlier))
+                """)
+            let idsBefore = try await engine.rows("SELECT id FROM outbox ORDER BY id", as: (Int64.self))
+
+            #expect(try await schema.migrate(database) == ["007_monthly_partitions.sql"])
+            let events = try await engine.rows(
+                "SELECT seq, tableoid::regclass::text FROM return_events ORDER BY seq", as: (Int, String).self)
+            let now = Self.currentPartition("return_events")
+            let then = "return_events_" + Self.month(earlier)
+            #expect(events.map(\.0) == [1, 2, 3])
+            #expect(events.map(\.1) == [now, now, then])
+            #expect(try await engine.rows("SELECT id FROM outbox ORDER BY id", as: (Int64.self)) == idsBefore)
+            #expect(
+                try await engine.rows("SELECT tableoid::regclass::text FROM outbox WHERE seq = 3", as: (String.self))
+                    == ["outbox_" + Self.month(earlier)])
+
+            // The engine goes on writing: the next message takes the next id, the history stays gapless.
+            try await engine.drive(id, [("cancel", [:])])
+            let ids = try await engine.rows("SELECT id FROM outbox ORDER BY id", as: (Int64.self))
+            #expect(ids.count == idsBefore.count + 1)
+            #expect(ids.last ?? 0 > idsBefore.max() ?? 0)
+            #expect(try await engine.details(of: id).history.map(\.seq) == [1, 2, 3, 4])
+        }
+    }
+
+    static func month(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy_MM"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
     static func currentPartition(_ table: String) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy_MM"
