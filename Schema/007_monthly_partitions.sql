@@ -66,6 +66,33 @@ BEGIN
 END;
 $$;
 
+-- Drops the outbox partitions of past months that retention has emptied, and returns how many. Reads and
+-- updates that cannot name a month (settling a message by id, the claim's per-return check) open every
+-- partition, so empty months would slow them a little more each month. Each is checked without a lock first,
+-- then locked and checked again: a row written into it meanwhile keeps it. History months are never dropped.
+CREATE FUNCTION returns_drop_empty_outbox_partitions() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    part regclass;
+    dropped integer := 0;
+    empty boolean;
+BEGIN
+    FOR part IN
+        SELECT c.oid::regclass FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'outbox'::regclass AND c.relname ~ '^outbox_[0-9]{4}_[0-9]{2}$'
+          AND to_date(right(c.relname, 7), 'YYYY_MM') < date_trunc('month', now() AT TIME ZONE 'UTC')
+    LOOP
+        EXECUTE format('SELECT NOT EXISTS (SELECT 1 FROM %s)', part) INTO empty;
+        CONTINUE WHEN NOT empty;
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', part);
+        EXECUTE format('SELECT NOT EXISTS (SELECT 1 FROM %s)', part) INTO empty;
+        CONTINUE WHEN NOT empty;
+        EXECUTE format('DROP TABLE %s', part);
+        dropped := dropped + 1;
+    END LOOP;
+    RETURN dropped;
+END;
+$$;
+
 -- return_events: same columns, now partitioned by occurred_at.
 ALTER TABLE return_events RENAME TO return_events_unpartitioned;
 ALTER TABLE return_events_unpartitioned RENAME CONSTRAINT return_events_pkey TO return_events_unpartitioned_pkey;

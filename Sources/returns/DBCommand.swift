@@ -150,9 +150,13 @@ struct DBCommand: AsyncParsableCommand {
                 try printJSON(PruneOutput(dryRun: dryRun, deleted: counts))
             } else {
                 let verb = dryRun ? "would delete" : "deleted"
-                print(
+                var line =
                     "\(verb) \(counts.outbox) delivered notifications, \(counts.timers) settled timers, "
-                        + "\(counts.idempotencyKeys) idempotency keys")
+                    + "\(counts.idempotencyKeys) idempotency keys"
+                if let partitions = counts.outboxPartitions {
+                    line += "; dropped \(partitions) empty outbox partitions of past months"
+                }
+                print(line)
             }
         }
     }

@@ -71,6 +71,13 @@ struct RetentionTests {
             #expect(
                 try await engine.rows("SELECT status FROM outbox WHERE seq = 102", as: (String.self)) == ["pending"])
             #expect(try await engine.details(of: id).history.map(\.seq) == [1, 100, 101])
+            // January's outbox month is empty now and dropped; February keeps its pending message; history months
+            // are never dropped.
+            #expect(pruned.outboxPartitions == 1)
+            let left = try await engine.rows(
+                "SELECT relname::text FROM pg_class WHERE relname ~ '^(outbox|return_events)_2020_0[12]$' ORDER BY 1",
+                as: (String.self))
+            #expect(left == ["outbox_2020_02", "return_events_2020_01", "return_events_2020_02"])
         }
     }
 
@@ -225,7 +232,9 @@ struct RetentionTests {
                 try await engine.prunable(settings)
                     == PruneCounts(outbox: oldDelivered, timers: oldSettled, idempotencyKeys: 1))
             let pruned = try await engine.prune(settings)
-            #expect(pruned == PruneCounts(outbox: oldDelivered, timers: oldSettled, idempotencyKeys: 1))
+            #expect(
+                pruned == PruneCounts(outbox: oldDelivered, timers: oldSettled, idempotencyKeys: 1, outboxPartitions: 0)
+            )
 
             #expect(try await engine.count("SELECT count(*)::bigint FROM outbox") == before - oldDelivered)
             // Of the old return's messages, only the dead one is left.
@@ -282,6 +291,7 @@ struct RetentionTests {
         let dry = try CLI.json(age.output)
         #expect(dry["dryRun"] as? Bool == true)
         #expect((dry["deleted"] as? [String: Any])?["idempotencyKeys"] as? Int == 1)
+        #expect((dry["deleted"] as? [String: Any])?["outboxPartitions"] == nil)  // a dry run drops nothing
 
         let bad = try CLI.run(["db", "prune", "--key-age", "2w"], database: database)
         #expect(bad.code == 64)
@@ -295,7 +305,9 @@ struct RetentionTests {
         #expect(still.output.contains("would delete 0 delivered notifications, 0 settled timers, 1 idempotency keys"))
         let pruned = try CLI.run(["db", "prune", "--key-age", "0s"], database: database)
         #expect(pruned.code == 0)
-        #expect(pruned.output.contains("deleted 0 delivered notifications, 0 settled timers, 1 idempotency keys"))
+        #expect(
+            pruned.output.contains(
+                "deleted 0 delivered notifications, 0 settled timers, 1 idempotency keys; dropped 0 empty outbox"))
         let after = try CLI.run(["db", "prune", "--dry-run", "--key-age", "0s", "--json"], database: database)
         #expect((try CLI.json(after.output)["deleted"] as? [String: Any])?["idempotencyKeys"] as? Int == 0)
     }

@@ -5,6 +5,7 @@ import ReturnsStore
 extension Engine {
     /// Deletes settled work older than the settings' ages in batches of `batchSize`, each its own transaction,
     /// pausing between batches. Rows locked by anyone else are skipped, so this never waits on the hot path.
+    /// Then drops the outbox partitions of past months left empty (waiting at most `partitionLockTimeout`).
     public func prune(_ settings: RetentionSettings) async throws -> PruneCounts {
         let retention = RetentionRepository(logger: logger)
         let limit = settings.batchSize
@@ -20,7 +21,11 @@ extension Engine {
             try await retention.deleteIdempotencyKeys(
                 olderThan: settings.idempotencyKeyAge.totalSeconds, limit: limit, on: connection)
         }
-        return PruneCounts(outbox: outbox, timers: timers, idempotencyKeys: keys)
+        let milliseconds = max(1, Int(settings.partitionLockTimeout.totalSeconds * 1000))
+        let partitions = try await transaction { connection in
+            try await retention.dropEmptyOutboxPartitions(lockTimeoutMilliseconds: milliseconds, on: connection)
+        }
+        return PruneCounts(outbox: outbox, timers: timers, idempotencyKeys: keys, outboxPartitions: partitions)
     }
 
     /// What `prune` would delete now, deleting nothing.

@@ -34,11 +34,12 @@ public struct RetentionWorker: Service {
         }
         do {
             let pruned = try await engine.prune(settings)
-            if pruned.outbox + pruned.timers + pruned.idempotencyKeys > 0 {
+            if pruned.outbox + pruned.timers + pruned.idempotencyKeys + (pruned.outboxPartitions ?? 0) > 0 {
                 engine.logger.info(
                     "pruned",
                     metadata: [
                         "outbox": "\(pruned.outbox)", "timers": "\(pruned.timers)", "keys": "\(pruned.idempotencyKeys)",
+                        "outbox_partitions": "\(pruned.outboxPartitions ?? 0)",
                     ])
             }
         } catch is CancellationError {

@@ -5,11 +5,14 @@ public struct PruneCounts: Sendable, Codable, Equatable {
     public var outbox: Int
     public var timers: Int
     public var idempotencyKeys: Int
+    /// Outbox partitions of past months dropped because retention had emptied them; nil in a dry run.
+    public var outboxPartitions: Int?
 
-    public init(outbox: Int, timers: Int, idempotencyKeys: Int) {
+    public init(outbox: Int, timers: Int, idempotencyKeys: Int, outboxPartitions: Int? = nil) {
         self.outbox = outbox
         self.timers = timers
         self.idempotencyKeys = idempotencyKeys
+        self.outboxPartitions = outboxPartitions
     }
 }
 

@@ -97,6 +97,18 @@ public struct RetentionRepository: Sendable {
         return 0
     }
 
+    /// Drops the outbox partitions of past months that hold no rows; returns how many. Dropping needs an exclusive
+    /// lock on the parent, so it waits at most `lockTimeoutMilliseconds` and leaves the rest for the next pass.
+    public func dropEmptyOutboxPartitions(lockTimeoutMilliseconds: Int, on connection: PostgresConnection)
+        async throws -> Int
+    {
+        try await connection.query(
+            "SELECT set_config('lock_timeout', \("\(lockTimeoutMilliseconds)ms"), true)", logger: logger)
+        let rows = try await connection.query("SELECT returns_drop_empty_outbox_partitions()", logger: logger)
+        for try await dropped in rows.decode(Int.self) { return dropped }
+        return 0
+    }
+
     /// Creates partitions for the months from `since` through `through` (for data written with explicit times, such
     /// as imports and tests).
     public func ensurePartitions(since: Date, through: Date, on connection: PostgresConnection) async throws -> Int {
