@@ -47,7 +47,7 @@ extension Request {
         var text = header.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("W/") { text.removeFirst(2) }
         text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        guard let version = Int(text), version >= 0 else {
+        guard text.count <= 9, text.allSatisfy(\.isASCII), let version = Int(text), version >= 0 else {
             throw Problem.invalid("If-Match", "must be the return's version as given in its ETag, like \"3\"")
         }
         return version

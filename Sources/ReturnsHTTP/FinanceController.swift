@@ -82,7 +82,7 @@ struct FinanceController: Sendable {
     }
 
     @Sendable func reject(_ request: Request, context: Context) async throws -> Response {
-        try await decide("reject", request, context, known: ["reason"])
+        try await decide("reject", request, context, known: ["reason", "note"])
     }
 
     struct Decided: Encodable {

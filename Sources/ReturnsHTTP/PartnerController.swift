@@ -228,13 +228,13 @@ enum Query {
         return date
     }
 
-    /// A state or status name: letters and '_' only.
+    /// A state or status name: lower-case ASCII letters and '_' only.
     static func word(_ query: Parameters, _ name: String, allowed: [String]? = nil) throws -> String? {
         guard let text = query[Substring(name)].map(String.init) else { return nil }
         if let allowed, !allowed.contains(text) {
             throw Problem.invalid(name, "'\(text)' is not one of \(allowed.joined(separator: ", "))")
         }
-        guard !text.isEmpty, text.count <= 64, text.allSatisfy({ $0.isLetter || $0 == "_" }) else {
+        guard !text.isEmpty, text.count <= 64, text.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else {
             throw Problem.invalid(name, "'\(text)' is not a state name")
         }
         return text

@@ -14,6 +14,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var field: String?
     /// Extra members (allowed events, the current version...).
     public var extra: [String: JSONValue] = [:]
+    /// The `Allow` header of a 405.
+    var allow: String?
 
     public init(
         _ status: HTTPResponse.Status, _ kind: String, title: String, detail: String, field: String? = nil,
@@ -43,6 +45,7 @@ public struct Problem: HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let allow { headers[.allow] = allow }
         return Response(
             status: status, headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: JSONValue.canonicalText(body))))

@@ -7,6 +7,8 @@ import ReturnsStore
 /// Turns every error into a problem+json answer: engine refusals into 4xx, an unreachable database into 503,
 /// anything unexpected into a 500 that is logged in full and says nothing internal.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowed = AllowedMethods(document: OpenAPIDocument.text)
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -17,6 +19,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as EngineError {
             throw Problem.from(error)
         } catch let error as HTTPError {
+            if error.status == .notFound, let methods = allowed.methods(for: request.uri.path) {
+                var problem = Problem(
+                    .methodNotAllowed, "method-not-allowed", title: "This path does not take \(request.method.rawValue)",
+                    detail: "use \(methods.joined(separator: " or "))")
+                problem.allow = methods.joined(separator: ", ")
+                throw problem
+            }
             if error.status == .notFound { throw Problem.notFound }
             throw Problem(
                 error.status, "http-\(error.status.code)", title: error.status.reasonPhrase,

@@ -54,13 +54,17 @@ struct OpenAPIContractTests {
         }
     }
 
-    @Test("readiness reports the database and migrations; liveness needs nothing")
+    @Test("readiness reports the database and migrations; a known path with another method is 405")
     func health() async throws {
         try await API.withRouter { api in
             let ready = try await api.send(.get, "/health/ready")
             #expect(ready.status == .ok)
             #expect(ready.json["migrations"] == .string("current"))
             #expect(try await api.send(.get, "/health/live").status == .ok)
+            let wrongMethod = try await api.send(.delete, "/v1/returns")
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "POST")
+            #expect(try await api.send(.put, "/v1/status/some-token").headers[.allow] == "GET")
             let unknown = try await api.send(.get, "/v2/nothing")
             #expect(unknown.status == .notFound)
             #expect(unknown.headers[.contentType] == "application/problem+json")
