@@ -20,9 +20,11 @@ RUN cp "$(swift build -c "$CONFIGURATION" --show-bin-path)/returns" .build/retur
 
 # ---- run ---------------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS run
-# ca-certificates for TLS to PostgreSQL and webhooks; tzdata for time zones; curl for the health check.
+# ca-certificates for TLS to PostgreSQL and webhooks; tzdata for time zones; curl for the health check; libcurl4
+# because Foundation's URLSession (webhooks) links libcurl even with the Swift runtime static (the build image has
+# libcurl4-openssl-dev; without it the static link fails with undefined curl_* references).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates tzdata curl \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata curl libcurl4 \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin returns
 WORKDIR /app
