@@ -119,7 +119,8 @@ struct BenchCommand: AsyncParsableCommand {
             print(
                 "database: \(engine.database) (fsync \(engine.fsync), synchronous_commit \(engine.synchronousCommit))")
             print(
-                "engine:  \(engine.transitions) transitions of \(engine.returns) returns, \(engine.concurrency) workers, "
+                "engine:  \(engine.transitions) transitions of \(engine.returns) returns, \(engine.concurrency) "
+                    + "worker\(engine.concurrency == 1 ? "" : "s") "
                     + "in \(format(engine.seconds, 2)) s = \(format(engine.transitionsPerSecond, 0)) transitions/s; "
                     + "p50 \(format(engine.p50Milliseconds, 2)) ms, p99 \(format(engine.p99Milliseconds, 2)) ms")
             print(
