@@ -4,7 +4,7 @@
 BEGIN;
 -- Engine.apply: the row lock comes first (ReturnRepository.lockReturn).
 SELECT id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale,
-       currency, paid_minor, created_at, updated_at
+       currency, paid_minor, created_at, updated_at, partner_id
 FROM returns WHERE id = (SELECT id FROM bench_returns WHERE n = :n) FOR UPDATE \gset
 \set seq :version + 1
 -- The idempotency key is looked up under the lock (findIdempotencyKey).

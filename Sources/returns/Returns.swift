@@ -14,7 +14,7 @@ struct Returns: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, ReturnCommand.self, TimersCommand.self, RefundsCommand.self, NotifyCommand.self,
-            InventoryCommand.self,
+            InventoryCommand.self, PartnerCommand.self, FinanceCommand.self, ServeCommand.self,
             WorkflowCommand.self, Migrate.self, DBCommand.self, BenchCommand.self,
         ]
     )
