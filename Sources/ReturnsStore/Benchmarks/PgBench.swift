@@ -24,20 +24,19 @@ public struct PgBench: Sendable {
         self.executable = executable
     }
 
-    /// pgbench next to the server binaries the embedded cluster uses, else the first one on PATH.
+    /// pgbench next to the server binaries the embedded cluster uses (`RETURNS_PG_BINDIR` decides those), else in
+    /// /usr/bin or /usr/local/bin.
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PgBench {
         var candidates: [String] = []
         if let directory = try? PostgresBinaries.locate(environment: environment).directory {
             candidates.append(directory + "/pgbench")
         }
-        for folder in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            candidates.append("\(folder)/pgbench")
-        }
+        candidates += ["/usr/bin/pgbench", "/usr/local/bin/pgbench"]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw ClusterError.commandFailed(
                 command: "pgbench",
                 detail: "not found in \(candidates.joined(separator: ", ")); install it (Debian/Ubuntu: apt-get "
-                    + "install postgresql-contrib or postgresql-15) or put it on PATH")
+                    + "install postgresql, which ships it beside initdb) or set RETURNS_PG_BINDIR to its folder")
         }
         return PgBench(executable: found)
     }
@@ -69,8 +68,9 @@ public struct PgBench: Sendable {
             let port = socket.pathExtension
             connection += ["--host=\(socket.deletingLastPathComponent().path)", "--port=\(port)"]
         }
-        if let password = settings.password { environment["PGPASSWORD"] = password }
-        environment["PGSSLMODE"] = settings.tlsMode
+        // libpq's own variables, set for the child only, so the password never shows in its command line.
+        environment.merge(["PGSSLMODE": settings.tlsMode]) { $1 }
+        if let password = settings.password { environment.merge(["PGPASSWORD": password]) { $1 } }
         let output = folder.appendingPathComponent("output.txt").path
         let code = try ChildProcess.run(
             executable, arguments + connection + [settings.database], in: folder.path, outputPath: output,
