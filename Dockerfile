@@ -15,8 +15,12 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift build -c "$CONFIGURATION" --product returns $SWIFT_BUILD_FLAGS
-# Under .build, so running these steps natively (CI) writes only where builds already write.
-RUN cp "$(swift build -c "$CONFIGURATION" --show-bin-path)/returns" .build/returns-image
+# Under .build, so running these steps natively (CI) writes only where builds already write. The resource bundle
+# (the OpenAPI document `returns serve` serves) must sit beside the binary.
+RUN bin="$(swift build -c "$CONFIGURATION" --show-bin-path)" \
+    && cp "$bin/returns" .build/returns-image \
+    && rm -rf .build/returns_ReturnsHTTP.resources \
+    && cp -R "$bin/returns_ReturnsHTTP.resources" .build/returns_ReturnsHTTP.resources
 
 # ---- run ---------------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS run
@@ -29,6 +33,7 @@ RUN apt-get update \
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin returns
 WORKDIR /app
 COPY --from=build /src/.build/returns-image /usr/local/bin/returns
+COPY --from=build /src/.build/returns_ReturnsHTTP.resources /usr/local/bin/returns_ReturnsHTTP.resources
 COPY Schema ./Schema
 COPY Workflows ./Workflows
 RUN mkdir -p /app/.returns/spool && chown -R returns:returns /app/.returns
