@@ -48,6 +48,18 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Streaming CSV readers, matchers and reports for partner manifests and refund settlements.
+        .target(
+            name: "ReturnsReconcile",
+            dependencies: [
+                "ReturnsCore",
+                "ReturnsStore",
+                "ReturnsEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A loopback HTTP receiver that verifies webhook signatures, for tests and `returns bench notify`.
         .target(
             name: "WebhookSink",
@@ -64,6 +76,7 @@ let package = Package(
                 "ReturnsCore",
                 "ReturnsStore",
                 "ReturnsEngine",
+                "ReturnsReconcile",
                 "WebhookSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -71,9 +84,12 @@ let package = Package(
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"]),
         .testTarget(name: "ReturnsStoreTests", dependencies: ["ReturnsStore"]),
         .testTarget(
+            name: "ReturnsReconcileTests",
+            dependencies: ["ReturnsCore", "ReturnsReconcile", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
             name: "ReturnsEngineTests",
             dependencies: [
-                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "WebhookSink", "returns",
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsReconcile", "WebhookSink", "returns",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
