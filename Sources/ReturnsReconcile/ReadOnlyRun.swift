@@ -7,8 +7,10 @@ import ReturnsCore
 /// The frame every reconciliation runs in: one transaction, always rolled back, read-only after its temporary
 /// tables exist, with timestamps read as UTC.
 enum ReadOnlyRun {
-    static func run<T>(on connection: PostgresConnection, logger: Logger, _ body: () async throws -> T) async throws -> T
-    {
+    static func run<T>(
+        on connection: PostgresConnection, logger: Logger, isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async throws -> T {
         try await connection.query("BEGIN", logger: logger)
         do {
             try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
@@ -16,7 +18,7 @@ enum ReadOnlyRun {
             try await connection.query("ROLLBACK", logger: logger)
             return result
         } catch {
-            try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
     }
@@ -42,12 +44,9 @@ enum ReadOnlyRun {
         try await connection.copyFrom(table: table, logger: logger) { writer in
             var rows = CopyText(capacity: flushAt + 4096)
             while try next(&rows) {
-                if rows.buffer.readableBytes >= flushAt {
-                    try await writer.write(rows.buffer)
-                    rows.buffer.clear()
-                }
+                if rows.count >= flushAt { try await writer.write(rows.take()) }
             }
-            if rows.buffer.readableBytes > 0 { try await writer.write(rows.buffer) }
+            if rows.count > 0 { try await writer.write(rows.take()) }
         }
     }
 

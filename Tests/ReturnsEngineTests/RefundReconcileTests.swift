@@ -75,7 +75,7 @@ struct RefundReconcileTests {
             #expect(csv.code == 1)
             let rows = csv.output.split(separator: "\n")
             #expect(rows.first == "kind,key_name,key,line,expected,actual")
-            #expect(rows.count == 8)
+            #expect(rows.count == 7)
             #expect(rows.contains("amount_mismatch,refund_id,\(lid(r[1])),3,50.00 EUR,49.99 EUR"))
 
             let out = NSTemporaryDirectory() + "report-\(UUID().uuidString).txt"
@@ -167,7 +167,7 @@ struct RefundReconcileTests {
         #expect(result.code == 1, "\(result.text)")
         let json = try CLI.json(result.output)
         let summary = try #require(json["summary"] as? [String: Int])
-        #expect(summary["matched"] == 3)
+        #expect(summary["matched"] == 2)
         #expect(summary["status_mismatch"] == 1)
         #expect(summary["amount_mismatch"] == 1)
         #expect(json["skipped"] as? Int == 2)
@@ -225,33 +225,32 @@ struct RefundReconcileTests {
     func hundredThousandLines() async throws {
         let settings = try await TestDatabase.makeDatabase()
         let lines = 100_000
-        // Refund g is md5('f' || g) as a UUID, worth 100 + g cents; every 1,000th line is off by a cent, the last
-        // 10 refunds are left out of the file.
-        var text = "refund_id,processor_reference,amount,currency,status,settled_at\r\n"
+        // Refund g has the id 00000000-0000-0000-0000-<g in hex> and is worth 100 + g cents; every 1,000th line is
+        // off by a cent, the last 10 refunds are left out of the file.
+        func id(_ g: Int) -> String {
+            let hex = String(g, radix: 16)
+            return "00000000-0000-0000-0000-" + String(repeating: "0", count: 12 - hex.count) + hex
+        }
+        // Only the refunds matter to this test: skip the triggers and foreign keys (their returns) to keep it quick.
         try await Database.with(settings, logger: TestDatabase.logger) { database in
-            try await database.client.query("ALTER TABLE refunds DISABLE TRIGGER refunds_within_paid")
-            try await database.client.query(
-                """
-                INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
-                                     customer_email, currency, paid_minor)
-                SELECT md5('r' || g)::uuid, md5('t' || g), name, v, 'refunded', 1, 'O', 'a@example.com', 'EUR', 100000
-                FROM generate_series(1, \(lines)) g,
-                     (SELECT name, max(version) AS v FROM workflow_definitions WHERE name = 'standard' GROUP BY name) w
-                """)
-            try await database.client.query(
-                """
-                INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, status, decided_seq)
-                SELECT md5('f' || g)::uuid, md5('r' || g)::uuid, 'k' || g, 100 + g, 'EUR', 'succeeded', 5
-                FROM generate_series(1, \(lines)) g
-                """)
-            text.reserveCapacity(lines * 100)
-            let rows = try await database.client.query(
-                "SELECT g, md5('f' || g)::uuid::text FROM generate_series(1, \(lines - 10)) g ORDER BY g")
-            for try await (g, id) in rows.decode((Int, String).self) {
-                let minor = 100 + g + (g % 1_000 == 0 ? 1 : 0)
-                let cents = minor % 100
-                text += "\(id),\"pr,\(g)\",\(minor / 100).\(cents < 10 ? "0" : "")\(cents),EUR,settled,2025-11-03T10:00:00Z\r\n"
+            try await database.client.withConnection { connection in
+                try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                try await connection.query(
+                    """
+                    INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, status, decided_seq)
+                    SELECT lpad(to_hex(g), 32, '0')::uuid, gen_random_uuid(), 'k' || g, 100 + g, 'EUR', 'succeeded', 5
+                    FROM generate_series(1, \(lines)) g
+                    """, logger: TestDatabase.logger)
+                try await connection.query("SET session_replication_role = origin", logger: TestDatabase.logger)
             }
+        }
+        var text = "refund_id,processor_reference,amount,currency,status,settled_at\r\n"
+        text.reserveCapacity(lines * 100)
+        for g in 1...(lines - 10) {
+            let minor = 100 + g + (g % 1_000 == 0 ? 1 : 0)
+            let cents = minor % 100
+            text += id(g) + ",\"pr,\(g)\"," + String(minor / 100) + (cents < 10 ? ".0" : ".") + String(cents)
+                + ",EUR,settled,2025-11-03T10:00:00Z\r\n"
         }
         let file = try ReconcileFixtures.file(text)
         let result = try CLI.run(["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)

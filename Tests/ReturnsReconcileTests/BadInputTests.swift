@@ -51,7 +51,7 @@ struct BadInputTests {
         do {
             _ = try readSettlement(Self.settlementHeader + line)
         } catch {
-            #expect(error.description == message)
+            #expect("\(error)" == message)
         }
     }
 
@@ -62,7 +62,7 @@ struct BadInputTests {
             Issue.record("accepted a header without processor_reference")
         } catch {
             #expect(
-                error.description
+                "\(error)"
                     == "s.csv:1:6: missing required column 'processor_reference' for processor_reference; the header has: refund_id, amount, currency, status, settled_at")
         }
     }
@@ -79,7 +79,7 @@ struct BadInputTests {
             layout: SettlementLayout(preset: .standard))
         var row = CopyText(capacity: 256)
         #expect(try reader.next(into: &row))
-        let copied = row.buffer.getString(at: 0, length: row.buffer.readableBytes)
+        let copied = String(decoding: row.bytes, as: UTF8.self)
         #expect(copied == "2\t\(Self.id)\t\(Self.id)\tp2\t10\tEUR\tsettled\t2025-11-03 10:00:00\n")
     }
 
@@ -106,7 +106,7 @@ struct BadInputTests {
             _ = try readManifest(Self.manifestHeader + line)
             Issue.record("accepted \(line)")
         } catch {
-            #expect(error.description == message)
+            #expect("\(error)" == message)
         }
     }
 
@@ -117,7 +117,7 @@ struct BadInputTests {
             Issue.record("accepted a manifest without quantity_received")
         } catch {
             #expect(
-                error.description
+                "\(error)"
                     == "m.csv:1:7: missing required column 'quantity_received'; a manifest needs return_id, sku, quantity_received, grade, disposition, received_at, inspected_at")
         }
     }

@@ -20,7 +20,6 @@ public final class CSVReader {
     private var filled = 0
     private var atEnd = false
     private var physicalLine = 1
-    private var isFirstChunk = true
 
     /// Opens `path`; `name` is how messages refer to the file (default: the path as given).
     public init(path: String, name: String? = nil, chunkSize: Int = 1 << 20) throws(ReconcileError) {
@@ -31,6 +30,9 @@ public final class CSVReader {
         }
         buffer = [UInt8](repeating: 0, count: chunkSize)
         bytes.reserveCapacity(1024)
+        // A UTF-8 byte order mark (spreadsheet exports write one) is not part of the first column's name.
+        var head: [UInt8] = [0, 0, 0]
+        if pread(descriptor, &head, 3, 0) == 3, head == [0xEF, 0xBB, 0xBF] { lseek(descriptor, 3, SEEK_SET) }
     }
 
     deinit { close(descriptor) }
@@ -85,10 +87,6 @@ public final class CSVReader {
         position = 0
         filled = count
         bytesRead += count
-        if isFirstChunk {
-            isFirstChunk = false
-            if count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
-        }
         return true
     }
 

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ReturnsCore
 import ReturnsEngine
+import ReturnsStore
 
 /// Applies a partner's manifest to the engine: each return's receipts, then its inspection results, as events
 /// through `Engine.apply`, the same path the partner API takes.

@@ -23,8 +23,12 @@ public enum ReconcileBenchmark {
     static let database = "returns_bench_reconcile"
 
     public static func run(
-        server: DatabaseSettings, lines: Int, binary: String, folder: String, catalog: WorkflowCatalog, logger: Logger
+        server: DatabaseSettings, lines: Int, binary: String, folder parent: String, catalog: WorkflowCatalog,
+        logger: Logger
     ) async throws -> Result {
+        let folder = parent + "/returns-bench-reconcile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let settings = server.with(database: database)
         try await Database.dropDatabase(database, on: server, logger: logger)
         try await Database.createDatabaseIfMissing(settings, logger: logger)
@@ -72,7 +76,7 @@ public enum ReconcileBenchmark {
         try runPsql(
             psql, settings: settings,
             script: """
-                \\copy (SELECT id, provider_reference, CASE currency WHEN 'JPY' THEN amount_minor::text ELSE (amount_minor / 100) || '.' || lpad((amount_minor % 100)::text, 2, '0') END, currency, 'settled', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM refunds ORDER BY provider_reference) TO '\(file)' WITH (FORMAT csv, HEADER true)
+                \\copy (SELECT id AS refund_id, provider_reference AS processor_reference, CASE currency WHEN 'JPY' THEN amount_minor::text ELSE (amount_minor / 100) || '.' || lpad((amount_minor % 100)::text, 2, '0') END AS amount, currency, 'settled' AS status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS settled_at FROM refunds ORDER BY provider_reference) TO '\(file)' WITH (FORMAT csv, HEADER true)
 
                 """, folder: folder, logger: logger)
         let seedSeconds = Date().timeIntervalSince(seedStart)
@@ -93,6 +97,11 @@ public enum ReconcileBenchmark {
             (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])?[
                 "summary"] as? [String: Any]
 
+        guard code == 0 || code == 1 else {
+            throw ReconcileError.usage(
+                "returns reconcile refunds failed (exit \(code)): "
+                    + ((try? String(contentsOfFile: folder + "/reconcile.log", encoding: .utf8)) ?? ""))
+        }
         let baselineStart = Date()
         try runPsql(psql, settings: settings, script: baselineScript(file: file), folder: folder, logger: logger)
         let baselineSeconds = Date().timeIntervalSince(baselineStart)
@@ -174,7 +183,7 @@ public enum ReconcileBenchmark {
     /// The largest peak resident set of any waited-for child so far, in kilobytes.
     static func childPeakKilobytes() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_CHILDREN, &usage)
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         return usage.ru_maxrss
     }
 

@@ -38,7 +38,7 @@ public struct SettlementLayout: Sendable, Equatable {
         case .adyen:
             columns = [
                 .refundID: ["Modification Merchant Reference", "Merchant Reference"], .reference: ["Psp Reference"],
-                .amount: ["Gross Debit (GC)"], .currency: ["Gross Currency"], .status: ["Type"],
+                .amount: ["Gross Debit (GC)", "Gross Credit (GC)"], .currency: ["Gross Currency"], .status: ["Type"],
                 .settledAt: ["Creation Date"],
             ]
         }

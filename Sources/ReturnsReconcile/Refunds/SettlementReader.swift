@@ -7,9 +7,8 @@ final class SettlementReader {
     let csv: CSVReader
     let layout: SettlementLayout
     private var parser: FieldParser
-    private var index: [SettlementLayout.Field: Int] = [:]
-    /// Adyen puts a reversal's amount in the credit column.
-    private var creditIndex: Int?
+    /// Per field, the columns found for it, in preference order; a row's value is the first non-empty one.
+    private var index: [SettlementLayout.Field: [Int]] = [:]
     /// Rows of other kinds in a processor's export (payments, fees), skipped.
     private(set) var skipped = 0
     private(set) var lines = 0
@@ -29,7 +28,8 @@ final class SettlementReader {
         }
         for field in SettlementLayout.Field.allCases {
             let names = layout.columns[field] ?? []
-            guard let found = names.lazy.compactMap({ header[$0] }).first else {
+            let found = names.compactMap { header[$0] }
+            guard !found.isEmpty else {
                 let preset = layout.preset == .standard ? "" : " (--preset \(layout.preset.rawValue))"
                 throw .badRow(
                     file: csv.file, line: csv.line, column: csv.count + 1,
@@ -38,19 +38,25 @@ final class SettlementReader {
             }
             index[field] = found
         }
-        if layout.preset == .adyen { creditIndex = header["Gross Credit (GC)"] }
         if layout.preset == .standard {
-            let used = Set(index.values)
+            let used = Set(index.values.joined())
             ignoredColumns = (0..<csv.count).filter { !used.contains($0) }.map { csv.string($0) }
         }
     }
 
     var bytesRead: Int { csv.bytesRead }
 
+    /// The column holding `field` on this row: the first of its candidates that is not empty.
+    private func column(_ field: SettlementLayout.Field) -> Int {
+        let candidates = index[field]!
+        if candidates.count == 1 { return candidates[0] }
+        return candidates.first { !parser.isEmpty($0) } ?? candidates[0]
+    }
+
     /// Reads the next refund line into `row`; false at the end of the file.
     func next(into row: inout CopyText) throws(ReconcileError) -> Bool {
         while try csv.next() {
-            let statusColumn = index[.status]!
+            let statusColumn = column(.status)
             let status: SettlementStatus
             switch layout.reading(status: parser.text(statusColumn)) {
             case .status(let found): status = found
@@ -62,19 +68,17 @@ final class SettlementReader {
                     statusColumn, "status '\(parser.text(statusColumn))' is not one of settled, failed, reversed")
             }
             lines += 1
-            let currency = try parser.currency(index[.currency]!, name: "currency")
-            var amountColumn = index[.amount]!
-            if let creditIndex, parser.isEmpty(amountColumn) { amountColumn = creditIndex }
-            var amount = try parser.amount(amountColumn, name: "amount", currency: currency)
+            let currency = try parser.currency(column(.currency), name: "currency")
+            var amount = try parser.amount(column(.amount), name: "amount", currency: currency)
             // Processors sign refunds as money leaving the account (Stripe: negative gross); we compare magnitudes.
             if layout.preset != .standard { amount = abs(amount) }
-            let settledAt = try parser.timestamp(index[.settledAt]!, name: "settled_at")
-            let refund = parser.trimmed(index[.refundID]!)
+            let settledAt = try parser.timestamp(column(.settledAt), name: "settled_at")
+            let refund = parser.trimmed(column(.refundID))
 
             row.integer(csv.line)
             row.bytes(csv.bytes, refund, lowercased: true)
             if parser.isUUID(refund) { row.bytes(csv.bytes, refund, lowercased: true) } else { row.null() }
-            row.bytes(csv.bytes, parser.trimmed(index[.reference]!))
+            row.bytes(csv.bytes, parser.trimmed(column(.reference)))
             row.integer(amount)
             row.text(currency.code)
             row.text(status.rawValue)
