@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.9.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // Pure domain: money, workflow model, loader, validator, state machine. No I/O beyond reading YAML text.
@@ -73,12 +75,29 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The HTTP service: customer, partner and finance routes, status page, health and metrics.
+        .target(
+            name: "ReturnsHTTP",
+            dependencies: [
+                "ReturnsCore",
+                "ReturnsStore",
+                "ReturnsEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
         .executableTarget(
             name: "returns",
             dependencies: [
                 "ReturnsCore",
                 "ReturnsStore",
                 "ReturnsEngine",
+                "ReturnsHTTP",
                 "ReturnsReconcile",
                 "WebhookSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -92,8 +111,11 @@ let package = Package(
         .testTarget(
             name: "ReturnsEngineTests",
             dependencies: [
-                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsReconcile", "WebhookSink", "returns",
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsHTTP", "ReturnsReconcile", "WebhookSink",
+                "returns",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ],

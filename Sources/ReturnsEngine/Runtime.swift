@@ -7,9 +7,11 @@ import ReturnsStore
 /// deployed workflows.
 public enum Runtime {
     public static func withEngine<T>(
-        databaseURL: String?, home: String, logger: Logger = Runtime.logger(), _ body: (Engine) async throws -> T
+        databaseURL: String?, home: String, poolSize: Int? = nil, logger: Logger = Runtime.logger(),
+        _ body: (Engine) async throws -> T
     ) async throws -> T {
-        let settings = try await Database.settings(databaseURL: databaseURL, home: home)
+        var settings = try await Database.settings(databaseURL: databaseURL, home: home)
+        if let poolSize { settings.maximumConnections = poolSize }
         let migrator = try Migrator(directory: try Migrator.locateSchema())
         let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
         guard catalog.isValid else { throw RuntimeError.invalidWorkflows(catalog.problems) }

@@ -33,8 +33,12 @@ struct OutputOptions: ParsableArguments {
 /// Runs `body` with `--output`'s file (created or truncated), or standard output without one, and closes the file.
 func writing<T>(to output: String?, _ body: (FileHandle) async throws -> T) async throws -> T {
     guard let output else { return try await body(FileHandle.standardOutput) }
-    guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output)
-    else { throw ValidationError("cannot write \(output); check that its folder exists and is writable") }
+    // Opened in place, not written to a temporary file and renamed: `--output /dev/null` must stay a device.
+    let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+        throw ValidationError("cannot write \(output) (\(String(cString: strerror(errno)))); check that its folder exists and is writable")
+    }
+    let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
     defer { try? file.close() }
     return try await body(file)
 }
@@ -76,8 +80,9 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+/// Writes a line to standard error, as `error: message` unless another prefix is given.
+func printError(_ message: String, prefix: String = "error: ") {
+    FileHandle.standardError.write(Data("\(prefix)\(message)\n".utf8))
 }
 
 func printJSON(_ value: some Encodable) throws {

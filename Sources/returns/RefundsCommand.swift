@@ -103,7 +103,11 @@ struct RefundsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let refundID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a refund id") }
-            try await database.withEngine { engine in try await engine.retryRefund(refundID) }
+            let reopened = try await database.withEngine { engine in try await engine.retryRefund(refundID) }
+            guard reopened else {
+                printError("refund \(refundID.uuidString.lowercased()) has not failed, so there is nothing to retry")
+                throw ExitCode(1)
+            }
             print("refund \(refundID.uuidString.lowercased()) is pending again")
         }
     }

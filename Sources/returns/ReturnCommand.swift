@@ -27,6 +27,8 @@ struct ReturnCommand: AsyncParsableCommand {
         var customer: String
         @Option(help: "The customer's locale for notifications (en, de, pt-BR...).")
         var locale = "en"
+        @Option(help: "Where the customer ships from (like EU or US-WEST); routine returns go to a partner there.")
+        var region: String?
         @Option(
             name: .customLong("item"),
             help: ArgumentHelp(
@@ -58,7 +60,7 @@ struct ReturnCommand: AsyncParsableCommand {
             }
             let request = NewReturn(
                 workflow: workflow, orderRef: order, customerEmail: customer, locale: locale, items: parsed,
-                orderedAt: ordered)
+                orderedAt: ordered, region: region)
             let created = try await database.withEngine { engine in
                 try await engine.createReturn(request, idempotencyKey: idempotencyKey)
             }
@@ -71,6 +73,7 @@ struct ReturnCommand: AsyncParsableCommand {
                 print("created return \(created.id.uuidString.lowercased()) (\(created.workflow)@\(created.workflowVersion)), state \(created.state)")
                 print("status token: \(created.token)")
                 if !created.routing.isEmpty { print("routed to \(created.workflow): \(created.routing)") }
+                if let partner = created.partner { print("assigned to partner \(partner)") }
                 if created.replayed { print("(idempotency key seen before: this is the first result, nothing new was written)") }
             }
         }

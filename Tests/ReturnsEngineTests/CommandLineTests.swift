@@ -6,6 +6,25 @@ import Testing
 
 @Suite("The returns command line, as a user runs it")
 struct CommandLineTests {
+    @Test("--output writes through a symlink in place instead of replacing it (so /dev/null stays a device)")
+    func outputInPlace() async throws {
+        let database = try await TestDatabase.makeDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("target.csv").path
+        let link = folder.appendingPathComponent("link.csv").path
+        try "old contents that must go\n".write(toFile: target, atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let result = try CLI.run(["refunds", "export-settlement", "--output", link], database: database)
+        #expect(result.code == 0, "\(result.text)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "refund_id,processor_reference,amount,currency,status,settled_at\n")
+        let refused = try CLI.run(["refunds", "export-settlement", "--output", folder.path + "/missing/x.csv"], database: database)
+        #expect(refused.code == 64)
+        #expect(refused.errors.contains("No such file or directory"))
+    }
+
     @Test("create, event, show and list print what was stored; --json gives machine-readable output")
     func roundTrip() async throws {
         let database = try await TestDatabase.makeDatabase()

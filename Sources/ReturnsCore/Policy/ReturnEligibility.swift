@@ -28,10 +28,16 @@ public struct Routing: Sendable, Hashable {
     public var workflow: String
     public var because: String
 
+    /// The workflow of routine returns, which logistics partners handle: a return in it is assigned a partner.
+    public static let partnerWorkflow = "standard"
+
     public init(workflow: String, because: String) {
         self.workflow = workflow
         self.because = because
     }
+
+    /// Whether a logistics partner handles the return (the others stay in-house or never ship).
+    public var isForPartner: Bool { workflow == Self.partnerWorkflow }
 }
 
 extension ReturnPolicy {
@@ -74,6 +80,6 @@ extension ReturnPolicy {
         if let threshold = keepItBelow[code], total.minorUnits < threshold {
             return Routing(workflow: "keep-it", because: "worth \(total), below \(Money(minorUnits: threshold, currency: total.currency))")
         }
-        return Routing(workflow: "standard", because: "routine return")
+        return Routing(workflow: Routing.partnerWorkflow, because: "routine return")
     }
 }

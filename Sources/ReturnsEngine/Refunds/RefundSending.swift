@@ -80,27 +80,30 @@ extension Engine {
     }
 
     /// Finance sends a failed refund again: the refund is pending once more and the return goes back to waiting.
-    public func retryRefund(_ refundID: UUID, actor: String = "finance") async throws {
+    /// Sends a failed refund again. Returns false (and changes nothing) when the refund had not failed.
+    @discardableResult
+    public func retryRefund(_ refundID: UUID, actor: String = "finance") async throws -> Bool {
         try await settleRefund(refundID, event: "retry_refund", actor: actor) { connection in
             try await refunds.reopen(refundID, on: connection)
         }
     }
 
     /// Changes a refund's status and applies `event` to its return in one transaction, the return locked first.
-    /// When the status change does not apply (already done), nothing is written. When the return has moved on
-    /// (its state does not take `event`), the refund's status is still recorded.
+    /// When the status change does not apply (already done), nothing is written and the answer is false. When the
+    /// return has moved on (its state does not take `event`), the refund's status is still recorded.
+    @discardableResult
     func settleRefund(
         _ refundID: UUID, event: String, actor: String,
         change: (PostgresConnection) async throws -> Bool
-    ) async throws {
+    ) async throws -> Bool {
         try await transaction { connection in
             guard let refund = try await refunds.find(refundID, on: connection) else {
-                throw EngineError.invalidInput(field: "refund", reason: "no refund with id \(refundID.uuidString.lowercased())")
+                throw EngineError.refundNotFound(refundID)
             }
             guard let record = try await returns.lockReturn(refund.returnID, on: connection) else {
                 throw EngineError.returnNotFound(refund.returnID)
             }
-            guard try await change(connection) else { return }
+            guard try await change(connection) else { return false }
             let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
             let data: [String: JSONValue] = ["refund_id": .string(refundID.uuidString.lowercased())]
             var current = record
@@ -121,6 +124,7 @@ extension Engine {
                     "refund settled while its return had moved on",
                     metadata: ["refund": "\(refundID)", "state": "\(record.state)", "event": "\(event)"])
             }
+            return true
         }
     }
 
@@ -141,5 +145,20 @@ extension Engine {
             count += 1
         }
         return count
+    }
+}
+
+extension Engine {
+    /// A page of refunds for finance, oldest first. `cursor` is the previous page's `nextCursor`.
+    public func refundPage(status: String?, from: Date?, to: Date?, limit: Int, cursor: String?) async throws
+        -> (refunds: [RefundRow], nextCursor: String?)
+    {
+        let after = try cursor.map { try PageCursor(text: $0) }
+        let page = try await refunds.page(
+            status: status, from: from, to: to, after: after.map { ($0.micros, $0.id) }, limit: limit + 1,
+            on: database.client)
+        let shown = page.prefix(limit)
+        let next = page.count > limit ? shown.last.map { PageCursor(micros: $0.micros, id: $0.refund.id).text } : nil
+        return (shown.map(\.refund), next)
     }
 }

@@ -12,6 +12,9 @@ public final class Engine: Sendable {
     let returns: ReturnRepository
     let workflows: WorkflowRepository
     private let definitions = Mutex<[String: WorkflowDefinition]>([:])
+    let standingsCache = Mutex<(at: ContinuousClock.Instant, standings: [PartnerStanding])?>(nil)
+    /// Transitions committed by this process, for metrics.
+    public let transitionCounts = TransitionCounts()
 
     public init(database: Database, catalog: WorkflowCatalog) {
         self.database = database
@@ -56,7 +59,12 @@ public final class Engine: Sendable {
     // MARK: - Transactions
 
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await database.transaction(body)
+        let pending = TransitionCounts.Pending()
+        let result = try await TransitionCounts.$pending.withValue(pending) {
+            try await database.transaction(body)
+        }
+        transitionCounts.add(pending.keys.withLock { $0 })
+        return result
     }
 
     // MARK: - Creating returns
@@ -93,7 +101,8 @@ public final class Engine: Sendable {
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         let requestHash = Self.fingerprint(
             ["create", request.workflow ?? "", request.orderRef, request.customerEmail, request.locale,
-             request.orderedAt.map { "\($0.timeIntervalSince1970)" } ?? ""]
+             request.orderedAt.map { "\($0.timeIntervalSince1970)" } ?? "", request.region ?? "",
+             "\(request.startsAtOnce)"]
                 + request.items.map {
                     "\($0.sku):\($0.quantity):\($0.unitPrice.minorUnits):\($0.unitPrice.currency.code):\($0.category):\($0.reason)"
                 })
@@ -125,19 +134,28 @@ public final class Engine: Sendable {
                 throw EngineError.unknownWorkflow(name: routing.workflow, known: catalog.files.map(\.definition.name))
             }
             let definition = file.definition
+            let partner =
+                routing.isForPartner
+                ? PartnerStanding.choose(for: request.region, among: try await partnerStandings(on: connection)) : nil
             let record = ReturnRecord(
                 id: UUID(), statusToken: Self.newStatusToken(), workflowName: definition.name,
                 workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
                 customerEmail: request.customerEmail, locale: request.locale, currency: currency.code, paidMinor: paid,
-                createdAt: now, updatedAt: now)
+                createdAt: now, updatedAt: now, partnerID: partner?.id)
             try await returns.insertReturn(record, items: items, on: connection)
-            try await returns.setOrderedAt(record.id, request.orderedAt ?? now, on: connection)
+            try await returns.setOrigin(record.id, orderedAt: request.orderedAt ?? now, region: request.region, on: connection)
             try await returns.appendEvent(
                 record.id, seq: 1, event: "created", from: nil, to: initial, actor: actor, dataJSON: "{}",
                 on: connection)
+            var state = initial
+            if request.startsAtOnce,
+                let first = Self.startEvents.lazy.compactMap({ try? definition.decide(event: $0, in: initial) }).first
+            {
+                state = try await commit(first, to: record, actor: "policy", data: [:], on: connection).to
+            }
             let created = CreatedReturn(
-                id: record.id, token: record.statusToken, state: initial, workflow: definition.name,
-                workflowVersion: definition.version, routing: routing.because, replayed: false)
+                id: record.id, token: record.statusToken, state: state, workflow: definition.name,
+                workflowVersion: definition.version, routing: routing.because, partner: partner?.name, replayed: false)
             if let idempotencyKey {
                 try await returns.recordIdempotencyKey(
                     scope: "create", key: idempotencyKey, requestHash: requestHash, returnID: record.id,
@@ -146,6 +164,10 @@ public final class Engine: Sendable {
             return created
         }
     }
+
+    /// What starts a return when its request asks to start at once: the first of these its initial state takes
+    /// (a shipping label for returns that ship, the refund for keep-it returns).
+    static let startEvents = ["issue_label", "approve_refund"]
 
     static func validate(_ request: NewReturn) throws {
         let order = request.orderRef.trimmingCharacters(in: .whitespaces)
@@ -169,6 +191,9 @@ public final class Engine: Sendable {
         guard !request.items.isEmpty else {
             throw EngineError.invalidInput(field: "items", reason: "a return needs at least one item")
         }
+        if let region = request.region, region.isEmpty || region.count > 32 || region.contains(where: \.isWhitespace) {
+            throw EngineError.invalidInput(field: "region", reason: "'\(region)' is not a region code like EU or US-WEST")
+        }
     }
 
     /// 32 random bytes, URL-safe: the customer's only key to the return, so it must not be guessable.
@@ -182,15 +207,19 @@ public final class Engine: Sendable {
     // MARK: - Applying events
 
     /// Applies `event` to the return `id` in one transaction. A repeated idempotency key answers with the first
-    /// result and writes nothing; the same key with another request is refused.
+    /// result and writes nothing; the same key with another request is refused. With `partnerID`, only a return
+    /// assigned to that partner is found.
     public func apply(
         _ event: String, to id: UUID, idempotencyKey: String? = nil, actor: String,
-        data: [String: JSONValue] = [:], expectedVersion: Int? = nil
+        data: [String: JSONValue] = [:], expectedVersion: Int? = nil, partnerID: Int64? = nil
     ) async throws -> TransitionResult {
         let requestHash = Self.fingerprint([event, JSONValue.canonicalText(data)])
         return try await transaction { connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
-            guard let record = try await returns.lockReturn(id, on: connection) else {
+            // A partner's command on a return not assigned to it is answered as if the return did not exist.
+            guard let record = try await returns.lockReturn(id, on: connection),
+                partnerID == nil || record.partnerID == partnerID
+            else {
                 throw EngineError.returnNotFound(id)
             }
             let scope = id.uuidString.lowercased()
@@ -232,6 +261,9 @@ public final class Engine: Sendable {
     ) async throws -> TransitionResult {
         let id = record.id
         let seq = record.version + 1
+        TransitionCounts.pending?.keys.withLock {
+            $0.append(.init(workflow: record.workflowName, event: decision.event))
+        }
         try await returns.updateState(id, state: decision.to, version: seq, on: connection)
         try await returns.appendEvent(
             id, seq: seq, event: decision.event, from: decision.from, to: decision.to, actor: actor,
@@ -291,6 +323,11 @@ public final class Engine: Sendable {
         try await database.client.withConnection { connection in
             try await returns.listReturns(state: state, limit: limit, on: connection)
         }
+    }
+
+    /// Overdue timers and pending notifications.
+    public func pendingWork() async throws -> PendingWork {
+        try await database.client.withConnection { connection in try await returns.pendingWork(on: connection) }
     }
 
     public func countByState() async throws -> [(workflow: String, state: String, count: Int)] {

@@ -11,6 +11,9 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case invalidInput(field: String, reason: String)
     case refusedByPolicy([PolicyRefusal])
     case notificationNotFound(UUID)
+    case partnerNotFound(name: String)
+    case partnerExists(name: String)
+    case refundNotFound(UUID)
 
     public var description: String {
         switch self {
@@ -30,15 +33,21 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return "the return policy refuses this return: " + refusals.map(\.description).joined(separator: "; ")
         case .notificationNotFound(let id):
             return "no notification with message id \(id.uuidString.lowercased()); `returns notify list` shows them"
+        case .partnerNotFound(let name):
+            return "no partner named '\(name)'; `returns partner list` shows them"
+        case .partnerExists(let name):
+            return "a partner named '\(name)' exists already; `returns partner rotate-key \(name)` gives it a new key"
+        case .refundNotFound(let id):
+            return "no refund with id \(id.uuidString.lowercased())"
         }
     }
 
     /// The kind of refusal, for exit codes and HTTP statuses at the edges.
     public var kind: Kind {
         switch self {
-        case .returnNotFound, .notificationNotFound: .notFound
+        case .returnNotFound, .notificationNotFound, .partnerNotFound, .refundNotFound: .notFound
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
-        case .workflow, .refusedByPolicy: .conflict
+        case .workflow, .refusedByPolicy, .partnerExists: .conflict
         case .versionConflict: .stale
         case .idempotencyKeyReused: .keyReused
         }

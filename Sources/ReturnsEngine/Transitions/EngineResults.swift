@@ -12,10 +12,15 @@ public struct NewReturn: Sendable, Hashable {
     public var items: [ReturnItem]
     /// When the order was placed, for the return window; nil means today.
     public var orderedAt: Date?
+    /// Where the customer ships from, for choosing a logistics partner.
+    public var region: String?
+    /// Take the workflow's first step in the same transaction: issue the shipping label, or approve a keep-it
+    /// refund. The HTTP API does; the CLI leaves the first step to `returns return event` unless told.
+    public var startsAtOnce: Bool
 
     public init(
         workflow: String?, orderRef: String, customerEmail: String, locale: String = "en", items: [ReturnItem],
-        orderedAt: Date? = nil
+        orderedAt: Date? = nil, region: String? = nil, startsAtOnce: Bool = false
     ) {
         self.workflow = workflow
         self.orderRef = orderRef
@@ -23,6 +28,8 @@ public struct NewReturn: Sendable, Hashable {
         self.locale = locale
         self.items = items
         self.orderedAt = orderedAt
+        self.region = region
+        self.startsAtOnce = startsAtOnce
     }
 }
 
@@ -35,6 +42,8 @@ public struct CreatedReturn: Sendable, Hashable, Codable {
     public var workflowVersion: Int
     /// Why the policy chose this workflow (empty when the caller named it).
     public var routing: String
+    /// The logistics partner the return was assigned to, if any.
+    public var partner: String?
     /// True when this answers a repeated idempotency key; nothing new was written.
     public var replayed: Bool
 }

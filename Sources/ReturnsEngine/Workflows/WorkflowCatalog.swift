@@ -18,6 +18,8 @@ public struct WorkflowCatalog: Sendable {
     public var problems: [WorkflowProblem]
     /// The return policy from `policy.yaml`; without one, everything is returnable and nothing is deducted.
     public var policy: ReturnPolicy
+    /// What the customer status page says, per locale, from `status/<locale>.yaml`.
+    public var statusTexts = StatusTextCatalog(locales: [:])
 
     public var isValid: Bool { !problems.contains { $0.severity == .error } }
 
@@ -74,7 +76,12 @@ public struct WorkflowCatalog: Sendable {
             }
         }
         problems += NotificationTemplates.load(folder: folder.appendingPathComponent("notifications")).problems(for: files)
-        return WorkflowCatalog(files: files, templates: templates, problems: problems, policy: policy)
+        let states = Set(files.flatMap { $0.definition.states.map(\.name) })
+        let (statusTexts, statusProblems) = StatusTextCatalog.load(
+            folder: folder.appendingPathComponent("status"), states: states)
+        if paths.isEmpty { problems += statusProblems }
+        return WorkflowCatalog(
+            files: files, templates: templates, problems: problems, policy: policy, statusTexts: statusTexts)
     }
 
     static func templateNames(in folder: URL) -> Set<String> {

@@ -5,13 +5,14 @@ import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 
-/// Applies a partner's manifest to the engine: each return's receipts, then its inspection results, as events
-/// through `Engine.apply`, the same path the partner API takes.
+/// Applies a partner's manifest to the engine: each return's receipts, then its inspection results, through
+/// `Engine.reportReceipt` and `Engine.reportInspection`, the same path the partner API takes.
 ///
 /// The whole file is checked first (format, and that every line names a return assigned to this partner and one of
-/// its SKUs); one bad line and nothing is applied. Every event carries an idempotency key made from the partner
-/// and the event, scoped to the return, so a second run of the same file replays the first results and writes
-/// nothing; a later manifest reporting different values for the same step is refused as a reused key.
+/// its SKUs); one bad line and nothing is applied. Every event carries an idempotency key named after its
+/// step (`manifest:receive`, `manifest:inspect` and the keys the engine derives from it), scoped to the return, so a
+/// second run of the same file replays the first results and writes nothing; a later manifest reporting different
+/// values for the same step is refused as a reused key.
 public struct ManifestImporter: Sendable {
     public var file: String
     public var partner: String
@@ -30,6 +31,14 @@ public struct ManifestImporter: Sendable {
         /// applied, replayed, planned, or skipped (with why).
         public var outcome: String
         public var reason: String?
+
+        public init(returnID: UUID, event: String, lines: [Int], outcome: String, reason: String? = nil) {
+            self.returnID = returnID
+            self.event = event
+            self.lines = lines
+            self.outcome = outcome
+            self.reason = reason
+        }
     }
 
     public struct Report: Sendable, Hashable, Codable {
@@ -44,10 +53,13 @@ public struct ManifestImporter: Sendable {
         var lines: [ManifestReader.Line] = []
         while let line = try reader.next() { lines.append(line) }
         let logger = engine.database.logger
-        let assignments = try await engine.database.client.withConnection { connection in
+        let (partnerID, assignments) = try await engine.database.client.withConnection { connection in
             let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)
-            return try await Self.assignments(
-                of: lines.compactMap(\.returnID), partnerID: partnerID, on: connection, logger: logger)
+            return (
+                partnerID,
+                try await Self.assignments(
+                    of: lines.compactMap(\.returnID), partnerID: partnerID, on: connection, logger: logger)
+            )
         }
         var problems: [ReconcileError] = []
         var details: [UUID: ReturnDetails] = [:]
@@ -86,17 +98,22 @@ public struct ManifestImporter: Sendable {
         var steps: [Step] = []
         for id in order {
             let returnLines = byReturn[id]!
-            let detail = details[id]!
-            let plan = Self.plan(
-                returnLines, items: detail.items,
-                definition: engine.catalog.workflow(named: detail.record.workflowName)?.definition)
-            for (event, data, numbers) in plan {
-                var step = Step(returnID: id, event: event, lines: numbers, outcome: "planned", reason: nil)
+            let items = details[id]!.items
+            func line(of sku: String) -> Int { items.first { $0.sku == sku }?.line ?? 0 }
+            func report(_ step: String) -> PartnerReport {
+                PartnerReport(
+                    returnID: id, partnerID: partnerID, partnerName: partner, idempotencyKey: "manifest:\(step)",
+                    expectedVersion: nil)
+            }
+            let received = returnLines.filter { $0.quantity > 0 }
+            if !received.isEmpty {
+                let entries: [JSONValue] = received.map {
+                    .object(["line": .number(Double(line(of: $0.sku))), "quantity": .number(Double($0.quantity))])
+                }
+                var step = Step(returnID: id, event: "receive", lines: received.map(\.line), outcome: "planned")
                 if !dryRun {
                     do {
-                        let result = try await engine.apply(
-                            event, to: id, idempotencyKey: "manifest:\(partner):\(event)", actor: "partner:\(partner)",
-                            data: data)
+                        let result = try await engine.reportReceipt(data: ["items": .array(entries)], by: report("receive"))
                         step.outcome = result.replayed ? "replayed" : "applied"
                     } catch let error as EngineError {
                         step.outcome = "skipped"
@@ -105,35 +122,8 @@ public struct ManifestImporter: Sendable {
                 }
                 steps.append(step)
             }
-        }
-        return Report(lines: lines.count, steps: steps)
-    }
-
-    /// The events that carry a return's manifest lines into its workflow: the receipt, then the steps of the
-    /// inspection (in the standard workflow `inspect`, then `grade` with the grades).
-    static func plan(_ lines: [ManifestReader.Line], items: [ItemState], definition: WorkflowDefinition?)
-        -> [(String, [String: JSONValue], [Int])]
-    {
-        guard let definition else { return [] }
-        let transitions = definition.transitions
-        func line(of sku: String) -> Int { items.first { $0.sku == sku }?.line ?? 0 }
-        var plan: [(String, [String: JSONValue], [Int])] = []
-        let received = lines.filter { $0.quantity > 0 }
-        if let receive = transitions.first(where: { $0.actions.contains(.recordReceipt) })?.event, !received.isEmpty {
-            let entries: [JSONValue] = received.map {
-                .object(["line": .number(Double(line(of: $0.sku))), "quantity": .number(Double($0.quantity))])
-            }
-            plan.append((receive, ["items": .array(entries)], received.map(\.line)))
-        }
-        let graded = lines.filter { $0.grade != nil }
-        guard !graded.isEmpty else { return plan }
-        let gradeEvent = transitions.first { $0.actions.contains(.recordInspection) }?.event
-        let inspectEvent = transitions.first {
-            $0.actions.contains(.cancelTimer(name: InspectionRules.slaTimer)) && !$0.actions.contains(.recordInspection)
-                && $0.event != gradeEvent
-        }?.event
-        if let inspectEvent { plan.append((inspectEvent, [:], graded.map(\.line))) }
-        if let gradeEvent {
+            let graded = returnLines.filter { $0.grade != nil }
+            guard !graded.isEmpty else { continue }
             let entries: [JSONValue] = graded.map { manifestLine in
                 var object: [String: JSONValue] = [
                     "line": .number(Double(line(of: manifestLine.sku))), "grade": .string(manifestLine.grade!.rawValue),
@@ -142,9 +132,23 @@ public struct ManifestImporter: Sendable {
                 if let notes = manifestLine.notes, !notes.isEmpty { object["disposition_reason"] = .string(notes) }
                 return .object(object)
             }
-            plan.append((gradeEvent, ["items": .array(entries)], graded.map(\.line)))
+            let numbers = graded.map(\.line)
+            guard !dryRun else {
+                steps.append(Step(returnID: id, event: "inspect", lines: numbers, outcome: "planned"))
+                continue
+            }
+            do {
+                // The partner API's path: inspect, then grade and approve the refund as far as the workflow goes.
+                for result in try await engine.reportInspection(data: ["items": .array(entries)], by: report("inspect")) {
+                    steps.append(
+                        Step(returnID: id, event: result.event, lines: numbers, outcome: result.replayed ? "replayed" : "applied"))
+                }
+            } catch let error as EngineError {
+                steps.append(
+                    Step(returnID: id, event: "inspect", lines: numbers, outcome: "skipped", reason: error.description))
+            }
         }
-        return plan
+        return Report(lines: lines.count, steps: steps)
     }
 
     /// For each id that exists: whether it is assigned to the partner.

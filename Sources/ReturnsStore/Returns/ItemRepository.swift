@@ -35,8 +35,10 @@ extension ReturnRepository {
         return items
     }
 
-    public func setOrderedAt(_ id: UUID, _ orderedAt: Date, on connection: PostgresConnection) async throws {
-        try await connection.query("UPDATE returns SET ordered_at = \(orderedAt) WHERE id = \(id)", logger: logger)
+    /// When the order was placed (for the return window) and where the customer ships from (for partner choice).
+    public func setOrigin(_ id: UUID, orderedAt: Date, region: String?, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE returns SET ordered_at = \(orderedAt), region = \(region) WHERE id = \(id)", logger: logger)
     }
 
     public func setReceived(_ id: UUID, line: Int, quantity: Int, on connection: PostgresConnection) async throws {

@@ -15,11 +15,13 @@ public struct ReturnRecord: Sendable, Hashable, Codable {
     public var paidMinor: Int64
     public var createdAt: Date
     public var updatedAt: Date
+    /// The logistics partner the return is assigned to; nil for returns no partner handles.
+    public var partnerID: Int64?
 
     public init(
         id: UUID, statusToken: String, workflowName: String, workflowVersion: Int, state: String, version: Int,
         orderRef: String, customerEmail: String, locale: String, currency: String, paidMinor: Int64, createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date, partnerID: Int64? = nil
     ) {
         self.id = id
         self.statusToken = statusToken
@@ -34,6 +36,7 @@ public struct ReturnRecord: Sendable, Hashable, Codable {
         self.paidMinor = paidMinor
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.partnerID = partnerID
     }
 }
 
@@ -95,4 +98,13 @@ public struct RefundRecord: Sendable, Hashable, Codable {
 public struct IdempotencyRecord: Sendable, Hashable {
     public var requestHash: String
     public var response: String
+}
+
+/// Work waiting on the workers, for metrics and readiness.
+public struct PendingWork: Sendable, Hashable, Codable {
+    /// Pending timers already past their due time.
+    public var timersOverdue: Int
+    public var outboxPending: Int
+    /// Seconds since the oldest pending notification was written; 0 when none is pending.
+    public var outboxOldestPendingAgeSeconds: Double
 }

@@ -13,19 +13,20 @@ public struct ReturnRepository: Sendable {
 
     static let returnColumns = """
         id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale, \
-        currency, paid_minor, created_at, updated_at
+        currency, paid_minor, created_at, updated_at, partner_id
         """
 
-    private func decodeReturns(_ rows: PostgresRowSequence) async throws -> [ReturnRecord] {
+    func decodeReturns(_ rows: PostgresRowSequence) async throws -> [ReturnRecord] {
         var records: [ReturnRecord] = []
-        for try await (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated)
-            in rows.decode((UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date).self)
+        for try await (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated, partner)
+            in rows.decode(
+                (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?).self)
         {
             records.append(
                 ReturnRecord(
                     id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
                     version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
-                    paidMinor: paid, createdAt: created, updatedAt: updated))
+                    paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner))
         }
         return records
     }
@@ -50,6 +51,14 @@ public struct ReturnRepository: Sendable {
         ).first
     }
 
+    /// The return a customer's status token opens.
+    public func findReturn(token: String, on connection: PostgresConnection) async throws -> ReturnRecord? {
+        try await decodeReturns(
+            try await connection.query(
+                "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE status_token = \(token)", logger: logger)
+        ).first
+    }
+
     public func listReturns(state: String?, limit: Int, on connection: PostgresConnection) async throws
         -> [ReturnRecord]
     {
@@ -68,10 +77,10 @@ public struct ReturnRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
-                                 customer_email, locale, currency, paid_minor)
+                                 customer_email, locale, currency, paid_minor, partner_id)
             VALUES (\(record.id), \(record.statusToken), \(record.workflowName), \(record.workflowVersion),
                     \(record.state), \(record.version), \(record.orderRef), \(record.customerEmail), \(record.locale),
-                    \(record.currency), \(record.paidMinor))
+                    \(record.currency), \(record.paidMinor), \(record.partnerID))
             """, logger: logger)
         for item in items {
             try await connection.query(
@@ -87,6 +96,20 @@ public struct ReturnRepository: Sendable {
         try await connection.query(
             "UPDATE returns SET state = \(state), version = \(version), updated_at = now() WHERE id = \(id)",
             logger: logger)
+    }
+
+    /// Overdue timers and pending notifications, read through the partial indexes on pending rows.
+    public func pendingWork(on connection: PostgresConnection) async throws -> PendingWork {
+        let rows = try await connection.query(
+            """
+            SELECT (SELECT count(*) FROM timers WHERE status = 'pending' AND due_at < now())::int,
+                   (SELECT count(*) FROM outbox WHERE status = 'pending')::int,
+                   coalesce((SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE status = 'pending'), 0)::float8
+            """, logger: logger)
+        for try await (timers, pending, age) in rows.decode((Int, Int, Double).self) {
+            return PendingWork(timersOverdue: timers, outboxPending: pending, outboxOldestPendingAgeSeconds: age)
+        }
+        return PendingWork(timersOverdue: 0, outboxPending: 0, outboxOldestPendingAgeSeconds: 0)
     }
 
     /// Counts of returns per state, for summaries.

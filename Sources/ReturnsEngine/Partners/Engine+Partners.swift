@@ -1,0 +1,89 @@
+import Foundation
+import PostgresNIO
+import ReturnsCore
+import ReturnsStore
+
+/// Partners, API keys, and the partner's view of its returns.
+extension Engine {
+    var partners: PartnerRepository { PartnerRepository(logger: logger) }
+
+    /// Adds a logistics partner and returns its first API key; the key is shown once and only its hash is kept.
+    public func addPartner(name: String, region: String?) async throws -> String {
+        try Self.validateName(name, field: "name")
+        if let region { try Self.validateName(region, field: "region") }
+        return try await transaction { connection in
+            guard let id = try await partners.insertPartner(name: name, region: region, on: connection) else {
+                throw EngineError.partnerExists(name: name)
+            }
+            return try await issueKey(role: .partner, partnerID: id, name: name, on: connection)
+        }
+    }
+
+    /// Replaces a partner's key: the old one stops working at once.
+    public func rotatePartnerKey(name: String) async throws -> String {
+        try await transaction { connection in
+            guard let id = try await partners.findPartner(named: name, on: connection) else {
+                throw EngineError.partnerNotFound(name: name)
+            }
+            try await partners.revokeKeys(partnerID: id, name: name, on: connection)
+            return try await issueKey(role: .partner, partnerID: id, name: name, on: connection)
+        }
+    }
+
+    /// Adds a finance key named `name` (a person or system) and returns it.
+    public func addFinanceKey(name: String) async throws -> String {
+        try Self.validateName(name, field: "name")
+        return try await transaction { connection in
+            try await issueKey(role: .finance, partnerID: nil, name: name, on: connection)
+        }
+    }
+
+    /// Revokes the finance keys named `name`; returns how many.
+    public func revokeFinanceKeys(name: String) async throws -> Int {
+        try await transaction { connection in
+            try await partners.revokeKeys(partnerID: nil, name: name, on: connection)
+        }
+    }
+
+    public func listPartners() async throws -> [PartnerRecord] {
+        try await database.client.withConnection { connection in
+            try await partners.listPartners(on: connection)
+        }
+    }
+
+    /// Who holds `key`, or nil for an unknown or revoked key.
+    public func keyHolder(for key: String) async throws -> KeyHolder? {
+        try await partners.keyHolder(hash: sha256Hex(key), on: database.client)
+    }
+
+    private func issueKey(role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: PostgresConnection)
+        async throws -> String
+    {
+        let key = "rk_\(role.rawValue)_" + Self.newStatusToken()
+        try await partners.insertKey(hash: sha256Hex(key), role: role, partnerID: partnerID, name: name, on: connection)
+        return key
+    }
+
+    private static func validateName(_ value: String, field: String) throws {
+        guard !value.isEmpty, value.count <= 64,
+            value.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
+        else {
+            throw EngineError.invalidInput(
+                field: field, reason: "'\(value)' must be 1 to 64 letters, digits, '-', '_' or '.'")
+        }
+    }
+
+    // MARK: - Choosing a partner
+
+    /// Every partner's standing, kept for a minute: routing reads it on each new return, and a scorecard that
+    /// is a minute old chooses as well as a fresh one.
+    func partnerStandings(on connection: PostgresConnection) async throws -> [PartnerStanding] {
+        let now = ContinuousClock.now
+        if let cached = standingsCache.withLock({ $0 }), now - cached.at < .seconds(60) {
+            return cached.standings
+        }
+        let standings = try await partners.standings(days: 90, on: connection)
+        standingsCache.withLock { $0 = (now, standings) }
+        return standings
+    }
+}

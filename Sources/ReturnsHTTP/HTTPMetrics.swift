@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Prometheus
+import ReturnsEngine
+
+/// Request counts and latencies by route and status, kept in this process's Prometheus registry.
+final class HTTPMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+
+    static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+    ]
+
+    static var requests: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "returns", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route and status.") }
+    static var duration: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "returns", metricName: "http_request_duration", unitName: "seconds",
+        helpText: "HTTP request latency by route.") }
+
+    func record(method: String, route: String, status: Int, duration: Duration) {
+        let labels = [("method", method), ("route", route), ("status", String(status))]
+        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.duration, labels: [("method", method), ("route", route)], buckets: Self.buckets
+        ).record(duration)
+    }
+
+    /// The exposition text: HTTP figures, then transitions, timers and outbox from the engine and the database.
+    func exposition(engine: Engine) async throws -> String {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        var text = String(decoding: bytes, as: UTF8.self)
+        text += "# TYPE returns_transitions_total counter\n"
+        for (key, count) in engine.transitionCounts.snapshot().sorted(by: { ($0.key.workflow, $0.key.event) < ($1.key.workflow, $1.key.event) }) {
+            text += "returns_transitions_total{workflow=\"\(key.workflow)\",event=\"\(key.event)\"} \(count)\n"
+        }
+        let work = try await engine.pendingWork()
+        text += "# TYPE returns_timers_overdue gauge\nreturns_timers_overdue \(work.timersOverdue)\n"
+        text += "# TYPE returns_outbox_pending gauge\nreturns_outbox_pending \(work.outboxPending)\n"
+        text += "# TYPE returns_outbox_oldest_pending_age_seconds gauge\n"
+        text += "returns_outbox_oldest_pending_age_seconds \(work.outboxOldestPendingAgeSeconds)\n"
+        return text
+    }
+}
+
+/// Times every request and records it under the route pattern it matched (`/v1/status/{token}`), so tokens
+/// and ids never become label values.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: HTTPMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            metrics.record(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
+                status: response.status.code, duration: .now - start)
+            return response
+        } catch let error as any HTTPResponseError {
+            metrics.record(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
+                status: error.status.code, duration: .now - start)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import ReturnsEngine
+import ReturnsStore
+
+/// Health, metrics and the API's own description.
+struct OperationsController: Sendable {
+    typealias Context = BasicRequestContext
+
+    let engine: Engine
+    let metrics: HTTPMetrics
+    let migrator: Migrator?
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/health/live", use: live)
+        router.get("/health/ready", use: ready)
+        router.get("/metrics", use: exposition)
+        router.get("/openapi.yaml", use: openAPI)
+    }
+
+    struct Health: Encodable {
+        var status: String
+        var database: String?
+        var migrations: String?
+    }
+
+    @Sendable func live(_ request: Request, context: Context) async throws -> Response {
+        try JSONResponse.make(Health(status: "ok"), headers: [.cacheControl: "no-store"])
+    }
+
+    /// Ready when the database answers within two seconds and every migration this build knows is applied.
+    @Sendable func ready(_ request: Request, context: Context) async throws -> Response {
+        let check = Task { () -> Bool in
+            guard let migrator else { return true }
+            return try await migrator.isCurrent(engine.database)
+        }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(2))
+            check.cancel()
+        }
+        defer { timeout.cancel() }
+        let health: Health
+        do {
+            let current = try await check.value
+            health = Health(status: current ? "ready" : "not_ready", database: "ok", migrations: current ? "current" : "pending")
+        } catch {
+            health = Health(status: "not_ready", database: "unreachable", migrations: nil)
+        }
+        return try JSONResponse.make(
+            health, status: health.status == "ready" ? .ok : .serviceUnavailable, headers: [.cacheControl: "no-store"])
+    }
+
+    @Sendable func exposition(_ request: Request, context: Context) async throws -> Response {
+        let text = try await metrics.exposition(engine: engine)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+    }
+}

@@ -1,0 +1,58 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import ReturnsEngine
+import ReturnsStore
+
+/// Turns every error into a problem+json answer: engine refusals into 4xx, an unreachable database into 503,
+/// anything unexpected into a 500 that is logged in full and says nothing internal.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowed = AllowedMethods(document: OpenAPIDocument.text)
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as EngineError {
+            throw Problem.from(error)
+        } catch let error as HTTPError {
+            if error.status == .notFound, let methods = allowed.methods(for: request.uri.path) {
+                var problem = Problem(
+                    .methodNotAllowed, "method-not-allowed", title: "This path does not take \(request.method.rawValue)",
+                    detail: "use \(methods.joined(separator: " or "))")
+                problem.allow = methods.joined(separator: ", ")
+                throw problem
+            }
+            if error.status == .notFound { throw Problem.notFound }
+            throw Problem(
+                error.status, "http-\(error.status.code)", title: error.status.reasonPhrase,
+                detail: error.body ?? error.status.reasonPhrase)
+        } catch let error as StoreError {
+            if case .unreachable = error { throw Self.unavailable }
+            context.logger.error("store error", metadata: ["error": "\(String(reflecting: error))"])
+            throw Self.internalError
+        } catch let error as PSQLError {
+            context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            // No server error code: the connection failed, not the statement.
+            throw error.serverInfo == nil ? Self.unavailable : Self.internalError
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            throw Self.internalError
+        }
+    }
+
+    static var unavailable: Problem {
+        Problem(
+            .serviceUnavailable, "database-unavailable", title: "The database cannot be reached",
+            detail: "nothing was changed; retry shortly with the same Idempotency-Key")
+    }
+
+    static var internalError: Problem {
+        Problem(
+            .internalServerError, "internal", title: "Something went wrong on our side",
+            detail: "the error is logged; retry with the same Idempotency-Key, which is safe")
+    }
+}

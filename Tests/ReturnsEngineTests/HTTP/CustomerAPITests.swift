@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import ReturnsCore
+import ReturnsEngine
+import Testing
+
+@Suite("Customer API and status page")
+struct CustomerAPITests {
+    @Test("a request is routed, assigned to the region's partner, and its label issued at once")
+    func request() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.addPartner(name: "us-east", region: "US")
+            _ = try await api.engine.addPartner(name: "eu-central", region: "EU")
+            let (id, token) = try await api.requestReturn(region: "EU")
+            let partner = try await api.engine.rows(
+                "SELECT p.name FROM returns r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(id)", as: (String.self))
+            #expect(partner == ["eu-central"])
+            let status = try await api.send(.get, "/v1/status/\(token)")
+            #expect(status.status == .ok)
+            #expect(status.json["state"] == .string("label_issued"))
+            #expect(status.json["can_cancel"] == .bool(true))
+            #expect(status.json["expected_by"]?.stringValue != nil)
+            // The status shows no more than the customer knows: no partner, no email, no internal actors.
+            #expect(!status.text.contains("eu-central") && !status.text.contains("a-1001@example.com"))
+            #expect(!status.text.contains("policy"))
+        }
+    }
+
+    @Test("a repeated Idempotency-Key on a request answers 200 with the same return")
+    func repeatedRequest() async throws {
+        try await API.withRouter { api in
+            let body = #"{"order_ref": "B-1", "customer_email": "b@example.com", "items": [{"sku": "HAT", "quantity": 1, "unit_price": "25.00", "currency": "USD"}]}"#
+            let first = try await api.send(.post, "/v1/returns", json: body, idempotencyKey: "req-1")
+            let second = try await api.send(.post, "/v1/returns", json: body, idempotencyKey: "req-1")
+            #expect(first.status == .created)
+            #expect(second.status == .ok)
+            #expect(first.json["id"] == second.json["id"])
+            #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == 1)
+        }
+    }
+
+    @Test("the customer cancels before shipping; twice is fine; after shipping it is refused")
+    func cancel() async throws {
+        try await API.withRouter { api in
+            let (_, token) = try await api.requestReturn()
+            let cancelled = try await api.send(.post, "/v1/status/\(token)/cancel")
+            #expect(cancelled.status == .ok)
+            #expect(cancelled.json["state"] == .string("cancelled"))
+            #expect(try await api.send(.post, "/v1/status/\(token)/cancel").json["state"] == .string("cancelled"))
+
+            let (id, shippedToken) = try await api.requestReturn(order: "A-2")
+            _ = try await api.engine.apply("ship", to: id, actor: "test", data: ["tracking_number": .string("1Z")])
+            let refused = try await api.send(.post, "/v1/status/\(shippedToken)/cancel")
+            #expect(refused.status == .conflict)
+            #expect(refused.problem == "event-not-allowed")
+            #expect(try await api.send(.post, "/v1/status/not-a-token/cancel").status == .notFound)
+        }
+    }
+
+    @Test("the status page in German and Japanese, and a plain 404 page for an unknown token")
+    func statusPage() async throws {
+        try await API.withRouter { api in
+            let (_, german) = try await api.requestReturn(locale: "de")
+            let page = try await api.send(.get, "/status/\(german)")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.text.contains("<html lang=\"de\">"))
+            #expect(page.text.contains("Ihre Rücksendung"))
+            #expect(page.text.contains("Ihr frankiertes Rücksendeetikett ist bereit"))
+            #expect(page.text.contains("name=\"viewport\""))
+            #expect(!page.text.contains("<script"))
+            #expect(page.text.contains("action=\"/status/\(german)/cancel\""))
+
+            let (_, japanese) = try await api.requestReturn(order: "J-1", locale: "ja")
+            let ja = try await api.send(.get, "/status/\(japanese)")
+            #expect(ja.text.contains("<html lang=\"ja\">"))
+            #expect(ja.text.contains("返品状況"))
+
+            let missing = try await api.send(.get, "/status/unknown-token", headers: [.acceptLanguage: "fr-FR,fr;q=0.9"])
+            #expect(missing.status == .notFound)
+            #expect(missing.text.contains("Retour introuvable"))
+            #expect(!missing.text.contains("problem"))
+
+            // The page's cancel button posts back and lands on the page again.
+            let cancelled = try await api.send(.post, "/status/\(german)/cancel")
+            #expect(cancelled.status == .seeOther)
+            #expect(cancelled.headers[.location] == "/status/\(german)")
+            #expect(try await api.send(.get, "/status/\(german)").text.contains("Sie haben diese Rücksendung storniert"))
+        }
+    }
+
+    /// Bad requests and what each must answer; none may write anything.
+    static let badRequests: [(name: String, body: String, contentType: String, status: Int, field: String?)] = [
+        ("missing field", #"{"customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "order_ref"),
+        ("malformed JSON", #"{"order_ref": "A", "#, "application/json", 400, nil),
+        ("unknown field", #"{"order_ref": "A", "customer_email": "a@example.com", "colour": "red", "items": []}"#, "application/json", 400, "colour"),
+        ("negative quantity", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": -1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "items[0].quantity"),
+        ("too many decimals", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.005", "currency": "EUR"}]}"#, "application/json", 400, "items[0].unit_price"),
+        ("decimals on JPY", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "100.5", "currency": "JPY"}]}"#, "application/json", 400, "items[0].unit_price"),
+        ("unknown currency", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "XYZ"}]}"#, "application/json", 400, "items[0].currency"),
+        ("price as number", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": 1.5, "currency": "EUR"}]}"#, "application/json", 400, "items[0].unit_price"),
+        ("bad email", #"{"order_ref": "A", "customer_email": "nobody", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "customer"),
+        ("wrong content type", #"{"order_ref": "A"}"#, "text/plain", 415, "Content-Type"),
+        ("non-returnable category", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "GC", "quantity": 1, "unit_price": "50.00", "currency": "EUR", "category": "gift_card"}]}"#, "application/json", 422, nil),
+    ]
+
+    @Test("bad input gets a 4xx naming the field, and nothing is written", arguments: 0..<badRequests.count)
+    func badInput(_ index: Int) async throws {
+        let case_ = Self.badRequests[index]
+        try await API.withRouter { api in
+            let reply = try await api.send(
+                .post, "/v1/returns", json: case_.body, headers: [.contentType: case_.contentType])
+            #expect(reply.status.code == case_.status, "\(case_.name): \(reply.text)")
+            #expect(reply.headers[.contentType] == "application/problem+json", "\(case_.name)")
+            if let field = case_.field { #expect(reply.json["field"] == .string(field), "\(case_.name): \(reply.text)") }
+            #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == 0)
+        }
+    }
+
+    @Test("a 10 MB body is refused with 413 and invalid UTF-8 with 400")
+    func oversizedAndInvalidBodies() async throws {
+        try await API.withRouter { api in
+            let huge = ByteBuffer(repeating: UInt8(ascii: "a"), count: 10 * 1024 * 1024)
+            let tooLarge = try await api.send(.post, "/v1/returns", json: "", body: huge)
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(tooLarge.problem == "body-too-large")
+            var invalid = ByteBuffer(string: #"{"order_ref": ""#)
+            invalid.writeBytes([0xFF, 0xFE])
+            invalid.writeString(#"", "customer_email": "a@example.com", "items": []}"#)
+            let notUTF8 = try await api.send(.post, "/v1/returns", json: "", body: invalid)
+            #expect(notUTF8.status == .badRequest)
+            #expect(notUTF8.problem == "malformed-json")
+            #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == 0)
+        }
+    }
+}

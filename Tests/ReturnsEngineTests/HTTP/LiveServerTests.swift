@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ReturnsCore
+import ReturnsEngine
+import ReturnsHTTP
+import ReturnsStore
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@Suite("Live server")
+struct LiveServerTests {
+    /// Runs `returns serve`'s service group on a free loopback port with the timer worker, until `body` returns.
+    static func withServer(
+        _ body: @Sendable (Engine, ServiceGroup, TestClient) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withEngine { engine in
+            let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+            let group = Server.makeGroup(
+                engine: engine, configuration: ServerConfiguration(port: 0), workers: [TimerWorker(engine: engine)],
+                migrator: nil, logger: TestDatabase.logger, onServerRunning: { portSink.yield($0) })
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                let client = TestClient(host: "127.0.0.1", port: port)
+                client.connect()
+                do {
+                    try await body(engine, group, client)
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+                try? await client.shutdown()
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
+    @Test("over a real socket: request, status, health and metrics")
+    func liveRoundTrip() async throws {
+        try await Self.withServer { engine, _, client in
+            let created = try await client.execute(
+                .init(
+                    "/v1/returns", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(
+                        string: #"{"order_ref": "L-1", "customer_email": "l@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "30.00", "currency": "USD"}]}"#
+                    )))
+            #expect(created.status == .created)
+            let token = try #require(
+                try JSONDecoder().decode([String: String].self, from: Data(buffer: created.body ?? ByteBuffer()))["status_token"])
+            let status = try await client.execute(.init("/v1/status/\(token)", method: .get))
+            #expect(status.status == .ok)
+            let ready = try await client.execute(.init("/health/ready", method: .get))
+            #expect(ready.status == .ok)
+            let metrics = try await client.execute(.init("/metrics", method: .get))
+            let text = String(buffer: metrics.body ?? ByteBuffer())
+            #expect(text.contains(#"route="/v1/status/{token}""#))
+            #expect(text.contains(#"returns_transitions_total{workflow="standard",event="issue_label"} 1"#))
+            #expect(text.contains("returns_outbox_pending 1"))
+            #expect(!text.contains(token))
+        }
+    }
+
+    @Test("graceful shutdown lets a request in flight finish and commit")
+    func gracefulShutdown() async throws {
+        try await Self.withServer { engine, group, client in
+            let key = try await engine.addPartner(name: "acme", region: nil)
+            let request = NewReturn(
+                workflow: nil, orderRef: "G-1", customerEmail: "g@example.com",
+                items: [try ReturnItem.parse("LAMP:1:40.00:EUR")], startsAtOnce: true)
+            let id = try await engine.createReturn(request).id
+            // Hold the return's row lock so the partner's request waits inside its transaction.
+            let (locked, lockedSink) = AsyncStream.makeStream(of: Void.self)
+            let release = Mutex(false)
+            let holder = Task {
+                try await engine.database.transaction { connection in
+                    try await connection.query("SELECT id FROM returns WHERE id = \(id) FOR UPDATE", logger: TestDatabase.logger)
+                    lockedSink.yield()
+                    while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+                }
+            }
+            var iterator = locked.makeAsyncIterator()
+            await iterator.next()
+            let inFlight = Task {
+                try await client.execute(
+                    .init(
+                        "/v1/partner/returns/\(id.uuidString.lowercased())/scans", method: .post,
+                        headers: [
+                            .contentType: "application/json", .authorization: "Bearer \(key)",
+                            HTTPFields.Element.Name("Idempotency-Key")!: "ship-1",
+                        ],
+                        body: ByteBuffer(string: #"{"kind": "picked_up", "tracking_number": "1Z"}"#)))
+            }
+            // The request is waiting on the lock when shutdown begins.
+            try await Task.sleep(for: .milliseconds(300))
+            await group.triggerGracefulShutdown()
+            try await Task.sleep(for: .milliseconds(300))
+            release.withLock { $0 = true }
+            try await holder.value
+            let response = try await inFlight.value
+            #expect(response.status == .ok)
+            let history = try await engine.details(of: id).history
+            #expect(history.last?.event == "ship")
+            #expect(history.map(\.seq) == [1, 2, 3])
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import ReturnsCore
+import ReturnsEngine
+import ReturnsStore
+import Testing
+
+@Suite("Partner API")
+struct PartnerAPITests {
+    @Test("the whole path: customer requests, partner ships, receives and inspects, finance retries the failed refund")
+    func wholePath() async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.addPartner(name: "acme-eu", region: "EU")
+            let finance = try await api.engine.addFinanceKey(name: "alice")
+            let (id, token) = try await api.requestReturn()
+            let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
+
+            let queue = try await api.send(.get, "/v1/partner/returns?state=label_issued", key: key)
+            #expect(queue.status == .ok)
+            #expect(queue.text.contains(id.uuidString.lowercased()))
+
+            let shipped = try await api.send(
+                .post, path + "/scans", json: #"{"kind": "picked_up", "tracking_number": "1Z999"}"#, key: key,
+                idempotencyKey: "scan-1")
+            #expect(shipped.status == .ok)
+            #expect(shipped.json["state"] == .string("in_transit"))
+            let received = try await api.send(
+                .post, path + "/receipt",
+                json: #"{"items": [{"line": 1, "quantity_received": 1}, {"line": 2, "quantity_received": 2}]}"#, key: key,
+                idempotencyKey: "receipt-1")
+            #expect(received.json["state"] == .string("received"))
+            let inspected = try await api.send(
+                .post, path + "/inspection",
+                json: #"{"items": [{"line": 1, "grade": "A"}, {"line": 2, "grade": "B", "notes": "one pair worn"}]}"#,
+                key: key, idempotencyKey: "inspection-1")
+            #expect(inspected.status == .ok, "\(inspected.text)")
+            #expect(inspected.json["state"] == .string("refund_pending"))
+            #expect(inspected.headers[.eTag] == "\"7\"")
+
+            // The provider refuses every attempt: the refund fails and finance sees it.
+            let report = try await api.engine.sendDueRefunds(
+                through: RefusingProvider(), retry: RefundRetryPolicy(maxAttempts: 1))
+            #expect(report.failed == 1)
+            let failed = try await api.send(.get, "/v1/finance/refunds?status=failed", key: finance)
+            guard case .array(let refunds)? = failed.json["refunds"], case .object(let refund)? = refunds.first else {
+                Issue.record("no failed refund listed: \(failed.text)")
+                return
+            }
+            #expect(refunds.count == 1)
+            let refundID = try #require(refund["id"]?.stringValue)
+            let retried = try await api.send(.post, "/v1/finance/refunds/\(refundID)/retry", key: finance)
+            #expect(retried.status == .ok, "\(retried.text)")
+            let again = try await api.send(.post, "/v1/finance/refunds/\(refundID)/retry", key: finance)
+            #expect(again.status == .conflict)
+            #expect(again.problem == "refund-not-failed")
+
+            let status = try await api.send(.get, "/v1/status/\(token)")
+            #expect(status.json["state"] == .string("refund_pending"))
+            #expect(status.json["refund"] != nil)
+            let history = try await api.engine.details(of: id).history
+            #expect(history.map(\.seq) == Array(1...history.count))
+            #expect(history.contains { $0.actor == "partner:acme-eu" && $0.event == "receive" })
+        }
+    }
+
+    @Test("every authorization boundary: no key, unknown key, wrong role, another partner's return, rotated key")
+    func authorization() async throws {
+        try await API.withRouter { api in
+            let acme = try await api.engine.addPartner(name: "acme", region: "EU")
+            let other = try await api.engine.addPartner(name: "other", region: "US")
+            let finance = try await api.engine.addFinanceKey(name: "bob")
+            let (id, _) = try await api.requestReturn(region: "EU")
+            let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
+            let scan = #"{"kind": "picked_up", "tracking_number": "1Z"}"#
+
+            let anonymous = try await api.send(.get, "/v1/partner/returns")
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+            #expect(anonymous.headers[.contentType] == "application/problem+json")
+            #expect(try await api.send(.get, "/v1/partner/returns", key: "rk_partner_guess").status == .unauthorized)
+            #expect(try await api.send(.get, "/v1/finance/refunds", key: acme).status == .forbidden)
+            #expect(try await api.send(.get, "/v1/partner/returns", key: finance).status == .forbidden)
+
+            // Another partner's return does not exist for this partner, whatever the route.
+            let notTheirs = try await api.send(.post, path + "/scans", json: scan, key: other, idempotencyKey: "k1")
+            #expect(notTheirs.status == .notFound)
+            let unknownID = UUID().uuidString.lowercased()
+            let unknown = try await api.send(
+                .post, "/v1/partner/returns/\(unknownID)/scans", json: scan, key: other,
+                idempotencyKey: "k1")
+            #expect(unknown.status == .notFound)
+            // The same answer, but for the id asked about.
+            #expect(
+                notTheirs.text.replacingOccurrences(of: id.uuidString.lowercased(), with: "ID")
+                    == unknown.text.replacingOccurrences(of: unknownID, with: "ID"))
+            #expect(try await api.send(.get, path, key: other).status == .notFound)
+            #expect(try await api.send(.get, path, key: acme).status == .ok)
+            let otherQueue = try await api.send(.get, "/v1/partner/returns", key: other)
+            #expect(!otherQueue.text.contains(id.uuidString.lowercased()))
+            #expect(try await api.engine.count("SELECT version FROM returns WHERE id = \(id)") == 2)
+
+            let rotated = try await api.engine.rotatePartnerKey(name: "acme")
+            #expect(try await api.send(.get, path, key: acme).status == .unauthorized)
+            #expect(try await api.send(.get, path, key: rotated).status == .ok)
+        }
+    }
+
+    @Test("a repeated Idempotency-Key answers with the first result; another body under it is refused")
+    func idempotentRetries() async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.addPartner(name: "acme", region: nil)
+            let (id, _) = try await api.requestReturn()
+            let path = "/v1/partner/returns/\(id.uuidString.lowercased())/scans"
+            let body = #"{"kind": "picked_up", "tracking_number": "1Z1"}"#
+            let first = try await api.send(.post, path, json: body, key: key, idempotencyKey: "pickup")
+            #expect(first.json["replayed"] == .bool(false))
+            // Ten concurrent re-sends: one transition in all.
+            let replies = try await withThrowingTaskGroup(of: API.Reply.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await api.send(.post, path, json: body, key: key, idempotencyKey: "pickup") }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == .ok && $0.json["replayed"] == .bool(true) })
+            #expect(replies.allSatisfy { $0.json["version"] == first.json["version"] })
+            #expect(try await api.engine.count("SELECT count(*)::int FROM return_events WHERE return_id = \(id)") == 3)
+            let reused = try await api.send(
+                .post, path, json: #"{"kind": "picked_up", "tracking_number": "OTHER"}"#, key: key, idempotencyKey: "pickup")
+            #expect(reused.status == .unprocessableContent)
+            #expect(reused.problem == "idempotency-key-reused")
+            let missing = try await api.send(.post, path, json: body, key: key)
+            #expect(missing.status == .badRequest)
+            #expect(missing.problem == "idempotency-key-required")
+        }
+    }
+
+    @Test("If-Match with a stale version is refused with 412 and changes nothing")
+    func staleVersion() async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.addPartner(name: "acme", region: nil)
+            let (id, _) = try await api.requestReturn()
+            let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
+            let current = try await api.send(.get, path, key: key)
+            #expect(current.headers[.eTag] == "\"2\"")
+            let stale = try await api.send(
+                .post, path + "/scans", json: #"{"kind": "picked_up", "tracking_number": "1Z"}"#, key: key,
+                idempotencyKey: "a", ifMatch: "\"1\"")
+            #expect(stale.status == .preconditionFailed)
+            #expect(stale.problem == "stale-version")
+            #expect(stale.json["current_version"] == .number(2))
+            #expect(try await api.engine.count("SELECT version FROM returns WHERE id = \(id)") == 2)
+            let fresh = try await api.send(
+                .post, path + "/scans", json: #"{"kind": "picked_up", "tracking_number": "1Z"}"#, key: key,
+                idempotencyKey: "b", ifMatch: "\"2\"")
+            #expect(fresh.status == .ok)
+            let wrongState = try await api.send(
+                .post, path + "/inspection", json: #"{"items": [{"line": 1, "grade": "A"}]}"#, key: key, idempotencyKey: "c")
+            #expect(wrongState.status == .conflict)
+            #expect(wrongState.problem == "event-not-allowed")
+        }
+    }
+
+    @Test("partner queue pages by cursor through every return exactly once")
+    func queuePaging() async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.addPartner(name: "acme", region: nil)
+            var ids: Set<String> = []
+            for number in 0..<7 { ids.insert(try await api.requestReturn(order: "O-\(number)").id.uuidString.lowercased()) }
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await api.send(
+                    .get, "/v1/partner/returns?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+                guard case .array(let returns)? = page.json["returns"] else { throw CancellationError() }
+                seen += returns.compactMap { if case .object(let r) = $0 { r["id"]?.stringValue } else { nil } }
+                cursor = page.json["next_cursor"]?.stringValue
+            } while cursor != nil
+            #expect(seen.count == 7)
+            #expect(Set(seen) == ids)
+            let bad = try await api.send(.get, "/v1/partner/returns?cursor=nonsense", key: key)
+            #expect(bad.status == .badRequest)
+            #expect(bad.json["field"] == .string("cursor"))
+        }
+    }
+}
+
+/// A payment provider that refuses every refund for good.
+struct RefusingProvider: RefundProvider {
+    var name: String { "refusing" }
+    func send(_ refund: RefundRow) async throws(RefundProviderError) -> String {
+        throw .permanent("card closed")
+    }
+}
