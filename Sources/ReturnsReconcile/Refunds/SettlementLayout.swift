@@ -84,8 +84,3 @@ public struct SettlementLayout: Sendable, Equatable {
         case unknown
     }
 }
-
-/// What the processor says happened to a refund.
-public enum SettlementStatus: String, Sendable {
-    case settled, failed, reversed
-}

@@ -89,7 +89,3 @@ final class SettlementReader {
         return false
     }
 }
-
-extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespaces) }
-}
