@@ -96,7 +96,7 @@ extension Engine {
                 after: after.map { ($0.micros, $0.id) }, limit: limit + 1, on: connection)
         }
         let shown = page.prefix(limit)
-        let next = page.count > limit ? shown.last.map { PageCursor(micros: $0.micros, id: $0.record.id).text } : nil
-        return (shown.map(\.record), next)
+        let next = page.count > limit ? shown.last.map { PageCursor(at: $0.updatedAt, id: $0.id).text } : nil
+        return (Array(shown), next)
     }
 }

@@ -11,12 +11,15 @@ extension Engine {
     public func addPartner(name: String, region: String?) async throws -> String {
         try Self.validateName(name, field: "name")
         if let region { try Self.validateName(region, field: "region") }
-        return try await transaction { connection in
+        let key = try await transaction { connection in
             guard let id = try await partners.insertPartner(name: name, region: region, on: connection) else {
                 throw EngineError.partnerExists(name: name)
             }
             return try await issueKey(role: .partner, partnerID: id, name: name, on: connection)
         }
+        // This process routes to the new partner at once; others within a minute (their standings expire).
+        standingsCache.withLock { $0 = nil }
+        return key
     }
 
     /// Replaces a partner's key: the old one stops working at once.

@@ -158,7 +158,7 @@ extension Engine {
             status: status, from: from, to: to, after: after.map { ($0.micros, $0.id) }, limit: limit + 1,
             on: database.client)
         let shown = page.prefix(limit)
-        let next = page.count > limit ? shown.last.map { PageCursor(micros: $0.micros, id: $0.refund.id).text } : nil
-        return (shown.map(\.refund), next)
+        let next = page.count > limit ? shown.last.map { PageCursor(at: $0.createdAt, id: $0.id).text } : nil
+        return (Array(shown), next)
     }
 }

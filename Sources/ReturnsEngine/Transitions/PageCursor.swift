@@ -19,5 +19,11 @@ struct PageCursor {
         self.init(micros: micros, id: id)
     }
 
+    /// The position of a row with this timestamp and id. PostgreSQL keeps microseconds; a Date holds them
+    /// exactly enough (a Double near 1.8e15 microseconds is off by well under one), so rounding gives them back.
+    init(at date: Date, id: UUID) {
+        self.init(micros: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), id: id)
+    }
+
     var text: String { "\(micros)_\(id.uuidString.lowercased())" }
 }

@@ -148,36 +148,24 @@ public struct PartnerRepository: Sendable {
     }
 
     /// A page of the partner's returns in the order they last changed, after the position `after`
-    /// (microseconds since 1970 of updated_at, and the id); each with its own position for the next page.
+    /// (updated_at in microseconds since 1970, and the id).
     public func queue(
         partnerID: Int64, state: String?, updatedSince: Date?, after: (micros: Int64, id: UUID)?, limit: Int,
         on connection: PostgresConnection
-    ) async throws -> [(record: ReturnRecord, micros: Int64)] {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: ReturnRepository.returnColumns),
-                   (extract(epoch FROM updated_at) * 1000000)::int8
-            FROM returns
-            WHERE partner_id = \(partnerID)
-              AND (\(state)::text IS NULL OR state = \(state))
-              AND (\(updatedSince)::timestamptz IS NULL OR updated_at >= \(updatedSince))
-              AND (\(after?.micros)::int8 IS NULL
-                   OR (updated_at, id) > (to_timestamp(0) + \(after?.micros) * interval '1 microsecond', \(after?.id)))
-            ORDER BY updated_at, id
-            LIMIT \(limit)
-            """, logger: logger)
-        var page: [(ReturnRecord, Int64)] = []
-        for try await (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated, partner, micros)
-            in rows.decode(
-                (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?, Int64).self)
-        {
-            page.append(
-                (ReturnRecord(
-                    id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
-                    version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
-                    paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner), micros))
-        }
-        return page
+    ) async throws -> [ReturnRecord] {
+        try await ReturnRepository(logger: logger).decodeReturns(
+            try await connection.query(
+                """
+                SELECT \(unescaped: ReturnRepository.returnColumns)
+                FROM returns
+                WHERE partner_id = \(partnerID)
+                  AND (\(state)::text IS NULL OR state = \(state))
+                  AND (\(updatedSince)::timestamptz IS NULL OR updated_at >= \(updatedSince))
+                  AND (\(after?.micros)::int8 IS NULL
+                       OR (updated_at, id) > (to_timestamp(0) + \(after?.micros) * interval '1 microsecond', \(after?.id)))
+                ORDER BY updated_at, id
+                LIMIT \(limit)
+                """, logger: logger))
     }
 
     public func assign(_ returnID: UUID, to partnerID: Int64, on connection: PostgresConnection) async throws {

@@ -121,34 +121,24 @@ public struct RefundRepository: Sendable {
     }
 
     /// A page of refunds created in [from, to), oldest first, after the position `after` (created_at in
-    /// microseconds since 1970, and the id); each with its own position for the next page.
+    /// microseconds since 1970, and the id).
     public func page(
         status: String?, from: Date?, to: Date?, after: (micros: Int64, id: UUID)?, limit: Int,
         on client: PostgresClient
-    ) async throws -> [(refund: RefundRow, micros: Int64)] {
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Self.columns), (extract(epoch FROM created_at) * 1000000)::int8
-            FROM refunds
-            WHERE (\(status)::text IS NULL OR status = \(status))
-              AND (\(from)::timestamptz IS NULL OR created_at >= \(from))
-              AND (\(to)::timestamptz IS NULL OR created_at < \(to))
-              AND (\(after?.micros)::int8 IS NULL
-                   OR (created_at, id) > (to_timestamp(0) + \(after?.micros) * interval '1 microsecond', \(after?.id)))
-            ORDER BY created_at, id
-            LIMIT \(limit)
-            """, logger: logger)
-        var page: [(RefundRow, Int64)] = []
-        for try await (id, returnID, key, amount, currency, status, attempts, error, reference, created, micros)
-            in rows.decode((UUID, UUID, String, Int64, String, String, Int, String?, String?, Date, Int64).self)
-        {
-            page.append(
-                (RefundRow(
-                    id: id, returnID: returnID, idempotencyKey: key, amountMinor: amount, currency: currency,
-                    status: status, attempts: attempts, lastError: error, providerReference: reference,
-                    createdAt: created), micros))
-        }
-        return page
+    ) async throws -> [RefundRow] {
+        try await decode(
+            try await client.query(
+                """
+                SELECT \(unescaped: Self.columns)
+                FROM refunds
+                WHERE (\(status)::text IS NULL OR status = \(status))
+                  AND (\(from)::timestamptz IS NULL OR created_at >= \(from))
+                  AND (\(to)::timestamptz IS NULL OR created_at < \(to))
+                  AND (\(after?.micros)::int8 IS NULL
+                       OR (created_at, id) > (to_timestamp(0) + \(after?.micros) * interval '1 microsecond', \(after?.id)))
+                ORDER BY created_at, id
+                LIMIT \(limit)
+                """, logger: logger))
     }
 
     /// Records a payout approval once per refund and returns its reference (the first one on a repeat).

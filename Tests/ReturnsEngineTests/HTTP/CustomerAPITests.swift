@@ -26,6 +26,21 @@ struct CustomerAPITests {
         }
     }
 
+    @Test("a request below the keep-it threshold is refunded at once, without a shipment or a partner")
+    func keepIt() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.addPartner(name: "acme", region: nil)
+            let reply = try await api.send(
+                .post, "/v1/returns",
+                json: #"{"order_ref": "K-1", "customer_email": "k@example.com", "items": [{"sku": "CASE", "quantity": 1, "unit_price": "7.99", "currency": "EUR"}]}"#)
+            #expect(reply.json["workflow"] == .string("keep-it"))
+            #expect(reply.json["state"] == .string("refund_pending"))
+            let id = try #require(reply.json["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+            #expect(try await api.engine.count("SELECT count(*)::int FROM refunds WHERE return_id = \(id) AND amount_minor = 799") == 1)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM returns WHERE id = \(id) AND partner_id IS NULL") == 1)
+        }
+    }
+
     @Test("a repeated Idempotency-Key on a request answers 200 with the same return")
     func repeatedRequest() async throws {
         try await API.withRouter { api in

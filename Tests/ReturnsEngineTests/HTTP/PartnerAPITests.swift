@@ -170,13 +170,17 @@ struct PartnerAPITests {
             var cursor: String?
             repeat {
                 let page = try await api.send(
-                    .get, "/v1/partner/returns?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+                    .get, "/v1/partner/returns?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
                 guard case .array(let returns)? = page.json["returns"] else { throw CancellationError() }
                 seen += returns.compactMap { if case .object(let r) = $0 { r["id"]?.stringValue } else { nil } }
                 cursor = page.json["next_cursor"]?.stringValue
             } while cursor != nil
             #expect(seen.count == 7)
             #expect(Set(seen) == ids)
+            // Cursors carry PostgreSQL's microseconds, recovered from the decoded timestamps exactly.
+            let stamps = try await api.engine.rows(
+                "SELECT updated_at, (extract(epoch FROM updated_at) * 1000000)::int8 FROM returns", as: (Date, Int64).self)
+            #expect(stamps.allSatisfy { Int64(($0.0.timeIntervalSince1970 * 1_000_000).rounded()) == $0.1 })
             let bad = try await api.send(.get, "/v1/partner/returns?cursor=nonsense", key: key)
             #expect(bad.status == .badRequest)
             #expect(bad.json["field"] == .string("cursor"))

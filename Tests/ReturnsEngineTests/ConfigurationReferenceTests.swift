@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// The README's configuration reference is checked against the code, so neither drifts from the other.
+@Suite("Configuration reference")
+struct ConfigurationReferenceTests {
+    static let readme = (try? String(
+        contentsOf: TestDatabase.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+
+    /// Variables the code reads: `environment["X"]` and every quoted `RETURNS_*` name.
+    static func variablesInCode() throws -> Set<String> {
+        let sources = TestDatabase.packageRoot.appendingPathComponent("Sources")
+        let reads = try Regex(#"environment\["([A-Z_]+)"\]|"(RETURNS_[A-Z_]+)""#)
+        var names: Set<String> = []
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
+        for file in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: reads) {
+                if let name = match.output[1].substring ?? match.output[2].substring { names.insert(String(name)) }
+            }
+        }
+        // Set for child processes (initdb, psql), not read as configuration.
+        return names.subtracting(["LC_ALL"])
+    }
+
+    /// Variables in the README's environment table: rows starting with a `NAME` cell.
+    static func variablesInReadme() throws -> Set<String> {
+        let row = try Regex(#"(?m)^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)? \|"#)
+        var names: Set<String> = []
+        for match in readme.matches(of: row) {
+            for index in 1...2 { if let name = match.output[index].substring { names.insert(String(name)) } }
+        }
+        return names
+    }
+
+    @Test("every environment variable the code reads is in the README's table, and nothing else is")
+    func environment() throws {
+        let code = try Self.variablesInCode()
+        let documented = try Self.variablesInReadme()
+        #expect(code.count >= 15)
+        #expect(code.subtracting(documented).isEmpty, "read by the code but not in the README")
+        #expect(documented.subtracting(code).isEmpty, "in the README but read nowhere")
+    }
+
+    @Test("every option of `returns serve --help` is in the README")
+    func serveOptions() throws {
+        let help = try CLI.run(["serve", "--help"], database: nil).output
+        let options = Set(help.matches(of: try Regex(#"--[a-z][a-z-]+"#)).map { String(help[$0.range]) })
+        #expect(options.contains("--pool-size"))
+        #expect(options.subtracting(["--help"]).filter { !Self.readme.contains($0) }.isEmpty)
+    }
+}
