@@ -82,7 +82,8 @@ enum ReadOnlyRun {
         {
             func text(_ words: String?, _ minor: Int64?) -> String? {
                 guard let minor else { return words }
-                let amount = Money.decimalString(minorUnits: minor, currencyCode: currency ?? "") + " " + (currency ?? "")
+                let amount =
+                    Money.decimalString(minorUnits: minor, currencyCode: currency ?? "") + " " + (currency ?? "")
                 return words.map { "\($0) " + amount } ?? amount
             }
             try each(

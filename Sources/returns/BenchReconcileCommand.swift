@@ -24,7 +24,8 @@ struct BenchReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...20_000_000).contains(lines) else { throw ValidationError("--lines must be from 1 to 20000000") }
-        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let binary =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try await reportingErrors {
             let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
             return try await ReconcileBenchmark.run(
@@ -35,8 +36,14 @@ struct BenchReconcileCommand: AsyncParsableCommand {
             try printJSON(result)
             return
         }
-        print(String(format: "settlement file: %d lines, %.1f MB (generated with the ledger in %.1f s)", result.lines, result.fileMegabytes, result.seedSeconds))
-        print(String(format: "returns reconcile refunds: %.2f s, peak memory %.1f MB, %d matched, exit %d", result.oursSeconds, result.peakMegabytes, result.matched, result.exitCode))
+        print(
+            String(
+                format: "settlement file: %d lines, %.1f MB (generated with the ledger in %.1f s)", result.lines,
+                result.fileMegabytes, result.seedSeconds))
+        print(
+            String(
+                format: "returns reconcile refunds: %.2f s, peak memory %.1f MB, %d matched, exit %d",
+                result.oursSeconds, result.peakMegabytes, result.matched, result.exitCode))
         print(String(format: "psql \\copy + same SQL:     %.2f s", result.baselineSeconds))
         print(String(format: "ratio: %.2f (target <= 1.5); memory target < 200 MB", result.ratio))
     }

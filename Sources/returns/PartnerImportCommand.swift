@@ -4,7 +4,8 @@ import ReturnsReconcile
 
 struct PartnerImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Apply a partner's manifest: its receipts and inspection results become events.",
+        commandName: "import",
+        abstract: "Apply a partner's manifest: its receipts and inspection results become events.",
         discussion: """
             The whole file is checked first; if any line is malformed or names a return that is not this \
             partner's, nothing is applied (exit 64). Each event carries an idempotency key, so importing the same \
@@ -41,6 +42,7 @@ struct PartnerImportCommand: AsyncParsableCommand {
         }
         print(
             "\(report.lines) lines: \(report.count("applied")) events applied, \(report.count("replayed")) already "
-                + "applied, \(report.count("skipped")) skipped" + (dryRun ? ", \(report.count("planned")) planned (dry run)" : ""))
+                + "applied, \(report.count("skipped")) skipped"
+                + (dryRun ? ", \(report.count("planned")) planned (dry run)" : ""))
     }
 }

@@ -6,7 +6,9 @@ import ReturnsReconcile
 struct PartnerScorecardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scorecard",
-        abstract: "Volume, receipt-to-inspection times, SLA compliance, grades and the last reconciliation's discrepancy rate.")
+        abstract:
+            "Volume, receipt-to-inspection times, SLA compliance, grades and the last reconciliation's discrepancy rate."
+    )
 
     @Option(help: "The partner's name.")
     var partner: String
@@ -41,7 +43,11 @@ struct PartnerScorecardCommand: AsyncParsableCommand {
         print("volume           \(card.volume) returns received, \(card.inspected) inspected")
         print("inspection time  median \(hours(card.medianHours)), p95 \(hours(card.p95Hours))")
         print("SLA compliance   " + (card.slaCompliance.map { String(format: "%.1f%%", $0 * 100) } ?? "-"))
-        print("grades           " + (card.grades.isEmpty ? "-" : card.grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        print(
+            "grades           "
+                + (card.grades.isEmpty
+                    ? "-"
+                    : card.grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         if let last = card.lastReconciliation {
             print(
                 "last reconciled  \(last.at.shortText): \(last.discrepancies) discrepancies in \(last.lines) lines "

@@ -5,7 +5,8 @@ import ReturnsReconcile
 
 struct ReconcilePartnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "partner", abstract: "Reconcile a logistics partner's manifest with the engine's receipts and inspections.",
+        commandName: "partner",
+        abstract: "Reconcile a logistics partner's manifest with the engine's receipts and inspections.",
         discussion: """
             The manifest is CSV with a header; columns in any order: return_id, sku, quantity_received, grade, \
             disposition, received_at, inspected_at (required), partner_reference, notes (optional). The outcome is kept \

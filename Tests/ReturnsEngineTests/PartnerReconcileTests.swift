@@ -31,10 +31,15 @@ struct PartnerReconcileTests {
                 a,
                 untilReceived + [
                     ("inspect", [:]),
-                    ("grade", ["items": .array([
-                        .object(["line": .number(1), "grade": .string("A")]),
-                        .object(["line": .number(2), "grade": .string("B")]),
-                    ])]),
+                    (
+                        "grade",
+                        [
+                            "items": .array([
+                                .object(["line": .number(1), "grade": .string("A")]),
+                                .object(["line": .number(2), "grade": .string("B")]),
+                            ])
+                        ]
+                    ),
                 ])
             let b = try await engine.makeReturn()
             try await engine.drive(b, untilReceived)
@@ -59,7 +64,8 @@ struct PartnerReconcileTests {
 
                     """)
             let result = try CLI.run(
-                ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"], database: settings,
+                ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"],
+                database: settings,
                 environment: ["RETURNS_HOME": home])
             #expect(result.code == 1, "\(result.text)")
             #expect(result.errors == "warning: \(file): ignoring column carrier\n")
@@ -79,9 +85,10 @@ struct PartnerReconcileTests {
             #expect(one("grade_mismatch")?["expected"] as? String == "SOCK-3P grade B")
             #expect(one("disposition_mismatch")?["actual"] as? String == "SOCK-3P liquidate")
             #expect(one("duplicate_line")?["line"] as? Int == 4)
-            #expect(found.filter { $0["kind"] as? String == "missing_in_engine" }.map { $0["expected"] as? String } == [
-                "no such return", "return not assigned to this partner",
-            ])
+            #expect(
+                found.filter { $0["kind"] as? String == "missing_in_engine" }.map { $0["expected"] as? String } == [
+                    "no such return", "return not assigned to this partner",
+                ])
             #expect(one("state_mismatch")?["return_id"] as? String == lid(b))
             #expect(one("sla_breach")?["return_id"] as? String == lid(b))
             #expect(one("sla_breach")?["expected"] as? String == "inspected within 48.0h of receipt")
@@ -128,12 +135,15 @@ struct PartnerReconcileTests {
                     """)
 
             let malformed = try ReconcileFixtures.file(
-                Self.header + "\(lid(id)),SHOE-42,1,A,restock,\(now),\(now),,DHL\n\(lid(id)),SOCK-3P,two,B,open_box,\(now),\(now),,\n")
+                Self.header
+                    + "\(lid(id)),SHOE-42,1,A,restock,\(now),\(now),,DHL\n\(lid(id)),SOCK-3P,two,B,open_box,\(now),\(now),,\n"
+            )
             let refused = try CLI.run(["partner", "import", "--partner", "acme", malformed], database: settings)
             #expect(refused.code == 64)
             #expect(refused.errors.contains("\(malformed):3:3: quantity_received 'two' is not a whole number"))
             let stranger = try ReconcileFixtures.file(
-                Self.header + "\(lid(id)),SHOE-42,1,A,restock,\(now),\(now),,DHL\n\(lid(id)),HAT,1,A,restock,\(now),\(now),,\n")
+                Self.header
+                    + "\(lid(id)),SHOE-42,1,A,restock,\(now),\(now),,DHL\n\(lid(id)),HAT,1,A,restock,\(now),\(now),,\n")
             let refusedSKU = try CLI.run(["partner", "import", "--partner", "acme", stranger], database: settings)
             #expect(refusedSKU.code == 64)
             #expect(refusedSKU.errors.contains("\(stranger):3:2: return \(lid(id)) has no item HAT"))
@@ -162,7 +172,8 @@ struct PartnerReconcileTests {
             #expect(try await engine.details(of: id).record.version == details.record.version)
 
             let reconciled = try CLI.run(
-                ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"], database: settings,
+                ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"],
+                database: settings,
                 environment: ["RETURNS_HOME": try ReconcileFixtures.home()])
             #expect(reconciled.code == 0, "\(reconciled.text)")
         }

@@ -80,7 +80,8 @@ struct RefundReconcileTests {
 
             let out = NSTemporaryDirectory() + "report-\(UUID().uuidString).txt"
             let table = try CLI.run(
-                ["reconcile", "refunds", "--settlement", file, "--format", "table", "--output", out], database: settings)
+                ["reconcile", "refunds", "--settlement", file, "--format", "table", "--output", out], database: settings
+            )
             #expect(table.code == 1)
             #expect(table.output.isEmpty)
             let text = try String(contentsOfFile: out, encoding: .utf8)
@@ -101,13 +102,16 @@ struct RefundReconcileTests {
         }
         let file = try ReconcileFixtures.file(Self.header + "\(lid(id)),pr_1,19.99,EUR,settled,2025-11-03T10:00:00Z\n")
         let inPeriod = try CLI.run(
-            ["reconcile", "refunds", "--settlement", file, "--from", "2025-11-01", "--format", "json"], database: settings)
+            ["reconcile", "refunds", "--settlement", file, "--from", "2025-11-01", "--format", "json"],
+            database: settings)
         #expect(inPeriod.code == 0, "\(inPeriod.text)")
-        #expect(try CLI.json(inPeriod.output)["summary"] as? [String: Int] == [
-            "matched": 1, "amount_mismatch": 0, "currency_mismatch": 0, "status_mismatch": 0,
-            "duplicate_settlement": 0, "missing_in_settlement": 0, "unknown_in_settlement": 0,
-        ])
-        let everything = try CLI.run(["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
+        #expect(
+            try CLI.json(inPeriod.output)["summary"] as? [String: Int] == [
+                "matched": 1, "amount_mismatch": 0, "currency_mismatch": 0, "status_mismatch": 0,
+                "duplicate_settlement": 0, "missing_in_settlement": 0, "unknown_in_settlement": 0,
+            ])
+        let everything = try CLI.run(
+            ["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
         #expect(everything.code == 1)
         #expect((try CLI.json(everything.output)["summary"] as? [String: Int])?["missing_in_settlement"] == 1)
     }
@@ -127,13 +131,15 @@ struct RefundReconcileTests {
         #expect(noFile.errors.contains("give the settlement file: --settlement FILE"))
         let unknownOption = try CLI.run(["reconcile", "refunds", "--bogus"], database: settings)
         #expect(unknownOption.code == 2)
-        let badPreset = try CLI.run(["reconcile", "refunds", "--settlement", file, "--preset", "paypal"], database: settings)
+        let badPreset = try CLI.run(
+            ["reconcile", "refunds", "--settlement", file, "--preset", "paypal"], database: settings)
         #expect(badPreset.code == 2)
         #expect(badPreset.errors.contains("--preset must be stripe or adyen"))
         let badMap = try CLI.run(["reconcile", "refunds", "--settlement", file, "--map", "price"], database: settings)
         #expect(badMap.code == 2)
 
-        let good = try ReconcileFixtures.file(Self.header + "\(lid(UUID())),pr_1,15.00,EUR,settled,2025-11-03T10:00:00Z\n")
+        let good = try ReconcileFixtures.file(
+            Self.header + "\(lid(UUID())),pr_1,15.00,EUR,settled,2025-11-03T10:00:00Z\n")
         let down = try CLI.run(
             ["reconcile", "refunds", "--settlement", good], database: nil,
             environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/returns?sslmode=disable"])
@@ -147,7 +153,10 @@ struct RefundReconcileTests {
         let (a, b, c) = (UUID(), UUID(), UUID())
         try await Database.with(settings, logger: TestDatabase.logger) { database in
             try await ReconcileFixtures.insert(
-                [.init(id: a, minor: 2_500), .init(id: b, minor: 1_000), .init(id: c, minor: 300_000, currency: "JPY")],
+                [
+                    .init(id: a, minor: 2_500), .init(id: b, minor: 1_000),
+                    .init(id: c, minor: 300_000, currency: "JPY"),
+                ],
                 into: database)
         }
         // Columns as Stripe's itemized balance change report (balance_change_from_activity.itemized.3) writes them.
@@ -163,7 +172,8 @@ struct RefundReconcileTests {
 
             """, name: "stripe.csv")
         let result = try CLI.run(
-            ["reconcile", "refunds", "--settlement", file, "--preset", "stripe", "--format", "json"], database: settings)
+            ["reconcile", "refunds", "--settlement", file, "--preset", "stripe", "--format", "json"], database: settings
+        )
         #expect(result.code == 1, "\(result.text)")
         let json = try CLI.json(result.output)
         let summary = try #require(json["summary"] as? [String: Int])
@@ -185,7 +195,8 @@ struct RefundReconcileTests {
         let settings = try await TestDatabase.makeDatabase()
         let (a, b) = (UUID(), UUID())
         try await Database.with(settings, logger: TestDatabase.logger) { database in
-            try await ReconcileFixtures.insert([.init(id: a, minor: 4_990), .init(id: b, minor: 1_250)], into: database)
+            try await ReconcileFixtures.insert(
+                [.init(id: a, minor: 4_990), .init(id: b, minor: 1_250)], into: database)
         }
         // Columns as Adyen's settlement details report writes them.
         let file = try ReconcileFixtures.file(
@@ -212,11 +223,15 @@ struct RefundReconcileTests {
         #expect(found.first?["actual"] as? String == "reversed")
 
         let mapped = try ReconcileFixtures.file(
-            "Ref;ID,Bank ref,Value,Cur,State,When\n\(lid(a)),b1,49.90,EUR,settled,2025-11-03\n\(lid(b)),b2,12.50,EUR,settled,2025-11-03\n")
+            "Ref;ID,Bank ref,Value,Cur,State,When\n\(lid(a)),b1,49.90,EUR,settled,2025-11-03\n\(lid(b)),b2,12.50,EUR,settled,2025-11-03\n"
+        )
         let custom = try CLI.run(
-            ["reconcile", "refunds", "--settlement", mapped, "--map", "refund_id=Ref;ID", "--map",
-             "processor_reference=Bank ref", "--map", "amount=Value", "--map", "currency=Cur", "--map", "status=State",
-             "--map", "settled_at=When", "--format", "json"], database: settings)
+            [
+                "reconcile", "refunds", "--settlement", mapped, "--map", "refund_id=Ref;ID", "--map",
+                "processor_reference=Bank ref", "--map", "amount=Value", "--map", "currency=Cur", "--map",
+                "status=State",
+                "--map", "settled_at=When", "--format", "json",
+            ], database: settings)
         #expect(custom.code == 0, "\(custom.text)")
         #expect((try CLI.json(custom.output)["summary"] as? [String: Int])?["matched"] == 2)
     }
@@ -249,11 +264,13 @@ struct RefundReconcileTests {
         for g in 1...(lines - 10) {
             let minor = 100 + g + (g % 1_000 == 0 ? 1 : 0)
             let cents = minor % 100
-            text += id(g) + ",\"pr,\(g)\"," + String(minor / 100) + (cents < 10 ? ".0" : ".") + String(cents)
+            text +=
+                id(g) + ",\"pr,\(g)\"," + String(minor / 100) + (cents < 10 ? ".0" : ".") + String(cents)
                 + ",EUR,settled,2025-11-03T10:00:00Z\r\n"
         }
         let file = try ReconcileFixtures.file(text)
-        let result = try CLI.run(["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
+        let result = try CLI.run(
+            ["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
         #expect(result.code == 1, "\(result.errors)")
         let summary = try #require(try CLI.json(result.output)["summary"] as? [String: Int])
         #expect(summary["matched"] == lines - 10 - 99)

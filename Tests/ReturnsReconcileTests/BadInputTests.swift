@@ -29,22 +29,38 @@ struct BadInputTests {
     @Test(
         "settlement lines",
         arguments: [
-            ("\(id),p1,12.345,EUR,settled,2025-11-03T10:00:00Z\n",
-             "s.csv:2:3: amount '12.345' has 3 decimals, but EUR has 2 decimals"),
-            ("\(id),p1,1500.5,JPY,settled,2025-11-03T10:00:00Z\n",
-             "s.csv:2:3: amount '1500.5' has 1 decimal, but JPY has no decimals"),
-            ("\(id),p1,12.00,XXY,settled,2025-11-03T10:00:00Z\n",
-             "s.csv:2:4: currency 'XXY' is not an ISO 4217 currency code this engine knows (like EUR, USD, JPY)"),
-            ("\(id),p1,12.0O,EUR,settled,2025-11-03T10:00:00Z\n",
-             "s.csv:2:3: amount '12.0O' is not a decimal amount; write it like 19.99"),
-            ("\(id),p1,12.00,EUR,settled,2025-13-03T10:00:00Z\n",
-             "s.csv:2:6: settled_at '2025-13-03T10:00:00Z' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"),
-            ("\(id),p1,12.00,EUR,settled,03/11/2025\n",
-             "s.csv:2:6: settled_at '03/11/2025' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"),
-            ("\(id),p1,12.00,EUR,paid,2025-11-03T10:00:00Z\n",
-             "s.csv:2:5: status 'paid' is not one of settled, failed, reversed"),
-            ("\(id),p1,\"12.00,EUR,settled,2025-11-03T10:00:00Z\n",
-             "s.csv:2:3: unterminated quote: the field opened here has no closing quote before the end of the file"),
+            (
+                "\(id),p1,12.345,EUR,settled,2025-11-03T10:00:00Z\n",
+                "s.csv:2:3: amount '12.345' has 3 decimals, but EUR has 2 decimals"
+            ),
+            (
+                "\(id),p1,1500.5,JPY,settled,2025-11-03T10:00:00Z\n",
+                "s.csv:2:3: amount '1500.5' has 1 decimal, but JPY has no decimals"
+            ),
+            (
+                "\(id),p1,12.00,XXY,settled,2025-11-03T10:00:00Z\n",
+                "s.csv:2:4: currency 'XXY' is not an ISO 4217 currency code this engine knows (like EUR, USD, JPY)"
+            ),
+            (
+                "\(id),p1,12.0O,EUR,settled,2025-11-03T10:00:00Z\n",
+                "s.csv:2:3: amount '12.0O' is not a decimal amount; write it like 19.99"
+            ),
+            (
+                "\(id),p1,12.00,EUR,settled,2025-13-03T10:00:00Z\n",
+                "s.csv:2:6: settled_at '2025-13-03T10:00:00Z' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"
+            ),
+            (
+                "\(id),p1,12.00,EUR,settled,03/11/2025\n",
+                "s.csv:2:6: settled_at '03/11/2025' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"
+            ),
+            (
+                "\(id),p1,12.00,EUR,paid,2025-11-03T10:00:00Z\n",
+                "s.csv:2:5: status 'paid' is not one of settled, failed, reversed"
+            ),
+            (
+                "\(id),p1,\"12.00,EUR,settled,2025-11-03T10:00:00Z\n",
+                "s.csv:2:3: unterminated quote: the field opened here has no closing quote before the end of the file"
+            ),
         ])
     func settlement(line: String, message: String) throws {
         #expect(throws: ReconcileError.self) { try readSettlement(Self.settlementHeader + line) }
@@ -63,7 +79,8 @@ struct BadInputTests {
         } catch {
             #expect(
                 "\(error)"
-                    == "s.csv:1:6: missing required column 'processor_reference' for processor_reference; the header has: refund_id, amount, currency, status, settled_at")
+                    == "s.csv:1:6: missing required column 'processor_reference' for processor_reference; the header has: refund_id, amount, currency, status, settled_at"
+            )
         }
     }
 
@@ -71,7 +88,8 @@ struct BadInputTests {
     func exactAmounts() throws {
         let text =
             Self.settlementHeader + "\(Self.id),p1, 1500 ,JPY,settled,2025-11-03\n"
-            + "\(Self.id),p2,  0.10 ,eur,settled,2025-11-03 10:00:00\n" + "\(Self.id),p3,1.999999999,BHD,failed,2025-11-03T10:00:00.5+01:00\n"
+            + "\(Self.id),p2,  0.10 ,eur,settled,2025-11-03 10:00:00\n"
+            + "\(Self.id),p3,1.999999999,BHD,failed,2025-11-03T10:00:00.5+01:00\n"
         #expect(throws: ReconcileError.self) { try readSettlement(text) }
         #expect(try readSettlement(Self.settlementHeader + "\(Self.id),p1, 1500 ,JPY,settled,2025-11-03\n") == 1)
         let reader = try SettlementReader(
@@ -88,18 +106,30 @@ struct BadInputTests {
     @Test(
         "manifest lines",
         arguments: [
-            ("\(id),SHOE,abc,A,restock,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
-             "m.csv:2:3: quantity_received 'abc' is not a whole number; give one like 2"),
-            ("\(id),SHOE,-1,A,restock,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
-             "m.csv:2:3: quantity_received '-1' is negative; give a whole number, 0 or more"),
-            ("\(id),SHOE,1,Q,restock,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
-             "m.csv:2:4: grade 'Q' is not one of A, B, C, D, X, wrong_item, empty_box"),
-            ("\(id),SHOE,1,A,burn,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
-             "m.csv:2:5: disposition 'burn' is not one of restock, open_box, refurbish, liquidate, return_to_vendor, donate, recycle, destroy"),
-            ("\(id),SHOE,1,A,restock,yesterday,2025-11-04T10:00:00Z\n",
-             "m.csv:2:6: received_at 'yesterday' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"),
-            ("\(id),SHOE,1,A,restock,2025-11-03T10:00:00Z,2025-02-30T10:00:00Z\n",
-             "m.csv:2:7: inspected_at '2025-02-30T10:00:00Z' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"),
+            (
+                "\(id),SHOE,abc,A,restock,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
+                "m.csv:2:3: quantity_received 'abc' is not a whole number; give one like 2"
+            ),
+            (
+                "\(id),SHOE,-1,A,restock,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
+                "m.csv:2:3: quantity_received '-1' is negative; give a whole number, 0 or more"
+            ),
+            (
+                "\(id),SHOE,1,Q,restock,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
+                "m.csv:2:4: grade 'Q' is not one of A, B, C, D, X, wrong_item, empty_box"
+            ),
+            (
+                "\(id),SHOE,1,A,burn,2025-11-03T10:00:00Z,2025-11-04T10:00:00Z\n",
+                "m.csv:2:5: disposition 'burn' is not one of restock, open_box, refurbish, liquidate, return_to_vendor, donate, recycle, destroy"
+            ),
+            (
+                "\(id),SHOE,1,A,restock,yesterday,2025-11-04T10:00:00Z\n",
+                "m.csv:2:6: received_at 'yesterday' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"
+            ),
+            (
+                "\(id),SHOE,1,A,restock,2025-11-03T10:00:00Z,2025-02-30T10:00:00Z\n",
+                "m.csv:2:7: inspected_at '2025-02-30T10:00:00Z' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"
+            ),
         ])
     func manifest(line: String, message: String) throws {
         do {
@@ -118,7 +148,8 @@ struct BadInputTests {
         } catch {
             #expect(
                 "\(error)"
-                    == "m.csv:1:7: missing required column 'quantity_received'; a manifest needs return_id, sku, quantity_received, grade, disposition, received_at, inspected_at")
+                    == "m.csv:1:7: missing required column 'quantity_received'; a manifest needs return_id, sku, quantity_received, grade, disposition, received_at, inspected_at"
+            )
         }
     }
 

@@ -12,15 +12,18 @@ struct CSVReaderTests {
         return result
     }
 
-    @Test("BOM, CRLF, quoted commas, doubled quotes, line breaks in quotes and trailing blank lines", arguments: [1, 3, 7, 1 << 20])
+    @Test(
+        "BOM, CRLF, quoted commas, doubled quotes, line breaks in quotes and trailing blank lines",
+        arguments: [1, 3, 7, 1 << 20])
     func messyFile(chunkSize: Int) throws {
         let text =
             "\u{FEFF}a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n2,\"two\nlines\",\r\n3,,\"\"\r\n\r\n\r\n   \n"
         let found = try records(text, chunkSize: chunkSize)
         #expect(found.map(\.0) == [1, 2, 3, 5])
-        #expect(found.map(\.1) == [
-            ["a", "b", "c"], ["1", "x, y", "say \"hi\""], ["2", "two\nlines", ""], ["3", "", ""],
-        ])
+        #expect(
+            found.map(\.1) == [
+                ["a", "b", "c"], ["1", "x, y", "say \"hi\""], ["2", "two\nlines", ""], ["3", "", ""],
+            ])
     }
 
     @Test("the last line may lack its line break")
@@ -30,9 +33,10 @@ struct CSVReaderTests {
 
     @Test("an unterminated quote is refused at the line and column where it opened")
     func unterminatedQuote() throws {
-        #expect(throws: ReconcileError.badRow(
-            file: "f.csv", line: 3, column: 2,
-            reason: "unterminated quote: the field opened here has no closing quote before the end of the file")
+        #expect(
+            throws: ReconcileError.badRow(
+                file: "f.csv", line: 3, column: 2,
+                reason: "unterminated quote: the field opened here has no closing quote before the end of the file")
         ) {
             try records("a,b\n1,2\n3,\"oops\n4,5\n")
         }
@@ -40,9 +44,10 @@ struct CSVReaderTests {
 
     @Test("text after a closing quote is refused")
     func textAfterQuote() throws {
-        #expect(throws: ReconcileError.badRow(
-            file: "f.csv", line: 2, column: 1,
-            reason: "text after a closing quote; quote the whole field and double any quote inside it")
+        #expect(
+            throws: ReconcileError.badRow(
+                file: "f.csv", line: 2, column: 1,
+                reason: "text after a closing quote; quote the whole field and double any quote inside it")
         ) {
             try records("a,b\n\"1\"x,2\n")
         }

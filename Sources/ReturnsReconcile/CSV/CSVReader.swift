@@ -26,7 +26,8 @@ public final class CSVReader {
         file = name ?? path
         descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
-            throw .unreadable(file: file, reason: "cannot open the file (\(String(cString: strerror(errno)))); check the path")
+            throw .unreadable(
+                file: file, reason: "cannot open the file (\(String(cString: strerror(errno)))); check the path")
         }
         buffer = [UInt8](repeating: 0, count: chunkSize)
         bytes.reserveCapacity(1024)

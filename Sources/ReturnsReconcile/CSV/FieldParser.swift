@@ -21,7 +21,8 @@ struct FieldParser {
         while range.lowerBound < range.upperBound, bytes[range.lowerBound] == 0x20 || bytes[range.lowerBound] == 0x09 {
             range = (range.lowerBound + 1)..<range.upperBound
         }
-        while range.lowerBound < range.upperBound, bytes[range.upperBound - 1] == 0x20 || bytes[range.upperBound - 1] == 0x09
+        while range.lowerBound < range.upperBound,
+            bytes[range.upperBound - 1] == 0x20 || bytes[range.upperBound - 1] == 0x09
         {
             range = range.lowerBound..<(range.upperBound - 1)
         }
@@ -58,7 +59,8 @@ struct FieldParser {
         let range = trimmed(column)
         let bytes = reader.bytes
         if range.count == 3 {
-            let key = UInt32(bytes[range.lowerBound] | 0x20) << 16 | UInt32(bytes[range.lowerBound + 1] | 0x20) << 8
+            let key =
+                UInt32(bytes[range.lowerBound] | 0x20) << 16 | UInt32(bytes[range.lowerBound + 1] | 0x20) << 8
                 | UInt32(bytes[range.lowerBound + 2] | 0x20)
             if let known = currencies[key] { return known }
             if let found = try? Currency(code: text(column)) {
@@ -104,10 +106,12 @@ struct FieldParser {
         }
         guard fractionDigits <= currency.exponent else {
             let allowed =
-                currency.exponent == 0 ? "has no decimals" : "has \(currency.exponent) decimal\(currency.exponent == 1 ? "" : "s")"
+                currency.exponent == 0
+                ? "has no decimals" : "has \(currency.exponent) decimal\(currency.exponent == 1 ? "" : "s")"
             throw fail(
                 column,
-                "\(name) '\(text(column))' has \(fractionDigits) decimal\(fractionDigits == 1 ? "" : "s"), but \(currency.code) \(allowed)")
+                "\(name) '\(text(column))' has \(fractionDigits) decimal\(fractionDigits == 1 ? "" : "s"), but \(currency.code) \(allowed)"
+            )
         }
         for _ in fractionDigits..<currency.exponent {
             let (times, overflow) = value.multipliedReportingOverflow(by: 10)
@@ -143,7 +147,9 @@ struct FieldParser {
             column,
             "\(name) '\(text(column))' is not a timestamp; write it like 2025-11-03T14:05:00Z (ISO 8601, UTC unless an offset is given)"
         )
-        guard let year = digits(4), byte(0x2D), let month = digits(2), byte(0x2D), let day = digits(2) else { throw bad }
+        guard let year = digits(4), byte(0x2D), let month = digits(2), byte(0x2D), let day = digits(2) else {
+            throw bad
+        }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard year >= 1970, (1...12).contains(month), (1...monthDays[month - 1]).contains(day) else { throw bad }

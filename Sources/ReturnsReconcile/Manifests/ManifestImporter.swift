@@ -66,10 +66,13 @@ public struct ManifestImporter: Sendable {
         for line in lines {
             func problem(_ column: String, _ reason: String) {
                 let number = (ManifestReader.required.firstIndex(of: column) ?? 0) + 1
-                problems.append(.badRow(file: file, line: line.line, column: reader.column(column) ?? number, reason: reason))
+                problems.append(
+                    .badRow(file: file, line: line.line, column: reader.column(column) ?? number, reason: reason))
             }
             guard let id = line.returnID else {
-                problem("return_id", "return_id '\(line.returnKey)' is not a return id (like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d)")
+                problem(
+                    "return_id",
+                    "return_id '\(line.returnKey)' is not a return id (like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d)")
                 continue
             }
             guard let assigned = assignments[id] else {
@@ -113,7 +116,8 @@ public struct ManifestImporter: Sendable {
                 var step = Step(returnID: id, event: "receive", lines: received.map(\.line), outcome: "planned")
                 if !dryRun {
                     do {
-                        let result = try await engine.reportReceipt(data: ["items": .array(entries)], by: report("receive"))
+                        let result = try await engine.reportReceipt(
+                            data: ["items": .array(entries)], by: report("receive"))
                         step.outcome = result.replayed ? "replayed" : "applied"
                     } catch let error as EngineError {
                         step.outcome = "skipped"
@@ -139,9 +143,12 @@ public struct ManifestImporter: Sendable {
             }
             do {
                 // The partner API's path: inspect, then grade and approve the refund as far as the workflow goes.
-                for result in try await engine.reportInspection(data: ["items": .array(entries)], by: report("inspect")) {
+                for result in try await engine.reportInspection(data: ["items": .array(entries)], by: report("inspect"))
+                {
                     steps.append(
-                        Step(returnID: id, event: result.event, lines: numbers, outcome: result.replayed ? "replayed" : "applied"))
+                        Step(
+                            returnID: id, event: result.event, lines: numbers,
+                            outcome: result.replayed ? "replayed" : "applied"))
                 }
             } catch let error as EngineError {
                 steps.append(
@@ -157,7 +164,8 @@ public struct ManifestImporter: Sendable {
     {
         var found: [UUID: Bool] = [:]
         let rows = try await connection.query(
-            "SELECT id, partner_id IS NOT DISTINCT FROM \(partnerID) FROM returns WHERE id = ANY(\(ids))", logger: logger)
+            "SELECT id, partner_id IS NOT DISTINCT FROM \(partnerID) FROM returns WHERE id = ANY(\(ids))",
+            logger: logger)
         for try await (id, assigned) in rows.decode((UUID, Bool).self) { found[id] = assigned }
         return found
     }

@@ -70,7 +70,8 @@ final class ManifestReader {
         let quantity = try parser.quantity(index["quantity_received"]!, name: "quantity_received")
         let receivedColumn = index["received_at"]!
         guard !parser.isEmpty(receivedColumn) else {
-            throw parser.fail(receivedColumn, "received_at is empty; give when the parcel arrived, like 2025-11-03T14:05:00Z")
+            throw parser.fail(
+                receivedColumn, "received_at is empty; give when the parcel arrived, like 2025-11-03T14:05:00Z")
         }
         _ = try parser.timestamp(receivedColumn, name: "received_at")
         let gradeColumn = index["grade"]!
@@ -81,7 +82,8 @@ final class ManifestReader {
             guard let found = Grade(rawValue: parser.text(gradeColumn)) else {
                 throw parser.fail(
                     gradeColumn,
-                    "grade '\(parser.text(gradeColumn))' is not one of \(Grade.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "grade '\(parser.text(gradeColumn))' is not one of \(Grade.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             grade = found
         }
@@ -102,8 +104,10 @@ final class ManifestReader {
         }
         let inspectedFields = [grade != nil, disposition != nil, inspectedAt != nil]
         if inspectedFields.contains(true) && inspectedFields.contains(false) {
-            let missing = [(gradeColumn, "grade"), (dispositionColumn, "disposition"), (inspectedColumn, "inspected_at")]
-                .first { parser.isEmpty($0.0) }!
+            let missing = [
+                (gradeColumn, "grade"), (dispositionColumn, "disposition"), (inspectedColumn, "inspected_at"),
+            ]
+            .first { parser.isEmpty($0.0) }!
             throw parser.fail(
                 missing.0,
                 "\(missing.1) is empty while the line has other inspection results; give grade, disposition and "

@@ -10,9 +10,10 @@ enum PartnerLookup {
             return id
         }
         var names: [String] = []
-        for try await known in try await connection.query("SELECT name FROM partners ORDER BY name LIMIT 20", logger: logger)
-            .decode(String.self)
-        {
+        for try await known in try await connection.query(
+            "SELECT name FROM partners ORDER BY name LIMIT 20", logger: logger
+        )
+        .decode(String.self) {
             names.append(known)
         }
         throw ReconcileError.usage(

@@ -32,7 +32,9 @@ public struct PartnerReconciler: Sendable {
     ) async throws -> ReconcileSummary {
         let reader = try ManifestReader(path: file)
         if !reader.ignoredColumns.isEmpty {
-            warn("\(file): ignoring column\(reader.ignoredColumns.count == 1 ? "" : "s") \(reader.ignoredColumns.joined(separator: ", "))")
+            warn(
+                "\(file): ignoring column\(reader.ignoredColumns.count == 1 ? "" : "s") \(reader.ignoredColumns.joined(separator: ", "))"
+            )
         }
         return try await client.withConnection { connection in
             let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)

@@ -33,7 +33,8 @@ public enum ReconcileBenchmark {
         try await Database.dropDatabase(database, on: server, logger: logger)
         try await Database.createDatabaseIfMissing(settings, logger: logger)
         do {
-            let result = try await measure(settings: settings, lines: lines, binary: binary, folder: folder, catalog: catalog, logger: logger)
+            let result = try await measure(
+                settings: settings, lines: lines, binary: binary, folder: folder, catalog: catalog, logger: logger)
             try? await Database.dropDatabase(database, on: server, logger: logger)
             return result
         } catch {
@@ -90,7 +91,8 @@ public enum ReconcileBenchmark {
         let oursStart = Date()
         let code = try ChildProcess.run(
             binary, ["reconcile", "refunds", "--settlement", file, "--format", "json", "--output", report],
-            in: FileManager.default.currentDirectoryPath, outputPath: folder + "/reconcile.log", environment: environment)
+            in: FileManager.default.currentDirectoryPath, outputPath: folder + "/reconcile.log",
+            environment: environment)
         let oursSeconds = Date().timeIntervalSince(oursStart)
         let peak = childPeakKilobytes()
         let summary =
@@ -145,16 +147,23 @@ public enum ReconcileBenchmark {
         """
     }
 
-    static func runPsql(_ psql: String, settings: DatabaseSettings, script: String, folder: String, logger: Logger) throws {
+    static func runPsql(_ psql: String, settings: DatabaseSettings, script: String, folder: String, logger: Logger)
+        throws
+    {
         let path = folder + "/bench-\(UUID().uuidString).sql"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", path, "-U", settings.username,
-                         "-d", settings.database]
+        var arguments = [
+            "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", path, "-U", settings.username,
+            "-d", settings.database,
+        ]
         switch settings.address {
         case .socket(let socket):
             let url = URL(fileURLWithPath: socket)
-            arguments += ["-h", url.deletingLastPathComponent().path, "-p", String(url.lastPathComponent.split(separator: ".").last ?? "5432")]
+            arguments += [
+                "-h", url.deletingLastPathComponent().path, "-p",
+                String(url.lastPathComponent.split(separator: ".").last ?? "5432"),
+            ]
         case .tcp(let host, let port):
             arguments += ["-h", host, "-p", String(port)]
         }
@@ -164,7 +173,8 @@ public enum ReconcileBenchmark {
         let code = try ChildProcess.run(
             psql, arguments, in: folder, outputPath: log, environment: environment)
         guard code == 0 else {
-            throw ReconcileError.usage("psql failed (exit \(code)): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            throw ReconcileError.usage(
+                "psql failed (exit \(code)): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
     }
 
@@ -172,10 +182,12 @@ public enum ReconcileBenchmark {
         var candidates: [String] = []
         if let bindir = ProcessInfo.processInfo.environment["RETURNS_PG_BINDIR"] { candidates.append(bindir + "/psql") }
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(by: >)
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(
+            by: >)
         candidates += versions.map { "\(root)/\($0)/bin/psql" } + ["/usr/local/bin/psql", "/usr/bin/psql"]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw ReconcileError.usage("psql not found (looked in \(candidates.joined(separator: ", "))); the baseline needs it")
+            throw ReconcileError.usage(
+                "psql not found (looked in \(candidates.joined(separator: ", "))); the baseline needs it")
         }
         return found
     }
@@ -192,10 +204,12 @@ public enum ReconcileBenchmark {
         case .socket(let path):
             let url = URL(fileURLWithPath: path)
             let port = url.lastPathComponent.split(separator: ".").last ?? "5432"
-            return "postgres://\(settings.username)@localhost:\(port)/\(settings.database)?host=\(url.deletingLastPathComponent().path)&sslmode=disable"
+            return
+                "postgres://\(settings.username)@localhost:\(port)/\(settings.database)?host=\(url.deletingLastPathComponent().path)&sslmode=disable"
         case .tcp(let host, let port):
             let password = settings.password.map { ":\($0)" } ?? ""
-            return "postgres://\(settings.username)\(password)@\(host):\(port)/\(settings.database)?sslmode=\(settings.tlsMode)"
+            return
+                "postgres://\(settings.username)\(password)@\(host):\(port)/\(settings.database)?sslmode=\(settings.tlsMode)"
         }
     }
 }

@@ -35,7 +35,9 @@ public struct RefundReconciler: Sendable {
     ) async throws -> ReconcileSummary {
         let reader = try SettlementReader(path: file, layout: layout)
         if !reader.ignoredColumns.isEmpty {
-            warn("\(file): ignoring column\(reader.ignoredColumns.count == 1 ? "" : "s") \(reader.ignoredColumns.joined(separator: ", "))")
+            warn(
+                "\(file): ignoring column\(reader.ignoredColumns.count == 1 ? "" : "s") \(reader.ignoredColumns.joined(separator: ", "))"
+            )
         }
         return try await client.withConnection { connection in
             try await ReadOnlyRun.run(on: connection, logger: logger) {

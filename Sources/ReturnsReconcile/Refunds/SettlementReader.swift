@@ -33,7 +33,8 @@ final class SettlementReader {
                 let preset = layout.preset == .standard ? "" : " (--preset \(layout.preset.rawValue))"
                 throw .badRow(
                     file: csv.file, line: csv.line, column: csv.count + 1,
-                    reason: "missing required column '\(names.first ?? field.rawValue)'\(preset) for \(field.rawValue); "
+                    reason:
+                        "missing required column '\(names.first ?? field.rawValue)'\(preset) for \(field.rawValue); "
                         + "the header has: \((0..<csv.count).map { csv.string($0) }.joined(separator: ", "))")
             }
             index[field] = found

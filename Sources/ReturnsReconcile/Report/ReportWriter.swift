@@ -32,8 +32,14 @@ public final class ReportWriter {
         switch format {
         case .table:
             let width = max(summary.counts.map(\.kind.count).max() ?? 0, 8)
-            for (kind, count) in summary.counts { emit(kind.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(count)\n") }
-            if summary.skipped > 0 { emit("skipped".padding(toLength: width, withPad: " ", startingAt: 0) + "  \(summary.skipped) (not refund lines)\n") }
+            for (kind, count) in summary.counts {
+                emit(kind.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(count)\n")
+            }
+            if summary.skipped > 0 {
+                emit(
+                    "skipped".padding(toLength: width, withPad: " ", startingAt: 0)
+                        + "  \(summary.skipped) (not refund lines)\n")
+            }
             if !summary.totals.isEmpty {
                 emit("\ncurrency  engine  settlement  difference\n")
                 for total in summary.totals {
@@ -43,7 +49,9 @@ public final class ReportWriter {
                             + "\(Self.amount(total.differenceMinor, total.currency))\n")
                 }
             }
-            if summary.discrepancies > 0 { emit("\nkind                    line      key                                   expected -> actual\n") }
+            if summary.discrepancies > 0 {
+                emit("\nkind                    line      key                                   expected -> actual\n")
+            }
         case .csv:
             emit("kind,key_name,key,line,expected,actual\n")
         case .json:
@@ -72,8 +80,11 @@ public final class ReportWriter {
                     + "\(item.expected ?? "-") -> \(item.actual ?? "-")\n")
         case .csv:
             emit(
-                [item.kind, item.keyName, item.key, item.line.map(String.init) ?? "", item.expected ?? "", item.actual ?? ""]
-                    .map(Self.csvField).joined(separator: ",") + "\n")
+                [
+                    item.kind, item.keyName, item.key, item.line.map(String.init) ?? "", item.expected ?? "",
+                    item.actual ?? "",
+                ]
+                .map(Self.csvField).joined(separator: ",") + "\n")
         case .json:
             var object = written == 0 ? "\n    {" : ",\n    {"
             object += "\"kind\": \(Self.quote(item.kind)), \(Self.quote(item.keyName)): \(Self.quote(item.key)), "

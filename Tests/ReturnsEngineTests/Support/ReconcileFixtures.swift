@@ -51,9 +51,10 @@ enum ReconcileFixtures {
     /// Row counts of every engine table, to show a command wrote nothing.
     static func tableCounts(_ database: Database) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for table in ["returns", "return_items", "return_events", "refunds", "outbox", "timers", "idempotency_keys",
-                      "partners", "ledger_payouts", "inventory_outbox"]
-        {
+        for table in [
+            "returns", "return_items", "return_events", "refunds", "outbox", "timers", "idempotency_keys",
+            "partners", "ledger_payouts", "inventory_outbox",
+        ] {
             for try await count in try await database.client.query(
                 PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table)")
             ).decode(Int.self) {
