@@ -7,7 +7,7 @@ import WebhookSink
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the embedded PostgreSQL (or DATABASE_URL).",
-        subcommands: [Notify.self, Transitions.self])
+        subcommands: [Notify.self, Transitions.self, BenchReconcileCommand.self])
 
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
