@@ -31,11 +31,7 @@ public struct PartnerReconciler: Sendable {
         progress: ((Int) -> Void)? = nil
     ) async throws -> ReconcileSummary {
         let reader = try ManifestReader(path: file)
-        if !reader.ignoredColumns.isEmpty {
-            warn(
-                "\(file): ignoring column\(reader.ignoredColumns.count == 1 ? "" : "s") \(reader.ignoredColumns.joined(separator: ", "))"
-            )
-        }
+        warnOfIgnoredColumns(reader.ignoredColumns, in: file, warn: warn)
         return try await client.withConnection { connection in
             let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)
             return try await ReadOnlyRun.run(on: connection, logger: logger) {

@@ -34,11 +34,7 @@ public struct RefundReconciler: Sendable {
         progress: ((Int) -> Void)? = nil
     ) async throws -> ReconcileSummary {
         let reader = try SettlementReader(path: file, layout: layout)
-        if !reader.ignoredColumns.isEmpty {
-            warn(
-                "\(file): ignoring column\(reader.ignoredColumns.count == 1 ? "" : "s") \(reader.ignoredColumns.joined(separator: ", "))"
-            )
-        }
+        warnOfIgnoredColumns(reader.ignoredColumns, in: file, warn: warn)
         return try await client.withConnection { connection in
             try await ReadOnlyRun.run(on: connection, logger: logger) {
                 try await connection.query(PostgresQuery(unsafeSQL: Self.linesTableSQL), logger: logger)
