@@ -46,4 +46,24 @@ struct BenchCommandTests {
         #expect(refused.code == 64)
         #expect(refused.errors.contains("--concurrency must be from 1 to 64"))
     }
+
+    @Test("bench status looks up every token through a live returns serve and its static route, without an error")
+    func status() async throws {
+        let database = try await TestDatabase.makeDatabase()
+        let result = try CLI.run(
+            ["bench", "status", "--duration", "1", "--connections", "2", "--returns", "5", "--json"],
+            database: database)
+        #expect(result.code == 0, "\(result.text)")
+        let answer = try CLI.json(result.output)
+        let status = try #require(answer["status"] as? [String: Any])
+        let live = try #require(answer["staticRoute"] as? [String: Any])
+        #expect(status["path"] as? String == "/v1/status/{token}")
+        #expect(live["path"] as? String == "/health/live")
+        // A token that no longer opened its return would answer 404 and count as an error.
+        #expect(status["errors"] as? Int == 0)
+        #expect(live["errors"] as? Int == 0)
+        #expect((status["requests"] as? Int ?? 0) > 0)
+        #expect((live["requests"] as? Int ?? 0) > 0)
+        #expect((answer["ratio"] as? Double ?? 0) > 0)
+    }
 }
