@@ -21,7 +21,7 @@ SELECT count(*)::bigint FROM refunds
 WHERE return_id = :id AND status <> 'failed' AND breakdown->'deductions' @> '[{"kind": "label_cost"}]';
 INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
 VALUES (gen_random_uuid(), :id, 'refund:' || :id::text || ':' || :seq::text, 100, 'EUR', :seq, :breakdown::jsonb)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT (return_id, idempotency_key) DO NOTHING
 RETURNING id;
 UPDATE return_items SET quantity_refunded = quantity_refunded + 1 WHERE return_id = :id AND line = 1;
 -- start_timer: refund_timeout (armTimer: cancel the pending one, insert the new one)

@@ -108,7 +108,9 @@ struct RetentionTests {
                 """)
             let idsBefore = try await engine.rows("SELECT id FROM outbox ORDER BY id", as: (Int64.self))
 
-            #expect(try await schema.migrate(database) == ["007_monthly_partitions.sql"])
+            #expect(
+                try await Migrator(migrations: schema.migrations.filter { $0.version <= 7 }).migrate(database)
+                    == ["007_monthly_partitions.sql"])
             let events = try await engine.rows(
                 "SELECT seq, tableoid::regclass::text FROM return_events ORDER BY seq", as: (Int, String).self)
             let now = Self.currentPartition("return_events")

@@ -241,7 +241,7 @@ public struct ReturnRepository: Sendable {
             """
             INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
             VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq), \(breakdownJSON)::jsonb)
-            ON CONFLICT (idempotency_key) DO NOTHING
+            ON CONFLICT (return_id, idempotency_key) DO NOTHING
             RETURNING id
             """, logger: logger)
         for try await _ in rows { return true }
