@@ -19,6 +19,13 @@ public enum Runtime {
             try await migrator.migrate(database)
             let engine = Engine(database: database, catalog: catalog)
             try await engine.deployWorkflows()
+            do {
+                // Usually a no-op; once a month it creates the next month's partitions. A busy lock is not worth
+                // failing the command for: the months are made ahead, and the retention worker tries again.
+                _ = try await engine.ensurePartitions()
+            } catch {
+                logger.warning("creating partitions failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
             return try await body(engine)
         }
     }

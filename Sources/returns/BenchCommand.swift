@@ -7,7 +7,7 @@ import WebhookSink
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the embedded PostgreSQL (or DATABASE_URL).",
-        subcommands: [Notify.self])
+        subcommands: [Notify.self, Transitions.self, Status.self, BenchReconcileCommand.self])
 
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +72,121 @@ struct BenchCommand: AsyncParsableCommand {
                     "receiver: \(sink.deliveries.count) requests, \(invalid) with a bad signature, at most "
                         + "\(sink.maxInFlightPerMessage) at once for one message")
             }
+        }
+    }
+
+    struct Transitions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Transitions per second through the engine, next to pgbench running the same SQL.",
+            discussion: """
+                Creates the scratch database returns_bench_transitions on the server, drives --returns returns \
+                through the whole standard lifecycle (9 transitions each) with --concurrency workers, then runs \
+                pgbench -M prepared with as many clients and transactions on the scripts in \
+                Benchmarks/transitions/ (the SQL of each step), and prints both rates and their ratio. The \
+                scratch database is dropped afterwards; your returns are never touched.
+                """)
+
+        @Option(help: "Returns to drive through the lifecycle.")
+        var returns = 1000
+        @Option(help: "Engine workers, and pgbench clients.")
+        var concurrency = 8
+        @Flag(name: .customLong("keep-database"), help: "Keep returns_bench_transitions for inspection.")
+        var keepDatabase = false
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...1_000_000).contains(returns) else {
+                throw ValidationError("--returns must be from 1 to 1000000")
+            }
+            guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 64") }
+        }
+
+        func run() async throws {
+            let result = try await reportingErrors {
+                let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+                return try await TransitionBenchmark.run(
+                    server: server, returns: returns, concurrency: concurrency,
+                    scriptsFolder: try TransitionBenchmark.locateScripts(), keepDatabase: keepDatabase,
+                    logger: Runtime.logger())
+            }
+            if output.json {
+                try printJSON(result)
+                return
+            }
+            let engine = result
+            let baseline = result.pgbench
+            print(
+                "database: \(engine.database) (fsync \(engine.fsync), synchronous_commit \(engine.synchronousCommit))")
+            print(
+                "engine:  \(engine.transitions) transitions of \(engine.returns) returns, \(engine.concurrency) "
+                    + "worker\(engine.concurrency == 1 ? "" : "s") "
+                    + "in \(format(engine.seconds, 2)) s = \(format(engine.transitionsPerSecond, 0)) transitions/s; "
+                    + "p50 \(format(engine.p50Milliseconds, 2)) ms, p99 \(format(engine.p99Milliseconds, 2)) ms")
+            print(
+                "pgbench: \(baseline.transactions) transactions, \(baseline.clients) clients, "
+                    + "\(baseline.failed) failed = \(format(baseline.transactionsPerSecond, 0)) transactions/s; "
+                    + "p50 \(format(baseline.p50Milliseconds, 2)) ms, p99 \(format(baseline.p99Milliseconds, 2)) ms")
+            print("         \(baseline.command)")
+            print("ratio engine/pgbench: \(format(engine.ratio, 2))")
+        }
+
+        func format(_ value: Double, _ digits: Int) -> String {
+            String(format: "%.\(digits)f", value)
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Status lookups per second through a live returns serve, next to a static route.",
+            discussion: """
+                Creates the scratch database returns_bench_status with --returns returns, starts `returns serve` \
+                on it on a free port of 127.0.0.1, and runs wrk (apt-get install wrk) with --connections keep-alive \
+                connections for --duration seconds over GET /v1/status/{token} of those returns in turn, then as \
+                long over GET /health/live, which does not touch the database. Prints both rates, p50/p99 and the \
+                ratio; stops the server and drops the scratch database. (wrk runs for a time, not a count of \
+                requests: it always runs its whole duration.)
+                """)
+
+        @Option(help: "Seconds per route.")
+        var duration = 10
+        @Option(help: "Concurrent HTTP connections.")
+        var connections = 16
+        @Option(help: "Returns whose status is looked up, in turn.")
+        var returns = 1000
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...3600).contains(duration) else { throw ValidationError("--duration must be 1 to 3600 seconds") }
+            guard (1...1000).contains(connections) else {
+                throw ValidationError("--connections must be from 1 to 1000")
+            }
+            guard (1...100_000).contains(returns) else { throw ValidationError("--returns must be from 1 to 100000") }
+        }
+
+        func run() async throws {
+            let executable =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+            let result = try await reportingErrors {
+                let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+                return try await StatusBenchmark.run(
+                    server: server, returnsExecutable: executable, seconds: duration, connections: connections,
+                    returns: returns, logger: Runtime.logger())
+            }
+            if output.json {
+                try printJSON(result)
+                return
+            }
+            for phase in [result.status, result.staticRoute] {
+                print(
+                    "GET \(phase.path): \(phase.requests) requests, \(result.connections) connections, "
+                        + "\(phase.errors) errors = \(String(format: "%.0f", phase.requestsPerSecond)) requests/s; "
+                        + "p50 \(String(format: "%.2f", phase.p50Milliseconds)) ms, "
+                        + "p99 \(String(format: "%.2f", phase.p99Milliseconds)) ms")
+            }
+            print("ratio status/static: \(String(format: "%.2f", result.ratio))")
         }
     }
 }

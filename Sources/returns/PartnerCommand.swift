@@ -5,13 +5,13 @@ import ReturnsEngine
 struct PartnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partner",
-        abstract: "Manage logistics partners (3PLs) and their API keys.",
+        abstract: "Manage logistics partners (3PLs) and their API keys; import their manifests; see their scorecards.",
         discussion: """
             A partner's key is printed once, when it is made; only its SHA-256 is stored. Give it to the partner \
             for `Authorization: Bearer KEY` on the partner API. Routine returns are assigned to a partner of the \
             customer's region (else one serving every region) with the best inspection SLA record.
             """,
-        subcommands: [Add.self, RotateKey.self, List.self]
+        subcommands: [Add.self, RotateKey.self, List.self, PartnerImportCommand.self, PartnerScorecardCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

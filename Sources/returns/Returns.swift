@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Returns: AsyncParsableCommand {
@@ -14,8 +15,29 @@ struct Returns: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, ReturnCommand.self, TimersCommand.self, RefundsCommand.self, NotifyCommand.self,
-            InventoryCommand.self, PartnerCommand.self, FinanceCommand.self, ServeCommand.self,
+            InventoryCommand.self, PartnerCommand.self, FinanceCommand.self, ServeCommand.self, ReconcileCommand.self,
             WorkflowCommand.self, Migrate.self, DBCommand.self, BenchCommand.self,
         ]
     )
+
+    /// ArgumentParser's own entry point, except that `reconcile` reports usage errors with exit code 2, as its
+    /// contract with scripts says (other commands keep 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let arguments = CommandLine.arguments.dropFirst()
+            let code = exitCode(for: error)
+            if arguments.first == "reconcile", code != .success, code.rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -11,7 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the HTTP service and the engine's workers until SIGTERM or SIGINT.",
         discussion: """
             One process serves the customer, partner and finance APIs, the status page, /health and /metrics, and \
-            runs the timer worker, the notification dispatcher and the refund worker. Run as many as needed against \
+            runs the timer worker, the notification dispatcher, the refund worker and the retention worker \
+            (RETURNS_RETENTION_* variables). Run as many as needed against \
             one database: workers share the work through row locks. Migrations are applied at start. SIGTERM \
             stops taking connections, finishes the requests in flight, then stops the workers.
             """)
@@ -62,6 +63,16 @@ struct ServeCommand: AsyncParsableCommand {
     var resolvedRefundWebhookURL: String? { refundWebhookURL ?? environment["RETURNS_REFUND_WEBHOOK_URL"] }
 
     func run() async throws {
+        guard OpenAPIDocument.bundled != nil else {
+            printError(
+                "the OpenAPI document is missing: install the returns_ReturnsHTTP.resources folder beside the binary")
+            throw ExitCode(69)
+        }
+        let retention: RetentionSettings
+        do { retention = try RetentionSettings(environment: environment) } catch {
+            printError(error.description)
+            throw ExitCode(64)
+        }
         let target = try channel.makeChannel()
         var settings = channel.settings
         // Links in answers and notifications point at this server unless a public URL is configured.
@@ -82,13 +93,13 @@ struct ServeCommand: AsyncParsableCommand {
                         : LedgerProvider(database: engine.database)
                     services = [
                         TimerWorker(engine: engine), try engine.makeDispatcher(channel: target, settings: settings),
-                        RefundWorker(engine: engine, provider: provider),
+                        RefundWorker(engine: engine, provider: provider), RetentionWorker(engine: engine, settings: retention),
                     ]
                 }
                 FileHandle.standardOutput.write(Data(
                     """
                     returns serve: database \(engine.database.settings.description), pool \(resolvedPoolSize), \
-                    workers \(workers ? "timers+notifications(\(target.name))+refunds(\(resolvedRefundProvider))" : "off"), \
+                    workers \(workers ? "timers+notifications(\(target.name))+refunds(\(resolvedRefundProvider))+retention" : "off"), \
                     public URL \(server.publicBaseURL), max body \(maxBodyBytes) bytes
 
                     """.utf8))

@@ -19,8 +19,9 @@ struct ConfigurationReferenceTests {
                 if let name = match.output[1].substring ?? match.output[2].substring { names.insert(String(name)) }
             }
         }
-        // Set for child processes (initdb, psql), not read as configuration.
-        return names.subtracting(["LC_ALL"])
+        // Set for child processes (initdb, psql; PGPASSWORD for the psql baseline of `bench reconcile`), or the
+        // system's search path for wrk: not configuration of returns.
+        return names.subtracting(["LC_ALL", "PGPASSWORD", "PATH"])
     }
 
     /// Variables in the README's environment table: rows starting with a `NAME` cell.

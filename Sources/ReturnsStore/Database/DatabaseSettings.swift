@@ -114,6 +114,20 @@ public struct DatabaseSettings: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The settings as a `DATABASE_URL` another process of this program accepts (password included).
+    public var url: String {
+        let user = username.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? username
+        let secret = password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? $0) }
+        switch address {
+        case .tcp(let host, let port):
+            return "postgres://\(user)\(secret ?? "")@\(host):\(port)/\(database)?sslmode=\(tlsMode)"
+        case .socket(let path):
+            let socket = URL(fileURLWithPath: path)
+            return "postgres://\(user)\(secret ?? "")@localhost:\(socket.pathExtension)/\(database)"
+                + "?host=\(socket.deletingLastPathComponent().path)&sslmode=disable"
+        }
+    }
+
     /// Where the settings point, without the password.
     public var description: String {
         switch address {

@@ -126,7 +126,9 @@ public struct OutboxRepository: Sendable {
 
     /// Tells listening dispatchers there is work; PostgreSQL sends it when the transaction commits.
     public func wake(on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(Self.wakeChannel), '')", logger: logger)
+        for try await _ in try await connection.execute(
+            TransitionStatements.Wake(channel: Self.wakeChannel), logger: logger)
+        {}
     }
 
     /// Counts over the whole table: meant for `returns notify stats` and scraping, not for a hot loop.

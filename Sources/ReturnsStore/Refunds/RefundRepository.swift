@@ -146,12 +146,13 @@ public struct RefundRepository: Sendable {
         let reference = "LEDGER-" + refund.id.uuidString.prefix(8).uppercased()
         try await client.query(
             """
-            INSERT INTO ledger_payouts (refund_id, amount_minor, currency, reference)
-            VALUES (\(refund.id), \(refund.amountMinor), \(refund.currency), \(reference))
-            ON CONFLICT (refund_id) DO NOTHING
+            INSERT INTO ledger_payouts (return_id, refund_id, amount_minor, currency, reference)
+            VALUES (\(refund.returnID), \(refund.id), \(refund.amountMinor), \(refund.currency), \(reference))
+            ON CONFLICT (return_id, refund_id) DO NOTHING
             """, logger: logger)
         for try await stored in try await client.query(
-            "SELECT reference FROM ledger_payouts WHERE refund_id = \(refund.id)", logger: logger
+            "SELECT reference FROM ledger_payouts WHERE return_id = \(refund.returnID) AND refund_id = \(refund.id)",
+            logger: logger
         ).decode(String.self) {
             return stored
         }
@@ -167,7 +168,7 @@ public struct RefundRepository: Sendable {
             """
             SELECT p.refund_id, p.reference, p.amount_minor, p.currency,
                    CASE r.status WHEN 'failed' THEN 'failed' ELSE 'settled' END, p.approved_at
-            FROM ledger_payouts p JOIN refunds r ON r.id = p.refund_id
+            FROM ledger_payouts p JOIN refunds r ON r.return_id = p.return_id AND r.id = p.refund_id
             ORDER BY p.approved_at, p.refund_id
             """, logger: logger
         ).decode((UUID, String, Int64, String, String, Date).self) {

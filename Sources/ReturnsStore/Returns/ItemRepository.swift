@@ -18,19 +18,8 @@ public struct ItemState: Sendable, Hashable, Codable {
 extension ReturnRepository {
     public func itemStates(of id: UUID, on connection: PostgresConnection) async throws -> [ItemState] {
         var items: [ItemState] = []
-        for try await (line, sku, quantity, price, category, reason, received, refunded, grade, disposition)
-            in try await connection.query(
-                """
-                SELECT line, sku, quantity, unit_price_minor, category, reason, quantity_received, quantity_refunded,
-                       grade, disposition
-                FROM return_items WHERE return_id = \(id) ORDER BY line
-                """, logger: logger
-            ).decode((Int, String, Int, Int64, String, String, Int, Int, String?, String?).self)
-        {
-            items.append(
-                ItemState(
-                    line: line, sku: sku, quantity: quantity, unitPriceMinor: price, category: category, reason: reason,
-                    received: received, refunded: refunded, grade: grade, disposition: disposition))
+        for try await item in try await connection.execute(TransitionStatements.ItemStates(id: id), logger: logger) {
+            items.append(item)
         }
         return items
     }

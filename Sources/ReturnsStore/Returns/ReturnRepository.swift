@@ -31,16 +31,29 @@ public struct ReturnRepository: Sendable {
         return records
     }
 
+    /// Runs a prepared statement that answers no rows, to its end, so its error (a constraint, say) surfaces here.
+    /// (postgres-nio's command-tag overload of `execute` traps when the statement was prepared in the same call.)
+    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: PostgresConnection)
+        async throws where Statement.Row == ()
+    {
+        for try await _ in try await connection.execute(statement, logger: logger) {}
+    }
+
     // MARK: - Returns
 
     /// Locks the return's row for this transaction. `skipLocked` returns nil instead of waiting for another holder.
     public func lockReturn(_ id: UUID, on connection: PostgresConnection, skipLocked: Bool = false) async throws
         -> ReturnRecord?
     {
+        guard skipLocked else {
+            for try await record in try await connection.execute(TransitionStatements.LockReturn(id: id), logger: logger)
+            {
+                return record
+            }
+            return nil
+        }
         let query: PostgresQuery =
-            skipLocked
-            ? "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id) FOR UPDATE SKIP LOCKED"
-            : "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id) FOR UPDATE"
+            "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id) FOR UPDATE SKIP LOCKED"
         return try await decodeReturns(try await connection.query(query, logger: logger)).first
     }
 
@@ -93,9 +106,8 @@ public struct ReturnRepository: Sendable {
     }
 
     public func updateState(_ id: UUID, state: String, version: Int, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "UPDATE returns SET state = \(state), version = \(version), updated_at = now() WHERE id = \(id)",
-            logger: logger)
+        try await execute(
+            TransitionStatements.UpdateState(state: state, version: version, id: id), on: connection)
     }
 
     /// Overdue timers and pending notifications, read through the partial indexes on pending rows.
@@ -129,11 +141,10 @@ public struct ReturnRepository: Sendable {
         _ id: UUID, seq: Int, event: String, from: String?, to: String, actor: String, dataJSON: String,
         on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, data)
-            VALUES (\(id), \(seq), \(event), \(from), \(to), \(actor), \(dataJSON)::jsonb)
-            """, logger: logger)
+        try await execute(
+            TransitionStatements.AppendEvent(
+                id: id, seq: seq, event: event, from: from, to: to, actor: actor, dataJSON: dataJSON),
+            on: connection)
     }
 
     public func history(of id: UUID, on connection: PostgresConnection) async throws -> [HistoryEntry] {
@@ -154,11 +165,10 @@ public struct ReturnRepository: Sendable {
     public func enqueueNotification(
         _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO outbox (message_id, return_id, seq, template, locale, payload)
-            VALUES (\(UUID()), \(id), \(seq), \(template), \(locale), \(payloadJSON)::jsonb)
-            """, logger: logger)
+        try await execute(
+            TransitionStatements.EnqueueNotification(
+                messageID: UUID(), id: id, seq: seq, template: template, locale: locale, payloadJSON: payloadJSON),
+            on: connection)
         // Wakes listening dispatchers at commit; several in one transaction fold into one.
         try await OutboxRepository(logger: logger).wake(on: connection)
     }
@@ -172,20 +182,15 @@ public struct ReturnRepository: Sendable {
         on connection: PostgresConnection
     ) async throws {
         try await cancelTimer(id, name: name, on: connection)
-        try await connection.query(
-            """
-            INSERT INTO timers (return_id, name, event, state, armed_seq, due_at)
-            VALUES (\(id), \(name), \(event), \(state), \(seq),
-                    coalesce(\(base)::timestamptz, now()) + make_interval(secs => \(Double(seconds))))
-            """, logger: logger)
+        try await execute(
+            TransitionStatements.InsertTimer(
+                id: id, name: name, event: event, state: state, seq: seq, base: base, seconds: Double(seconds)),
+            on: connection)
     }
 
     public func cancelTimer(_ id: UUID, name: String, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            UPDATE timers SET status = 'cancelled', settled_at = now()
-            WHERE return_id = \(id) AND name = \(name) AND status = 'pending'
-            """, logger: logger)
+        try await execute(
+            TransitionStatements.CancelTimer(id: id, name: name), on: connection)
     }
 
     /// Timers due as of `asOf` (the database clock when nil), oldest first. Not locked: the caller locks the
@@ -236,7 +241,7 @@ public struct ReturnRepository: Sendable {
             """
             INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
             VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq), \(breakdownJSON)::jsonb)
-            ON CONFLICT (idempotency_key) DO NOTHING
+            ON CONFLICT (return_id, idempotency_key) DO NOTHING
             RETURNING id
             """, logger: logger)
         for try await _ in rows { return true }
@@ -245,10 +250,8 @@ public struct ReturnRepository: Sendable {
 
     /// What has been refunded or is on its way (everything but failed refunds).
     public func refundedMinor(of id: UUID, on connection: PostgresConnection) async throws -> Int64 {
-        let rows = try await connection.query(
-            "SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE return_id = \(id) AND status <> 'failed'",
-            logger: logger)
-        for try await total in rows.decode(Int64.self) { return total }
+        let rows = try await connection.execute(TransitionStatements.RefundedMinor(id: id), logger: logger)
+        for try await total in rows { return total }
         return 0
     }
 
@@ -269,11 +272,10 @@ public struct ReturnRepository: Sendable {
     public func findIdempotencyKey(scope: String, key: String, on connection: PostgresConnection) async throws
         -> IdempotencyRecord?
     {
-        let rows = try await connection.query(
-            "SELECT request_hash, response::text FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)",
-            logger: logger)
-        for try await (hash, response) in rows.decode((String, String).self) {
-            return IdempotencyRecord(requestHash: hash, response: response)
+        for try await record in try await connection.execute(
+            TransitionStatements.FindIdempotencyKey(scope: scope, key: key), logger: logger)
+        {
+            return record
         }
         return nil
     }
@@ -282,11 +284,10 @@ public struct ReturnRepository: Sendable {
         scope: String, key: String, requestHash: String, returnID: UUID?, responseJSON: String,
         on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO idempotency_keys (scope, key, request_hash, return_id, response)
-            VALUES (\(scope), \(key), \(requestHash), \(returnID), \(responseJSON)::jsonb)
-            """, logger: logger)
+        try await execute(
+            TransitionStatements.RecordIdempotencyKey(
+                scope: scope, key: key, requestHash: requestHash, returnID: returnID, responseJSON: responseJSON),
+            on: connection)
     }
 
     /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.

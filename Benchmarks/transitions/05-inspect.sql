@@ -1,0 +1,22 @@
+-- The SQL Engine.apply sends for `inspect` (received -> inspected) of the standard workflow, with an idempotency key.
+-- Run by `returns bench transitions` with pgbench -M prepared; one script per lifecycle step, equal weights.
+\set n random(1, :returns)
+BEGIN;
+-- Engine.apply: the row lock comes first (ReturnRepository.lockReturn).
+SELECT id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale,
+       currency, paid_minor, created_at, updated_at, partner_id
+FROM returns WHERE id = (SELECT id FROM bench_returns WHERE n = :n) FOR UPDATE \gset
+\set seq :version + 1
+-- The idempotency key is looked up under the lock (findIdempotencyKey).
+SELECT request_hash, response::text FROM idempotency_keys WHERE scope = :id AND key = :seq::text;
+-- Engine.commit: new state, then the history line (updateState, appendEvent).
+UPDATE returns SET state = 'inspected', version = :seq, updated_at = now() WHERE id = :id;
+INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, data)
+VALUES (:id, :seq, 'inspect', 'received', 'inspected', 'bench', '{}'::jsonb);
+-- cancel_timer: inspection_sla (cancelTimer)
+UPDATE timers SET status = 'cancelled', settled_at = now()
+WHERE return_id = :id AND name = 'inspection_sla' AND status = 'pending';
+-- The answer is stored under the idempotency key (recordIdempotencyKey), then the commit.
+INSERT INTO idempotency_keys (scope, key, request_hash, return_id, response)
+VALUES (:id, :seq::text, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', :id, :response::jsonb);
+COMMIT;

@@ -1,0 +1,22 @@
+/// One place where the file and the engine disagree.
+public struct Discrepancy: Sendable, Hashable {
+    public var kind: String
+    /// "refund_id" or "return_id": what `key` is.
+    public var keyName: String
+    public var key: String
+    /// The file's line (nil when the engine has something the file lacks).
+    public var line: Int?
+    /// What the engine holds.
+    public var expected: String?
+    /// What the file says.
+    public var actual: String?
+
+    public init(kind: String, keyName: String, key: String, line: Int?, expected: String?, actual: String?) {
+        self.kind = kind
+        self.keyName = keyName
+        self.key = key
+        self.line = line
+        self.expected = expected
+        self.actual = actual
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import ReturnsEngine
+import ReturnsReconcile
+
+struct PartnerScorecardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scorecard",
+        abstract:
+            "Volume, receipt-to-inspection times, SLA compliance, grades and the last reconciliation's discrepancy rate."
+    )
+
+    @Option(help: "The partner's name.")
+    var partner: String
+    @Option(help: "Receipts from this date (YYYY-MM-DD or ISO 8601).")
+    var from: String?
+    @Option(help: "Receipts up to this date, inclusive for a bare date.")
+    var to: String?
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let card = try await database.withEngine { engine in
+            do {
+                var card = try await PartnerScorecard.compute(
+                    partner: partner, rules: InspectionRules(catalog: engine.catalog),
+                    from: try from.map { try ReconcilePeriod.parse($0, option: "--from") },
+                    to: try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) },
+                    client: engine.database.client, logger: engine.database.logger)
+                card.lastReconciliation = ReconciliationRecord.load(partner: partner, home: database.home)
+                return card
+            } catch let error as ReconcileError {
+                printError(error.description)
+                throw ExitCode(64)
+            }
+        }
+        if output.json {
+            try printJSON(card)
+            return
+        }
+        func hours(_ value: Double?) -> String { value.map { String(format: "%.1f h", $0) } ?? "-" }
+        print("partner          \(card.partner)")
+        print("volume           \(card.volume) returns received, \(card.inspected) inspected")
+        print("inspection time  median \(hours(card.medianHours)), p95 \(hours(card.p95Hours))")
+        print("SLA compliance   " + (card.slaCompliance.map { String(format: "%.1f%%", $0 * 100) } ?? "-"))
+        print(
+            "grades           "
+                + (card.grades.isEmpty
+                    ? "-"
+                    : card.grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        if let last = card.lastReconciliation {
+            print(
+                "last reconciled  \(last.at.shortText): \(last.discrepancies) discrepancies in \(last.lines) lines "
+                    + String(format: "(%.1f%%)", last.rate * 100))
+        } else {
+            print("last reconciled  never (run `returns reconcile partner`)")
+        }
+    }
+}

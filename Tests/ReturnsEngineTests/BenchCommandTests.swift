@@ -1,0 +1,69 @@
+import Foundation
+import PostgresNIO
+import ReturnsEngine
+import ReturnsStore
+import Testing
+
+@Suite("returns bench transitions, as a user runs it")
+struct BenchCommandTests {
+    @Test("drives returns through the standard lifecycle, runs every pgbench script without a failure, leaves no trace")
+    func transitions() async throws {
+        let database = try await TestDatabase.makeDatabase()
+        let result = try CLI.run(
+            ["bench", "transitions", "--returns", "3", "--concurrency", "2", "--json"], database: database)
+        #expect(result.code == 0, "\(result.text)")
+        let answer = try CLI.json(result.output)
+        #expect(answer["transitions"] as? Int == 3 * TransitionBenchmark.lifecycle.count)
+        #expect((answer["transitionsPerSecond"] as? Double ?? 0) > 0)
+        let pgbench = try #require(answer["pgbench"] as? [String: Any])
+        // 27 transitions over 2 clients: 14 each. A script that no longer fits the schema fails its transactions.
+        #expect(pgbench["transactions"] as? Int == 28)
+        #expect(pgbench["failed"] as? Int == 0)
+        #expect((pgbench["command"] as? String)?.contains("--protocol=prepared --client=2") == true)
+
+        // The scratch database is gone and the database the URL names was not touched.
+        try await Database.with(database) { db in
+            try await db.client.withConnection { connection in
+                var scratch = 0
+                for try await count in try await connection.query(
+                    "SELECT count(*)::bigint FROM pg_database WHERE datname = 'returns_bench_transitions'",
+                    logger: db.logger
+                ).decode(Int.self) {
+                    scratch = count
+                }
+                #expect(scratch == 0)
+                var returns = -1
+                for try await count in try await connection.query(
+                    "SELECT count(*)::bigint FROM returns", logger: db.logger
+                ).decode(Int.self) {
+                    returns = count
+                }
+                #expect(returns == 0)
+            }
+        }
+
+        let refused = try CLI.run(["bench", "transitions", "--concurrency", "0"], database: database)
+        #expect(refused.code == 64)
+        #expect(refused.errors.contains("--concurrency must be from 1 to 64"))
+    }
+
+    @Test("bench status looks up every token through a live returns serve and its static route, without an error")
+    func status() async throws {
+        let database = try await TestDatabase.makeDatabase()
+        let result = try CLI.run(
+            ["bench", "status", "--duration", "1", "--connections", "2", "--returns", "5", "--json"],
+            database: database)
+        #expect(result.code == 0, "\(result.text)")
+        let answer = try CLI.json(result.output)
+        let status = try #require(answer["status"] as? [String: Any])
+        let live = try #require(answer["staticRoute"] as? [String: Any])
+        #expect(status["path"] as? String == "/v1/status/{token}")
+        #expect(live["path"] as? String == "/health/live")
+        // A token that no longer opened its return would answer 404 and count as an error.
+        #expect(status["errors"] as? Int == 0)
+        #expect(live["errors"] as? Int == 0)
+        #expect((status["requests"] as? Int ?? 0) > 0)
+        #expect((live["requests"] as? Int ?? 0) > 0)
+        #expect((answer["ratio"] as? Double ?? 0) > 0)
+    }
+}
