@@ -49,12 +49,12 @@ public struct Database: Sendable {
         }
     }
 
-    /// Waits at most `limit` for a pooled connection and hands it straight back. The pool itself waits forever
+    /// Waits at most `limit` for a pooled connection and hands it straight back. The pool itself waits a minute
     /// while the server is down; callers that must answer fast (HTTP requests) check here first and fail with
     /// `StoreError.unreachable` instead of hanging. Nothing is read or written, so giving up is always safe.
     public func awaitConnection(within limit: Duration) async throws {
         let client = self.client
-        let leased = try await withThrowingTaskGroup(of: Bool.self) { group in
+        let leased = await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await client.withConnection { _ in }
                 return true
