@@ -62,11 +62,9 @@ struct CustomerController: Sendable {
         }
         guard price.minorUnits >= 0 else { throw Problem.invalid(body.name("unit_price"), "must not be negative") }
         let sku = try body.string("sku", maxLength: 64)
-        guard !sku.contains(where: \.isWhitespace) else { throw Problem.invalid(body.name("sku"), "must not contain spaces") }
+        guard ReturnItem.isSKU(sku) else { throw Problem.invalid(body.name("sku"), "must not contain spaces") }
         for field in ["reason", "category"] {
-            if let value = try body.optionalString(field, maxLength: 64),
-                value.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
-            {
+            if let value = try body.optionalString(field, maxLength: 64), !ReturnItem.isCode(value) {
                 throw Problem.invalid(body.name(field), "use letters, digits, '_' or '-' only")
             }
         }

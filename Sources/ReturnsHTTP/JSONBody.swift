@@ -108,10 +108,7 @@ struct JSONBody {
 
     func date(_ field: String) throws -> Date? {
         guard let text = try optionalString(field, maxLength: 40) else { return nil }
-        let full = ISO8601DateFormatter()
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        guard let date = full.date(from: text) ?? day.date(from: text) else {
+        guard let date = Timestamp.parse(text) else {
             throw Problem.invalid(name(field), "'\(text)' is not a date like 2026-11-02 or 2026-11-02T10:00:00Z")
         }
         return date

@@ -220,9 +220,7 @@ enum Query {
 
     static func date(_ query: Parameters, _ name: String) throws -> Date? {
         guard let text = query[Substring(name)] else { return nil }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        guard let date = ISO8601DateFormatter().date(from: String(text)) ?? day.date(from: String(text)) else {
+        guard let date = Timestamp.parse(String(text)) else {
             throw Problem.invalid(name, "'\(text)' is not a date like 2026-11-02 or 2026-11-02T10:00:00Z")
         }
         return date

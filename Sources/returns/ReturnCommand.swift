@@ -51,9 +51,7 @@ struct ReturnCommand: AsyncParsableCommand {
             }
             var ordered: Date?
             if let orderedAt {
-                let formatter = ISO8601DateFormatter()
-                formatter.formatOptions = [.withFullDate]
-                guard let date = formatter.date(from: orderedAt) ?? ISO8601DateFormatter().date(from: orderedAt) else {
+                guard let date = Timestamp.parse(orderedAt) else {
                     throw ValidationError("--ordered-at '\(orderedAt)' is not a date; write it like 2026-11-02")
                 }
                 ordered = date

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReturnsCore
 import ReturnsEngine
 
 struct TimersCommand: AsyncParsableCommand {
@@ -41,11 +42,7 @@ struct TimersCommand: AsyncParsableCommand {
                     return Date().addingTimeInterval(count * scale)
                 }
             }
-            let full = ISO8601DateFormatter()
-            if let date = full.date(from: text) { return date }
-            let day = ISO8601DateFormatter()
-            day.formatOptions = [.withFullDate]
-            if let date = day.date(from: text) { return date }
+            if let date = Timestamp.parse(text) { return date }
             throw ValidationError("--as-of '\(text)' is not a time; write 2026-12-31T12:00:00Z, 2026-12-31 or +31d")
         }
     }

@@ -22,6 +22,16 @@ public struct ReturnItem: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
+    /// Whether `value` may be a category or reason code: 1 to 64 letters, digits, '_' or '-'.
+    public static func isCode(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 64 && value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+    }
+
+    /// Whether `value` may be a SKU: 1 to 64 characters without spaces.
+    public static func isSKU(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 64 && !value.contains(where: \.isWhitespace)
+    }
+
     /// Parses `SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]]`, as given with `--item`.
     public static func parse(_ text: String) throws(ReturnItemError) -> ReturnItem {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -30,12 +40,11 @@ public struct ReturnItem: Sendable, Hashable, Codable {
         }
         let category = parts.count > 4 ? parts[4] : defaultCategory
         let reason = parts.count > 5 ? parts[5] : defaultReason
-        for (name, value) in [("category", category), ("reason", reason)]
-        where value.isEmpty || value.count > 64 || value.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+        for (name, value) in [("category", category), ("reason", reason)] where !isCode(value) {
             throw .init(text, "\(name) '\(value)' must be 1 to 64 letters, digits, '_' or '-'")
         }
         let sku = parts[0]
-        guard !sku.isEmpty, sku.count <= 64, !sku.contains(where: \.isWhitespace) else {
+        guard isSKU(sku) else {
             throw .init(text, "SKU must be 1 to 64 characters without spaces")
         }
         guard let quantity = Int(parts[1]), quantity > 0, quantity <= 10_000 else {
