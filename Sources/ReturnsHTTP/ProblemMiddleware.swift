@@ -31,16 +31,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 error.status, "http-\(error.status.code)", title: error.status.reasonPhrase,
                 detail: error.body ?? error.status.reasonPhrase)
         } catch let error as StoreError {
-            if case .unreachable = error { throw Self.unavailable }
+            switch error {
+            case .unreachable, .connectionLost: throw Self.unavailable
+            default: break
+            }
             context.logger.error("store error", metadata: ["error": "\(String(reflecting: error))"])
             throw Self.internalError
         } catch let error as PSQLError {
             context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
             throw Self.isConnectionLost(error) ? Self.unavailable : Self.internalError
-        } catch let error as PostgresTransactionError {
-            context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
-            let causes = [error.beginError, error.closureError, error.commitError].compactMap { $0 as? PSQLError }
-            throw causes.contains(where: Self.isConnectionLost) ? Self.unavailable : Self.internalError
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             throw Self.internalError
@@ -59,7 +58,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     static var unavailable: Problem {
         Problem(
             .serviceUnavailable, "database-unavailable", title: "The database cannot be reached",
-            detail: "nothing was changed; retry shortly with the same Idempotency-Key")
+            detail: "retry shortly with the same Idempotency-Key: a change that was made before the database went "
+                + "away is answered with its first result, never made twice")
     }
 
     static var internalError: Problem {

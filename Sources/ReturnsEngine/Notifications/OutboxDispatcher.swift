@@ -53,7 +53,7 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Claims one batch (at most one message per return, so a return's messages keep their order), delivers its
     /// messages concurrently, and settles each in the same transaction.
     public func deliverBatch() async throws -> DrainReport {
-        let report = try await transaction { connection in
+        let report = try await transaction { [self] connection in
             let batch = try await self.outbox.claim(limit: self.settings.batchSize, on: connection)
             var report = DrainReport()
             report.claimed = batch.count
@@ -135,7 +135,7 @@ public final class OutboxDispatcher: Service, Sendable {
             attempt: message.attempts + 1)
     }
 
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await database.transaction(body)
     }
 

@@ -90,7 +90,7 @@ extension Engine {
         partnerID: Int64, state: String?, updatedSince: Date?, limit: Int, cursor: String?
     ) async throws -> (returns: [ReturnRecord], nextCursor: String?) {
         let after = try cursor.map { try PageCursor(text: $0) }
-        let page = try await database.client.withConnection { connection in
+        let page = try await database.withConnection { [self] connection in
             try await partners.queue(
                 partnerID: partnerID, state: state, updatedSince: updatedSince,
                 after: after.map { ($0.micros, $0.id) }, limit: limit + 1, on: connection)

@@ -11,7 +11,7 @@ extension Engine {
     public func addPartner(name: String, region: String?) async throws -> String {
         try Self.validateName(name, field: "name")
         if let region { try Self.validateName(region, field: "region") }
-        let key = try await transaction { connection in
+        let key = try await transaction { [self] connection in
             guard let id = try await partners.insertPartner(name: name, region: region, on: connection) else {
                 throw EngineError.partnerExists(name: name)
             }
@@ -24,7 +24,7 @@ extension Engine {
 
     /// Replaces a partner's key: the old one stops working at once.
     public func rotatePartnerKey(name: String) async throws -> String {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             guard let id = try await partners.findPartner(named: name, on: connection) else {
                 throw EngineError.partnerNotFound(name: name)
             }
@@ -36,27 +36,29 @@ extension Engine {
     /// Adds a finance key named `name` (a person or system) and returns it.
     public func addFinanceKey(name: String) async throws -> String {
         try Self.validateName(name, field: "name")
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             try await issueKey(role: .finance, partnerID: nil, name: name, on: connection)
         }
     }
 
     /// Revokes the finance keys named `name`; returns how many.
     public func revokeFinanceKeys(name: String) async throws -> Int {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             try await partners.revokeKeys(partnerID: nil, name: name, on: connection)
         }
     }
 
     public func listPartners() async throws -> [PartnerRecord] {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { [self] connection in
             try await partners.listPartners(on: connection)
         }
     }
 
     /// Who holds `key`, or nil for an unknown or revoked key.
     public func keyHolder(for key: String) async throws -> KeyHolder? {
-        try await partners.keyHolder(hash: sha256Hex(key), on: database.client)
+        try await database.withConnection { [self] connection in
+            try await partners.keyHolder(hash: sha256Hex(key), on: connection)
+        }
     }
 
     private func issueKey(role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: PostgresConnection)

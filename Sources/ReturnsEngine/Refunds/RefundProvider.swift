@@ -41,7 +41,9 @@ public struct LedgerProvider: RefundProvider {
 
     public func send(_ refund: RefundRow) async throws(RefundProviderError) -> String {
         do {
-            return try await repository.approvePayout(refund, on: database.client)
+            return try await database.withConnection { [repository] connection in
+                try await repository.approvePayout(refund, on: connection)
+            }
         } catch {
             throw .transient(StoreError.describe(error))
         }

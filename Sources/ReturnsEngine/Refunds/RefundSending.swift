@@ -42,8 +42,9 @@ extension Engine {
     ) async throws -> RefundReport {
         var report = RefundReport()
         while true {
-            let claimed = try await refunds.claimDue(
-                limit: batchSize, leaseSeconds: retry.leaseSeconds, on: database.client)
+            let claimed = try await database.withConnection { [self] connection in
+                try await refunds.claimDue(limit: batchSize, leaseSeconds: retry.leaseSeconds, on: connection)
+            }
             for refund in claimed {
                 let outcome: Result<String, RefundProviderError>
                 do { outcome = .success(try await provider.send(refund)) } catch { outcome = .failure(error) }
@@ -52,9 +53,10 @@ extension Engine {
                     try await confirmRefund(refund.id, provider: provider.name, reference: reference)
                     report.paid += 1
                 case .failure(.transient(let reason)) where refund.attempts < retry.maxAttempts:
-                    try await refunds.scheduleRetry(
-                        refund.id, error: reason, delaySeconds: retry.delay(afterAttempt: refund.attempts),
-                        on: database.client)
+                    let delay = retry.delay(afterAttempt: refund.attempts)
+                    try await database.withConnection { [self] connection in
+                        try await refunds.scheduleRetry(refund.id, error: reason, delaySeconds: delay, on: connection)
+                    }
                     report.retrying += 1
                 case .failure(let error):
                     try await failRefund(refund.id, reason: "\(error.description) (attempt \(refund.attempts))")
@@ -67,14 +69,14 @@ extension Engine {
 
     /// The provider paid the refund: mark it and move the return on, once, however often this is called.
     public func confirmRefund(_ refundID: UUID, provider: String, reference: String) async throws {
-        try await settleRefund(refundID, event: "refund_succeeded", actor: "refunds:\(provider)") { connection in
+        try await settleRefund(refundID, event: "refund_succeeded", actor: "refunds:\(provider)") { [self] connection in
             try await refunds.markSucceeded(refundID, provider: provider, reference: reference, on: connection)
         }
     }
 
     /// The refund cannot be paid: mark it failed and move the return to `refund_failed` for finance.
     public func failRefund(_ refundID: UUID, reason: String) async throws {
-        try await settleRefund(refundID, event: "refund_declined", actor: "refunds") { connection in
+        try await settleRefund(refundID, event: "refund_declined", actor: "refunds") { [self] connection in
             try await refunds.markFailed(refundID, error: reason, on: connection)
         }
     }
@@ -83,7 +85,7 @@ extension Engine {
     /// Sends a failed refund again. Returns false (and changes nothing) when the refund had not failed.
     @discardableResult
     public func retryRefund(_ refundID: UUID, actor: String = "finance") async throws -> Bool {
-        try await settleRefund(refundID, event: "retry_refund", actor: actor) { connection in
+        try await settleRefund(refundID, event: "retry_refund", actor: actor) { [self] connection in
             try await refunds.reopen(refundID, on: connection)
         }
     }
@@ -94,9 +96,9 @@ extension Engine {
     @discardableResult
     func settleRefund(
         _ refundID: UUID, event: String, actor: String,
-        change: (PostgresConnection) async throws -> Bool
+        change: @escaping @Sendable (PostgresConnection) async throws -> Bool
     ) async throws -> Bool {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             guard let refund = try await refunds.find(refundID, on: connection) else {
                 throw EngineError.refundNotFound(refundID)
             }
@@ -129,7 +131,9 @@ extension Engine {
     }
 
     public func listRefunds(status: String?, limit: Int) async throws -> [RefundRow] {
-        try await refunds.list(status: status, limit: limit, on: database.client)
+        try await database.withConnection { [self] connection in
+            try await refunds.list(status: status, limit: limit, on: connection)
+        }
     }
 
     /// Writes the ledger's payouts as the payment processor's settlement CSV:
@@ -154,9 +158,11 @@ extension Engine {
         -> (refunds: [RefundRow], nextCursor: String?)
     {
         let after = try cursor.map { try PageCursor(text: $0) }
-        let page = try await refunds.page(
-            status: status, from: from, to: to, after: after.map { ($0.micros, $0.id) }, limit: limit + 1,
-            on: database.client)
+        let page = try await database.withConnection { [self] connection in
+            try await refunds.page(
+                status: status, from: from, to: to, after: after.map { ($0.micros, $0.id) }, limit: limit + 1,
+                on: connection)
+        }
         let shown = page.prefix(limit)
         let next = page.count > limit ? shown.last.map { PageCursor(at: $0.createdAt, id: $0.id).text } : nil
         return (Array(shown), next)

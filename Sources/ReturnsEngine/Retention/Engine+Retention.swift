@@ -22,7 +22,7 @@ extension Engine {
                 olderThan: settings.idempotencyKeyAge.totalSeconds, limit: limit, on: connection)
         }
         let milliseconds = max(1, Int(settings.partitionLockTimeout.totalSeconds * 1000))
-        let partitions = try await transaction { connection in
+        let partitions = try await transaction { [self] connection in
             try await retention.dropEmptyOutboxPartitions(lockTimeoutMilliseconds: milliseconds, on: connection)
         }
         return PruneCounts(outbox: outbox, timers: timers, idempotencyKeys: keys, outboxPartitions: partitions)
@@ -30,7 +30,7 @@ extension Engine {
 
     /// What `prune` would delete now, deleting nothing.
     public func prunable(_ settings: RetentionSettings) async throws -> PruneCounts {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { [self] connection in
             try await RetentionRepository(logger: logger).prunable(
                 outboxAge: settings.deliveredOutboxAge.totalSeconds, timerAge: settings.settledTimerAge.totalSeconds,
                 idempotencyKeyAge: settings.idempotencyKeyAge.totalSeconds, on: connection)
@@ -40,7 +40,7 @@ extension Engine {
     /// Creates the monthly partitions missing from this month through `partitionMonthsAhead` ahead; returns how many.
     public func ensurePartitions(_ settings: RetentionSettings = RetentionSettings()) async throws -> Int {
         let milliseconds = Int(settings.partitionLockTimeout.totalSeconds * 1000)
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             try await RetentionRepository(logger: logger).ensurePartitions(
                 monthsAhead: settings.partitionMonthsAhead, lockTimeoutMilliseconds: max(1, milliseconds),
                 on: connection)
@@ -49,7 +49,7 @@ extension Engine {
 
     /// Table sizes and tuples, the oldest pending work, and partition coverage.
     public func databaseStats() async throws -> DatabaseStats {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { [self] connection in
             try await RetentionRepository(logger: logger).stats(on: connection)
         }
     }
@@ -61,7 +61,7 @@ extension Engine {
         while true {
             try Task.checkCancellation()
             // One statement outside an explicit transaction: it commits on its own, holding its locks briefly.
-            let deleted = try await database.client.withConnection { connection in try await batch(connection) }
+            let deleted = try await database.withConnection { [self] connection in try await batch(connection) }
             total += deleted
             if deleted < settings.batchSize { return total }
             try await Task.sleep(for: settings.pauseBetweenBatches)

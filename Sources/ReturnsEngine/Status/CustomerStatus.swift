@@ -39,7 +39,7 @@ extension Engine {
     /// The status behind a customer's token, or nil for a token that opens nothing.
     public func customerStatus(token: String) async throws -> CustomerStatus? {
         guard token.count <= 128 else { return nil }
-        let found = try await database.client.withConnection { connection -> (ReturnRecord, [HistoryEntry], [TimerRecord], [RefundRecord])? in
+        let found = try await database.withConnection { [self] connection -> (ReturnRecord, [HistoryEntry], [TimerRecord], [RefundRecord])? in
             guard let record = try await returns.findReturn(token: token, on: connection) else { return nil }
             return (
                 record, try await returns.history(of: record.id, on: connection),
@@ -74,7 +74,7 @@ extension Engine {
     /// Cancels the return behind a customer's token while it has not shipped. Cancelling a cancelled return again
     /// answers as the first time did. Nil for a token that opens nothing.
     public func cancel(token: String, idempotencyKey: String?) async throws -> CustomerStatus? {
-        let id = try await database.client.withConnection { connection in
+        let id = try await database.withConnection { [self] connection in
             try await returns.findReturn(token: token, on: connection)?.id
         }
         guard let id else { return nil }

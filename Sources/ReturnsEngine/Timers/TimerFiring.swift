@@ -8,7 +8,7 @@ extension Engine {
     public func fireDueTimers(asOf: Date? = nil, batchSize: Int = 200) async throws -> TimerReport {
         var report = TimerReport()
         while true {
-            let due = try await database.client.withConnection { connection in
+            let due = try await database.withConnection { [self] connection in
                 try await returns.dueTimers(asOf: asOf, limit: batchSize, on: connection)
             }
             var progressed = false
@@ -39,7 +39,7 @@ extension Engine {
     /// One timer in one transaction: lock the return (skip it if busy), re-check the timer, then fire or discard.
     /// With `asOf`, timers the transition arms count from that moment, so a simulated run of time stays consistent.
     func fire(_ timer: TimerRecord, asOf: Date?) async throws -> TimerOutcome {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             guard let record = try await returns.lockReturn(timer.returnID, on: connection, skipLocked: true) else {
                 return .busy
             }

@@ -58,7 +58,7 @@ public final class Engine: Sendable {
 
     // MARK: - Transactions
 
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let pending = TransitionCounts.Pending()
         let result = try await TransitionCounts.$pending.withValue(pending) {
             try await database.transaction(body)
@@ -106,7 +106,7 @@ public final class Engine: Sendable {
                 + request.items.map {
                     "\($0.sku):\($0.quantity):\($0.unitPrice.minorUnits):\($0.unitPrice.currency.code):\($0.category):\($0.reason)"
                 })
-        return try await transaction { connection in
+        return try await transaction { [self, paid, items] connection in
             if let idempotencyKey {
                 try await returns.lockKey("create:" + idempotencyKey, on: connection)
                 if let existing = try await returns.findIdempotencyKey(
@@ -214,7 +214,7 @@ public final class Engine: Sendable {
         data: [String: JSONValue] = [:], expectedVersion: Int? = nil, partnerID: Int64? = nil
     ) async throws -> TransitionResult {
         let requestHash = Self.fingerprint([event, JSONValue.canonicalText(data)])
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
             // A partner's command on a return not assigned to it is answered as if the return did not exist.
             guard let record = try await returns.lockReturn(id, on: connection),
@@ -303,7 +303,7 @@ public final class Engine: Sendable {
     // MARK: - Reading
 
     public func details(of id: UUID) async throws -> ReturnDetails {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { [self] connection in
             guard let record = try await returns.findReturn(id, on: connection) else {
                 throw EngineError.returnNotFound(id)
             }
@@ -320,18 +320,18 @@ public final class Engine: Sendable {
     }
 
     public func list(state: String? = nil, limit: Int = 50) async throws -> [ReturnRecord] {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { [self] connection in
             try await returns.listReturns(state: state, limit: limit, on: connection)
         }
     }
 
     /// Overdue timers and pending notifications.
     public func pendingWork() async throws -> PendingWork {
-        try await database.client.withConnection { connection in try await returns.pendingWork(on: connection) }
+        try await database.withConnection { [self] connection in try await returns.pendingWork(on: connection) }
     }
 
     public func countByState() async throws -> [(workflow: String, state: String, count: Int)] {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { [self] connection in
             try await returns.countByState(on: connection)
         }
     }

@@ -6,11 +6,11 @@ extension Engine {
     /// marks it delivered once written. At least once: if marking fails, the rows are exported again next time.
     public func exportInventory(to handle: FileHandle, batchSize: Int = 1_000) async throws -> Int {
         handle.write(Data("return_id,line,sku,quantity,grade,disposition,created_at\n".utf8))
-        let formatter = ISO8601DateFormatter()
         var total = 0
         while true {
-            let exported = try await transaction { connection in
+            let exported = try await transaction { [self] connection in
                 let events = try await returns.claimInventory(limit: batchSize, on: connection)
+                let formatter = ISO8601DateFormatter()
                 var text = ""
                 for event in events {
                     text += "\(event.returnID.uuidString.lowercased()),\(event.line),\(Self.csvField(event.sku)),"

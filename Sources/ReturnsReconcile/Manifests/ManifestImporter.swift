@@ -53,7 +53,7 @@ public struct ManifestImporter: Sendable {
         var lines: [ManifestReader.Line] = []
         while let line = try reader.next() { lines.append(line) }
         let logger = engine.database.logger
-        let (partnerID, assignments) = try await engine.database.client.withConnection { connection in
+        let (partnerID, assignments) = try await engine.database.withConnection { [self, lines] connection in
             let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)
             return (
                 partnerID,

@@ -32,7 +32,7 @@ public struct PartnerReconciler: Sendable {
     ) async throws -> ReconcileSummary {
         let reader = try ManifestReader(path: file)
         warnOfIgnoredColumns(reader.ignoredColumns, in: file, warn: warn)
-        return try await client.withConnection { connection in
+        return try await client.withConnection { [self] connection in
             let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)
             return try await ReadOnlyRun.run(on: connection, logger: logger) {
                 try await connection.query(

@@ -35,7 +35,7 @@ public struct RefundReconciler: Sendable {
     ) async throws -> ReconcileSummary {
         let reader = try SettlementReader(path: file, layout: layout)
         warnOfIgnoredColumns(reader.ignoredColumns, in: file, warn: warn)
-        return try await client.withConnection { connection in
+        return try await client.withConnection { [self] connection in
             try await ReadOnlyRun.run(on: connection, logger: logger) {
                 try await connection.query(PostgresQuery(unsafeSQL: Self.linesTableSQL), logger: logger)
                 try await ReadOnlyRun.createResultTable(on: connection, logger: logger)

@@ -7,6 +7,7 @@ public struct Database: Sendable {
     public let client: PostgresClient
     public let settings: DatabaseSettings
     public let logger: Logger
+    let lossGuard = ConnectionLossGuard()
 
     /// Settings for `DATABASE_URL` when given, else for the embedded cluster in `home` (started if needed).
     public static func settings(databaseURL: String?, home: String) async throws -> DatabaseSettings {
@@ -38,14 +39,35 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `body` with a pooled connection. When the connection closes under it, the caller hears
+    /// `StoreError.connectionLost` at once rather than waiting forever (see `ConnectionLossGuard`).
+    @discardableResult
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let lossGuard = self.lossGuard
+        return try await client.withConnection { connection in
+            try await lossGuard.run(on: connection, body)
+        }
+    }
+
     /// Runs `body` in one transaction, rolled back if it throws; the body's own error is what the caller sees.
-    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection)
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let logger = self.logger
+        return try await withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            let value: T
+            do {
+                value = try await body(connection)
+            } catch {
+                // On a closed connection there is nothing to roll back, and a statement sent there is never answered.
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                throw error
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            try await connection.query("COMMIT", logger: logger)
+            return value
         }
     }
 

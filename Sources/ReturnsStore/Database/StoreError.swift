@@ -3,6 +3,9 @@ import PostgresNIO
 /// What went wrong in the database layer, with what the operator needs to act.
 public enum StoreError: Error, CustomStringConvertible {
     case unreachable(target: String, detail: String)
+    /// The connection closed while a statement was in flight; whether a transaction in flight committed is unknown
+    /// to this process (a retry with the same idempotency key finds out).
+    case connectionLost
     case migrationChanged(file: String, applied: String, now: String)
     case migrationFailed(file: String, statement: Int, detail: String)
     case workflowNotDeployed(name: String, version: Int?)
@@ -12,6 +15,8 @@ public enum StoreError: Error, CustomStringConvertible {
         switch self {
         case .unreachable(let target, let detail):
             return "cannot reach PostgreSQL at \(target): \(detail). Check DATABASE_URL, or unset it to use the embedded cluster"
+        case .connectionLost:
+            return "the connection to PostgreSQL closed during the operation; retry once the database is back"
         case .migrationChanged(let file, let applied, let now):
             return "migration \(file) was changed after it was applied (checksum \(applied.prefix(12)) applied, "
                 + "\(now.prefix(12)) now); restore the file and put the change in a new migration"

@@ -92,12 +92,16 @@ public struct Migrator: Sendable {
 
     /// Whether every migration is applied with its current checksum.
     public func isCurrent(_ database: Database) async throws -> Bool {
-        var applied: [Int: String] = [:]
+        let applied: [Int: String]
         do {
-            for try await (version, checksum) in try await database.client.query(
-                "SELECT version, checksum FROM schema_migrations", logger: database.logger
-            ).decode((Int, String).self) {
-                applied[version] = checksum
+            applied = try await database.withConnection { connection in
+                var applied: [Int: String] = [:]
+                for try await (version, checksum) in try await connection.query(
+                    "SELECT version, checksum FROM schema_migrations", logger: database.logger
+                ).decode((Int, String).self) {
+                    applied[version] = checksum
+                }
+                return applied
             }
         } catch {
             return false

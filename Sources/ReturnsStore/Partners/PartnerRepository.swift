@@ -108,8 +108,8 @@ public struct PartnerRepository: Sendable {
     }
 
     /// The holder of a working key, by the key's hash.
-    public func keyHolder(hash: String, on client: PostgresClient) async throws -> KeyHolder? {
-        let rows = try await client.query(
+    public func keyHolder(hash: String, on connection: PostgresConnection) async throws -> KeyHolder? {
+        let rows = try await connection.query(
             """
             SELECT k.role, k.partner_id, coalesce(p.name, k.name)
             FROM api_keys k LEFT JOIN partners p ON p.id = k.partner_id

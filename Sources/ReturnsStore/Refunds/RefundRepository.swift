@@ -45,9 +45,9 @@ public struct RefundRepository: Sendable {
 
     /// Takes up to `limit` due pending refunds for `leaseSeconds`: another worker skips them until then, and if this
     /// one dies they fall due again. Each claim counts as an attempt.
-    public func claimDue(limit: Int, leaseSeconds: Int, on client: PostgresClient) async throws -> [RefundRow] {
+    public func claimDue(limit: Int, leaseSeconds: Int, on connection: PostgresConnection) async throws -> [RefundRow] {
         try await decode(
-            try await client.query(
+            try await connection.query(
                 """
                 UPDATE refunds SET attempts = attempts + 1, updated_at = now(),
                        next_attempt_at = now() + make_interval(secs => \(Double(leaseSeconds)))
@@ -73,8 +73,8 @@ public struct RefundRepository: Sendable {
     }
 
     /// Schedules another attempt after `delaySeconds`, keeping the error.
-    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on client: PostgresClient) async throws {
-        try await client.query(
+    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on connection: PostgresConnection) async throws {
+        try await connection.query(
             """
             UPDATE refunds SET last_error = \(error), updated_at = now(),
                    next_attempt_at = now() + make_interval(secs => \(delaySeconds))
@@ -110,24 +110,24 @@ public struct RefundRepository: Sendable {
         ).first
     }
 
-    public func list(status: String?, limit: Int, on client: PostgresClient) async throws -> [RefundRow] {
+    public func list(status: String?, limit: Int, on connection: PostgresConnection) async throws -> [RefundRow] {
         let query: PostgresQuery =
             if let status {
                 "SELECT \(unescaped: Self.columns) FROM refunds WHERE status = \(status) ORDER BY created_at, id LIMIT \(limit)"
             } else {
                 "SELECT \(unescaped: Self.columns) FROM refunds ORDER BY created_at, id LIMIT \(limit)"
             }
-        return try await decode(try await client.query(query, logger: logger))
+        return try await decode(try await connection.query(query, logger: logger))
     }
 
     /// A page of refunds created in [from, to), oldest first, after the position `after` (created_at in
     /// microseconds since 1970, and the id).
     public func page(
         status: String?, from: Date?, to: Date?, after: (micros: Int64, id: UUID)?, limit: Int,
-        on client: PostgresClient
+        on connection: PostgresConnection
     ) async throws -> [RefundRow] {
         try await decode(
-            try await client.query(
+            try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns)
                 FROM refunds
@@ -142,15 +142,15 @@ public struct RefundRepository: Sendable {
     }
 
     /// Records a payout approval once per refund and returns its reference (the first one on a repeat).
-    public func approvePayout(_ refund: RefundRow, on client: PostgresClient) async throws -> String {
+    public func approvePayout(_ refund: RefundRow, on connection: PostgresConnection) async throws -> String {
         let reference = "LEDGER-" + refund.id.uuidString.prefix(8).uppercased()
-        try await client.query(
+        try await connection.query(
             """
             INSERT INTO ledger_payouts (return_id, refund_id, amount_minor, currency, reference)
             VALUES (\(refund.returnID), \(refund.id), \(refund.amountMinor), \(refund.currency), \(reference))
             ON CONFLICT (return_id, refund_id) DO NOTHING
             """, logger: logger)
-        for try await stored in try await client.query(
+        for try await stored in try await connection.query(
             "SELECT reference FROM ledger_payouts WHERE return_id = \(refund.returnID) AND refund_id = \(refund.id)",
             logger: logger
         ).decode(String.self) {

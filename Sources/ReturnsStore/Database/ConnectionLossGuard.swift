@@ -1,0 +1,108 @@
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Gives up on database work whose connection closed under it, instead of waiting for it forever.
+///
+/// postgres-nio 1.33 hands each statement to its channel without a write promise. Once a closed channel has
+/// torn down its pipeline, a statement written to it is dropped and its result promise is never completed, so
+/// the caller waits forever. That happens whenever a connection dies mid-transaction (PostgreSQL stopped with
+/// `-m immediate`, a backend terminated): the ROLLBACK after the failed statement, or the next statement of a
+/// transaction that had just finished one, never returns. An HTTP request then hangs, a worker loop stops for
+/// good, and the pool never gets the lease back.
+///
+/// Work run here goes in a task of its own while the caller waits for its outcome. When the work's connection
+/// closes and the work has not ended within `grace` (work that saw the failure ends at once), the caller gets
+/// `StoreError.connectionLost` and the work is left suspended where it hangs: a few hundred bytes per abandoned
+/// statement, which happens only to work in flight when a connection dies. Cancelling the caller cancels the work.
+final class ConnectionLossGuard: Sendable {
+    let grace: TimeAmount
+    private let state = Mutex(State())
+
+    private struct State {
+        var nextID: UInt64 = 0
+        /// Connections whose close is watched (one callback each, for the connection's lifetime).
+        var watched: Set<PostgresConnection.ID> = []
+        /// How to fail each piece of work in flight, by connection.
+        var inFlight: [PostgresConnection.ID: [UInt64: @Sendable () -> Void]] = [:]
+    }
+
+    init(grace: TimeAmount = .milliseconds(250)) {
+        self.grace = grace
+    }
+
+    func run<T: Sendable>(
+        on connection: PostgresConnection, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let outcome = Outcome<T>()
+        let key = connection.id
+        let (id, isNew) = state.withLock { state in
+            state.nextID += 1
+            state.inFlight[key, default: [:]][state.nextID] = { outcome.resolve(.failure(StoreError.connectionLost)) }
+            return (state.nextID, state.watched.insert(key).inserted)
+        }
+        defer {
+            state.withLock { state in
+                state.inFlight[key]?[id] = nil
+                if state.inFlight[key]?.isEmpty == true { state.inFlight[key] = nil }
+            }
+        }
+        if isNew {
+            let eventLoop = connection.eventLoop
+            let grace = self.grace
+            connection.closeFuture.whenComplete { [self] _ in
+                eventLoop.scheduleTask(in: grace) { self.connectionClosed(key) }
+            }
+        }
+        let task = Task {
+            do {
+                outcome.resolve(.success(try await work(connection)))
+            } catch {
+                outcome.resolve(.failure(error))
+            }
+        }
+        return try await withTaskCancellationHandler {
+            try await outcome.value()
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    private func connectionClosed(_ key: PostgresConnection.ID) {
+        let stuck = state.withLock { state in
+            state.watched.remove(key)
+            return state.inFlight.removeValue(forKey: key)
+        }
+        stuck?.values.forEach { fail in fail() }
+    }
+
+    /// The first of the work's result and the guard's verdict, handed to the one caller waiting for it.
+    private final class Outcome<T: Sendable>: Sendable {
+        private enum Stage {
+            case pending(CheckedContinuation<T, any Error>?)
+            case done(Result<T, any Error>)
+        }
+        private let stage = Mutex(Stage.pending(nil))
+
+        func resolve(_ result: Result<T, any Error>) {
+            let waiting: CheckedContinuation<T, any Error>?? = stage.withLock { stage in
+                guard case .pending(let continuation) = stage else { return .none }
+                stage = .done(result)
+                return .some(continuation)
+            }
+            if case .some(let continuation?) = waiting { continuation.resume(with: result) }
+        }
+
+        func value() async throws -> T {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<T, any Error>? = stage.withLock { stage in
+                    switch stage {
+                    case .done(let result): return result
+                    case .pending: stage = .pending(continuation); return nil
+                    }
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+}
