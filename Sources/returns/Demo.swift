@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReturnsCore
 import ReturnsEngine
 
 struct Demo: AsyncParsableCommand {
@@ -18,7 +19,7 @@ struct Demo: AsyncParsableCommand {
         try await database.withEngine { engine in
             print("returns demo: database \(engine.database.settings)")
             let report = try await DemoScenario().run(on: engine)
-            let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+            let seconds = report.elapsed.totalSeconds
             print("""
 
                 Created \(report.outcomes.count) returns and applied \(report.transitions) events in \

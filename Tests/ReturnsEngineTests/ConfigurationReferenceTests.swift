@@ -19,9 +19,9 @@ struct ConfigurationReferenceTests {
                 if let name = match.output[1].substring ?? match.output[2].substring { names.insert(String(name)) }
             }
         }
-        // Set for child processes (initdb, psql; PGPASSWORD for the psql baseline of `bench reconcile`), or the
-        // system's search path for wrk: not configuration of returns.
-        return names.subtracting(["LC_ALL", "PGPASSWORD", "PATH"])
+        // Set for child processes (initdb, psql; PGPASSWORD for the psql baseline of `bench reconcile`): not
+        // configuration of returns.
+        return names.subtracting(["LC_ALL", "PGPASSWORD"])
     }
 
     /// Variables in the README's environment table: rows starting with a `NAME` cell.

@@ -10,8 +10,10 @@ import ReturnsStore
 /// Status lookups through a live `returns serve` on loopback, next to a static route of the same server.
 ///
 /// Creates a scratch database with returns that have a short history, starts `returns serve` on it (a free port on
-/// 127.0.0.1, workers off), and runs wrk twice for the same time with the same connections: once over `GET /v1/status/{token}` of those returns, once over `GET /health/live`, which answers without
-/// the database. Stops the server and drops the database afterwards.
+/// 127.0.0.1, workers off), and sends the same number of requests twice through the same number of keep-alive
+/// connections (`HTTPLoad`): once over
+/// `GET /v1/status/{token}` of those returns in turn, once over `GET /health/live`, which answers without the
+/// database. Stops the server and drops the database afterwards.
 public enum StatusBenchmark {
     public struct Phase: Sendable, Codable {
         public var path: String
@@ -34,7 +36,7 @@ public enum StatusBenchmark {
     }
 
     public static func run(
-        server: DatabaseSettings, returnsExecutable: String, seconds: Int, connections: Int, returns: Int = 1000,
+        server: DatabaseSettings, returnsExecutable: String, requests: Int, connections: Int, returns: Int = 1000,
         logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_status"
@@ -52,18 +54,22 @@ public enum StatusBenchmark {
                 kill(pid, SIGTERM)
                 _ = try? ChildProcess.wait(pid)
             }
-            let base = "http://127.0.0.1:\(port)"
+            let statusPaths = tokens.map { "/v1/status/\($0)" }
+            // A short warm-up, so both phases meet a server whose connections and caches are up.
+            _ = try measure(
+                paths: statusPaths, label: "warm-up", port: port, requests: min(requests, 500), connections: connections)
             let status = try measure(
-                paths: tokens.map { "/v1/status/\($0)" }, label: "/v1/status/{token}", base: base, seconds: seconds,
-                connections: connections, folder: folder)
+                paths: statusPaths, label: "/v1/status/{token}", port: port, requests: requests,
+                connections: connections)
             let live = try measure(
-                paths: ["/health/live"], label: "/health/live", base: base, seconds: seconds, connections: connections,
-                folder: folder)
+                paths: ["/health/live"], label: "/health/live", port: port, requests: requests,
+                connections: connections)
             try await Database.dropDatabase(name, on: server, logger: logger)
             return Result(
                 connections: connections, status: status, staticRoute: live,
                 ratio: status.requestsPerSecond / live.requestsPerSecond,
-                command: "wrk -t\(max(1, min(connections, 2))) -c\(connections) -d\(seconds)s --latency -s <paths in turn>")
+                command: "\(requests) GET requests per route over \(connections) keep-alive connections "
+                    + "(HTTP/1.1, one request in flight per connection)")
         } catch {
             try? await Database.dropDatabase(name, on: server, logger: logger)
             throw error
@@ -132,75 +138,13 @@ public enum StatusBenchmark {
         throw EngineError.invalidInput(field: "returns serve", reason: "it did not listen within 60 seconds")
     }
 
-    /// One wrk run of `seconds` over `paths` in turn.
-    static func measure(
-        paths: [String], label: String, base: String, seconds: Int, connections: Int, folder: URL
-    ) throws -> Phase {
-        guard let wrk = locate("wrk") else {
-            throw EngineError.invalidInput(
-                field: "wrk", reason: "wrk is not on PATH; install it (Debian/Ubuntu: apt-get install wrk)")
-        }
-        let script = folder.appendingPathComponent("phase.lua")
-        try """
-        local paths = {
-        \(paths.map { "\"\($0)\"" }.joined(separator: ",\n"))
-        }
-        local turn = 0
-        request = function()
-          turn = turn + 1
-          return wrk.format("GET", paths[(turn % #paths) + 1])
-        end
-        """.write(to: script, atomically: true, encoding: .utf8)
-        let threads = max(1, min(connections, 2))
-        let output = folder.appendingPathComponent("wrk-\(UUID().uuidString).out").path
-        let code = try ChildProcess.run(
-            wrk, ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--timeout", "10s", "--latency", "-s", script.path, base],
-            in: folder.path, outputPath: output)
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        guard code == 0, let rate = number(after: "Requests/sec:", in: text) else {
-            throw EngineError.invalidInput(field: "wrk", reason: "exit status \(code):\n\(text)")
-        }
-        let total = Int(firstNumber(in: text, before: " requests in") ?? 0)
-        var errors = Int(number(after: "Non-2xx or 3xx responses:", in: text) ?? 0)
-        if let line = text.split(separator: "\n").first(where: { $0.contains("Socket errors:") }) {
-            errors += line.split(separator: ",").compactMap { part in
-                part.split(separator: " ").last.flatMap { Int($0) }
-            }.reduce(0, +)
-        }
+    /// `requests` GETs over `paths` in turn through `connections` keep-alive connections.
+    static func measure(paths: [String], label: String, port: Int, requests: Int, connections: Int) throws -> Phase {
+        let outcome = try HTTPLoad(port: port, paths: paths, connections: connections).run(requests: requests)
         return Phase(
-            path: label, requests: total, seconds: Double(total) / rate, requestsPerSecond: rate,
-            p50Milliseconds: latency("50%", in: text), p99Milliseconds: latency("99%", in: text), errors: errors)
+            path: label, requests: outcome.requests, seconds: outcome.seconds,
+            requestsPerSecond: Double(outcome.requests) / outcome.seconds, p50Milliseconds: outcome.percentile(0.50),
+            p99Milliseconds: outcome.percentile(0.99), errors: outcome.errors)
     }
 
-    /// A line of wrk's latency distribution, like `     99%    2.31ms`, in milliseconds.
-    static func latency(_ label: String, in text: String) -> Double {
-        guard let line = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
-            let value = line.split(separator: " ").last
-        else { return 0 }
-        let units: [(String, Double)] = [("us", 0.001), ("ms", 1), ("s", 1000), ("m", 60_000)]
-        for (suffix, factor) in units where value.hasSuffix(suffix) {
-            if let number = Double(value.dropLast(suffix.count)) { return number * factor }
-        }
-        return 0
-    }
-
-    /// The number just before `label` on its line, like `12000` in `12000 requests in 3.00s`.
-    static func firstNumber(in text: String, before label: String) -> Double? {
-        guard let line = text.split(separator: "\n").first(where: { $0.contains(label) }),
-            let range = line.range(of: label)
-        else { return nil }
-        return line[..<range.lowerBound].split(separator: " ").last.flatMap { Double($0) }
-    }
-
-    static func number(after label: String, in text: String) -> Double? {
-        guard let range = text.range(of: label) else { return nil }
-        let rest = text[range.upperBound...].drop { $0 == " " }
-        return Double(rest.prefix { $0.isNumber || $0 == "." })
-    }
-
-
-    static func locate(_ program: String) -> String? {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        return folders.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
 }

@@ -170,7 +170,7 @@ public enum TransitionBenchmark {
                             _ = try await engine.apply(
                                 step.event, to: ids[index], idempotencyKey: "bench-\(step.event)", actor: "bench",
                                 data: step.data)
-                            latencies.append(milliseconds(clock.now - begun))
+                            latencies.append((clock.now - begun).milliseconds)
                         }
                     }
                     return latencies
@@ -180,11 +180,7 @@ public enum TransitionBenchmark {
             for try await part in group { all += part }
             return all
         }
-        let seconds = milliseconds(clock.now - started) / 1000
+        let seconds = (clock.now - started).totalSeconds
         return (seconds, latencies.sorted())
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

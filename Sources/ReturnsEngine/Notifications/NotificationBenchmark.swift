@@ -58,7 +58,7 @@ public enum NotificationBenchmark {
             let stats = try await database.withConnection { [self] connection in
                 try await OutboxRepository(logger: logger).stats(on: connection)
             }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.totalSeconds
             return Result(
                 dispatchers: dispatchers, messages: stats.delivered, seconds: seconds,
                 messagesPerSecond: Double(stats.delivered) / seconds)

@@ -78,7 +78,7 @@ public final class OutboxDispatcher: Service, Sendable {
                     afterFailedAttempt: message.attempts + 1, random: Double.random(in: 0..<1))
                 {
                 case .retry(let delay):
-                    let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                    let seconds = delay.totalSeconds
                     try await self.outbox.markFailed(
                         message.id, error: failure, retryAfterSeconds: seconds, on: connection)
                     report.failed += 1

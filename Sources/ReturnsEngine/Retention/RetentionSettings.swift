@@ -76,11 +76,3 @@ public struct RetentionSettingsError: Error, Sendable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, for SQL intervals.
-    var totalSeconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-}
