@@ -8,9 +8,10 @@ import ReturnsStore
 ///
 /// A request first needs a connection within `wait`. While it runs, a watchdog checks every `wait` that a
 /// connection can still be had; when none can, the handler is cancelled. Cancelling stops a handler that waits
-/// for a lease (postgres-nio lets that go) but not a statement in flight, and each transition is one
-/// transaction, so nothing is half-applied; a client that retries with the same Idempotency-Key gets the first
-/// result if the transaction had committed. Liveness, readiness and the API document pass straight through.
+/// for a lease (postgres-nio lets that go) but not a statement in flight; a statement whose connection died ends
+/// through `Database`'s `ConnectionLossGuard`. Each transition is one transaction, so nothing is half-applied; a
+/// client that retries with the same Idempotency-Key gets the first result if the transaction had committed.
+/// Liveness, readiness and the API document pass straight through.
 struct DatabaseGateMiddleware<Context: RequestContext>: RouterMiddleware {
     let database: Database
     let wait: Duration

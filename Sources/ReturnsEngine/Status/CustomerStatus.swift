@@ -39,34 +39,29 @@ extension Engine {
     /// The status behind a customer's token, or nil for a token that opens nothing.
     public func customerStatus(token: String) async throws -> CustomerStatus? {
         guard token.count <= 128 else { return nil }
-        let found = try await database.withConnection { [self] connection -> (ReturnRecord, [HistoryEntry], [TimerRecord], [RefundRecord])? in
-            guard let record = try await returns.findReturn(token: token, on: connection) else { return nil }
-            return (
-                record, try await returns.history(of: record.id, on: connection),
-                try await returns.pendingTimers(of: record.id, on: connection),
-                try await returns.refunds(of: record.id, on: connection)
-            )
+        let read = try await database.withConnection { [self] connection -> (StatusSnapshot, WorkflowDefinition)? in
+            guard let snapshot = try await returns.statusSnapshot(token: token, on: connection) else { return nil }
+            let record = snapshot.record
+            return (snapshot, try await definition(name: record.workflowName, version: record.workflowVersion, on: connection))
         }
-        guard let (record, history, timers, refunds) = found else { return nil }
-        let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
+        guard let (found, definition) = read else { return nil }
+        let record = found.record
         let (locale, texts) = catalog.statusTexts.texts(for: record.locale)
         func describe(_ state: String) -> String {
             texts.states[state] ?? definition.state(named: state)?.description ?? state
         }
-        let timeline = history.filter { $0.from != $0.to }.map {
-            CustomerStatus.TimelineEntry(state: $0.to, description: describe($0.to), at: $0.at)
+        let timeline = found.changes.map {
+            CustomerStatus.TimelineEntry(state: $0.state, description: describe($0.state), at: $0.at)
         }
         var refund: CustomerStatus.RefundSummary?
-        let counted = refunds.filter { $0.status != "failed" }
-        if !counted.isEmpty, let currency = try? Currency(code: record.currency) {
-            let total = counted.reduce(Int64(0)) { $0 + $1.amountMinor }
+        if found.refunds > 0, let currency = try? Currency(code: record.currency) {
             refund = .init(
-                amount: Money(minorUnits: total, currency: currency).decimalString, currency: record.currency,
-                status: counted.allSatisfy { $0.status == "succeeded" } ? "sent" : "pending")
+                amount: Money(minorUnits: found.refundedMinor, currency: currency).decimalString,
+                currency: record.currency, status: found.refundsAllSent ? "sent" : "pending")
         }
         return CustomerStatus(
             orderRef: record.orderRef, state: record.state, description: describe(record.state), locale: locale,
-            nextStep: texts.next[record.state], expectedBy: timers.map(\.dueAt).min(), timeline: timeline,
+            nextStep: texts.next[record.state], expectedBy: found.nextDue, timeline: timeline,
             refund: refund, canCancel: (try? definition.decide(event: "cancel", in: record.state)) != nil,
             labels: texts.labels)
     }

@@ -43,11 +43,12 @@ public final class Engine: Sendable {
         return catalog.files
     }
 
-    /// The definition a return is pinned to, read from the database once and then kept.
-    func definition(name: String, version: Int) async throws -> WorkflowDefinition {
+    /// The definition a return is pinned to, read from the database once (on `connection`, the caller's) and then
+    /// kept.
+    func definition(name: String, version: Int, on connection: PostgresConnection) async throws -> WorkflowDefinition {
         let key = "\(name)@\(version)"
         if let cached = definitions.withLock({ $0[key] }) { return cached }
-        guard let source = try await workflows.source(name: name, version: version, on: database.client),
+        guard let source = try await workflows.source(name: name, version: version, on: connection),
             let definition = WorkflowLoader.load(yaml: source, file: key).0
         else {
             throw StoreError.workflowNotDeployed(name: name, version: version)
@@ -236,7 +237,7 @@ public final class Engine: Sendable {
             if let expectedVersion, expectedVersion != record.version {
                 throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
             }
-            let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
+            let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
             let decision: Decision
             do {
                 decision = try definition.decide(event: event, in: record.state, data: data)
@@ -307,7 +308,7 @@ public final class Engine: Sendable {
             guard let record = try await returns.findReturn(id, on: connection) else {
                 throw EngineError.returnNotFound(id)
             }
-            let definition = try await definition(name: record.workflowName, version: record.workflowVersion)
+            let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
             return ReturnDetails(
                 record: record, items: try await returns.itemStates(of: id, on: connection),
                 history: try await returns.history(of: id, on: connection),

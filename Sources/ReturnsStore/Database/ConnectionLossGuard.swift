@@ -13,8 +13,10 @@ import Synchronization
 ///
 /// Work run here goes in a task of its own while the caller waits for its outcome. When the work's connection
 /// closes and the work has not ended within `grace` (work that saw the failure ends at once), the caller gets
-/// `StoreError.connectionLost` and the work is left suspended where it hangs: a few hundred bytes per abandoned
-/// statement, which happens only to work in flight when a connection dies. Cancelling the caller cancels the work.
+/// `StoreError.connectionLost` and the work is cancelled and left behind: work that hangs in such a statement stays
+/// suspended (a few hundred bytes, only for work in flight when a connection dies); work that was merely slow
+/// stops at its next cancellation point. Cancelling the caller cancels the work, and the caller still waits for
+/// it, since the connection it holds may be alive.
 final class ConnectionLossGuard: Sendable {
     let grace: TimeAmount
     private let state = Mutex(State())
@@ -61,10 +63,15 @@ final class ConnectionLossGuard: Sendable {
                 outcome.resolve(.failure(error))
             }
         }
-        return try await withTaskCancellationHandler {
-            try await outcome.value()
-        } onCancel: {
-            task.cancel()
+        do {
+            return try await withTaskCancellationHandler {
+                try await outcome.value()
+            } onCancel: {
+                task.cancel()
+            }
+        } catch StoreError.connectionLost {
+            task.cancel()  // work that is not stuck, only slow, stops at its next cancellation point
+            throw StoreError.connectionLost
         }
     }
 

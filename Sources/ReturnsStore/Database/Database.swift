@@ -62,7 +62,8 @@ public struct Database: Sendable {
             do {
                 value = try await body(connection)
             } catch {
-                // On a closed connection there is nothing to roll back, and a statement sent there is never answered.
+                // On a closed connection there is nothing to roll back, and a statement sent there is never answered
+                // (should the connection close between the check and the ROLLBACK, the guard ends the wait).
                 if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }

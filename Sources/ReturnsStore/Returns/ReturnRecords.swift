@@ -75,6 +75,26 @@ public struct ItemRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// What a customer's status page is made from (`ReturnRepository.statusSnapshot`).
+public struct StatusSnapshot: Sendable, Hashable {
+    public struct Change: Sendable, Hashable {
+        /// The state entered.
+        public var state: String
+        public var at: Date
+    }
+
+    public var record: ReturnRecord
+    /// The history entries that changed the state, in order (the first one creates the return).
+    public var changes: [Change]
+    /// When the earliest pending timer is due.
+    public var nextDue: Date?
+    /// The total of the refunds that have not failed, in minor units of the return's currency, and their count.
+    public var refundedMinor: Int64
+    public var refunds: Int
+    /// Whether the provider confirmed every one of those refunds.
+    public var refundsAllSent: Bool
+}
+
 /// A timer as the worker sees it when it claims it.
 public struct TimerRecord: Sendable, Hashable {
     public var id: Int64

@@ -28,8 +28,8 @@ public struct WorkflowRepository: Sendable {
     }
 
     /// The YAML text of a deployed version.
-    public func source(name: String, version: Int, on client: PostgresClient) async throws -> String? {
-        for try await source in try await client.query(
+    public func source(name: String, version: Int, on connection: PostgresConnection) async throws -> String? {
+        for try await source in try await connection.query(
             "SELECT source FROM workflow_definitions WHERE name = \(name) AND version = \(version)", logger: logger
         ).decode(String.self) {
             return source
