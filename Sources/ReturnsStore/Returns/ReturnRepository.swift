@@ -15,9 +15,6 @@ public struct ReturnRepository: Sendable {
         id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale, \
         currency, paid_minor, created_at, updated_at, partner_id
         """
-    /// The same columns, of a table aliased `r`.
-    static let returnColumnsOfR = returnColumns.split(separator: ",")
-        .map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
     func decodeReturns(_ rows: PostgresRowSequence) async throws -> [ReturnRecord] {
         var records: [ReturnRecord] = []
@@ -78,37 +75,8 @@ public struct ReturnRepository: Sendable {
     /// What a customer's status shows, read in one statement: the return behind `token`, its state changes in
     /// order, the earliest pending timer, and the total of its refunds that have not failed.
     public func statusSnapshot(token: String, on connection: PostgresConnection) async throws -> StatusSnapshot? {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Self.returnColumnsOfR),
-                   h.states, h.times, t.next_due, f.amount, f.counted, f.all_sent
-            FROM returns r
-            CROSS JOIN LATERAL (
-                SELECT coalesce(array_agg(e.to_state ORDER BY e.seq), '{}') AS states,
-                       coalesce(array_agg(e.occurred_at ORDER BY e.seq), '{}') AS times
-                FROM return_events e
-                WHERE e.return_id = r.id AND e.from_state IS DISTINCT FROM e.to_state) h
-            CROSS JOIN LATERAL (
-                SELECT min(due_at) AS next_due FROM timers WHERE return_id = r.id AND status = 'pending') t
-            CROSS JOIN LATERAL (
-                SELECT coalesce(sum(amount_minor), 0)::int8 AS amount, count(*) AS counted,
-                       coalesce(bool_and(status = 'succeeded'), false) AS all_sent
-                FROM refunds WHERE return_id = r.id AND status <> 'failed') f
-            WHERE r.status_token = \(token)
-            """, logger: logger)
-        for try await (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created,
-            updated, partner, states, times, nextDue, refunded, refunds, allSent)
-            in rows.decode(
-                (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?,
-                 [String], [Date], Date?, Int64, Int64, Bool).self)
-        {
-            return StatusSnapshot(
-                record: ReturnRecord(
-                    id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
-                    version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
-                    paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner),
-                changes: zip(states, times).map { StatusSnapshot.Change(state: $0, at: $1) }, nextDue: nextDue,
-                refundedMinor: refunded, refunds: Int(refunds), refundsAllSent: allSent)
+        for try await snapshot in try await connection.execute(StatusLookup(token: token), logger: logger) {
+            return snapshot
         }
         return nil
     }
