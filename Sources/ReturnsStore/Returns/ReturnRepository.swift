@@ -15,19 +15,11 @@ public struct ReturnRepository: Sendable {
         id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale, \
         currency, paid_minor, created_at, updated_at, partner_id
         """
+    static let returnColumnCount = returnColumns.split(separator: ",").count
 
     func decodeReturns(_ rows: PostgresRowSequence) async throws -> [ReturnRecord] {
         var records: [ReturnRecord] = []
-        for try await (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated, partner)
-            in rows.decode(
-                (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?).self)
-        {
-            records.append(
-                ReturnRecord(
-                    id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
-                    version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
-                    paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner))
-        }
+        for try await row in rows { records.append(try ReturnRecord(row: row)) }
         return records
     }
 
@@ -302,5 +294,18 @@ public struct ReturnRepository: Sendable {
     /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.
     public func lockKey(_ key: String, on connection: PostgresConnection) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+    }
+}
+
+extension ReturnRecord {
+    /// A row whose first columns are `ReturnRepository.returnColumns`, in that order.
+    init(row: PostgresRow) throws {
+        let (id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated,
+            partner) = try row.decode(
+                (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?).self)
+        self.init(
+            id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
+            version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
+            paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner)
     }
 }

@@ -32,18 +32,15 @@ struct StatusLookup: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> StatusSnapshot {
-        let (
-            id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated,
-            partner, states, times, nextDue, refunded, refunds, allSent
-        ) = try row.decode(
-            (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?,
-             [String], [Date], Date?, Int64, Int64, Bool).self)
+        let cells = row.makeRandomAccess()
+        let columns = ReturnRepository.returnColumnCount
+        let states = try cells[columns].decode([String].self)
+        let times = try cells[columns + 1].decode([Date].self)
         return StatusSnapshot(
-            record: ReturnRecord(
-                id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
-                version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
-                paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner),
-            changes: zip(states, times).map { StatusSnapshot.Change(state: $0, at: $1) }, nextDue: nextDue,
-            refundedMinor: refunded, refunds: Int(refunds), refundsAllSent: allSent)
+            record: try ReturnRecord(row: row),
+            changes: zip(states, times).map { StatusSnapshot.Change(state: $0, at: $1) },
+            nextDue: try cells[columns + 2].decode(Date?.self), refundedMinor: try cells[columns + 3].decode(Int64.self),
+            refunds: Int(try cells[columns + 4].decode(Int64.self)),
+            refundsAllSent: try cells[columns + 5].decode(Bool.self))
     }
 }

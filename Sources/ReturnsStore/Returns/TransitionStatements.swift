@@ -17,17 +17,7 @@ enum TransitionStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> ReturnRecord {
-            let (
-                id, token, name, version, state, returnVersion, order, email, locale, currency, paid, created, updated,
-                partner
-            ) =
-                try row.decode(
-                    (UUID, String, String, Int, String, Int, String, String, String, String, Int64, Date, Date, Int64?)
-                        .self)
-            return ReturnRecord(
-                id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
-                version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
-                paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner)
+            try ReturnRecord(row: row)
         }
     }
 
