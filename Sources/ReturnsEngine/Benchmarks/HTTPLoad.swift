@@ -29,7 +29,7 @@ struct HTTPLoad {
         }
     }
 
-    func run(requests: Int) throws -> Outcome {
+    func run(requests: Int) -> Outcome {
         let next = Atomic<Int>(0)
         let results = Mutex<[(errors: Int, latencies: [Double])]>([])
         let finished = DispatchGroup()
@@ -67,8 +67,7 @@ struct HTTPLoad {
         let all = results.withLock { $0 }
         let latencies = all.flatMap(\.latencies).sorted()
         return Outcome(
-            requests: requests, errors: all.map(\.errors).reduce(0, +),
-            seconds: seconds, latencies: latencies)
+            requests: requests, errors: all.map(\.errors).reduce(0, +), seconds: seconds, latencies: latencies)
     }
 
     /// A connected TCP socket to 127.0.0.1:`port`, or -1.
@@ -77,6 +76,9 @@ struct HTTPLoad {
         guard socket >= 0 else { return -1 }
         var noDelay: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        // An answer that takes over 10 s counts as an error, so a stuck server ends the run instead of hanging it.
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

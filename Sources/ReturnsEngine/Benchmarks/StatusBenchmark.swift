@@ -11,9 +11,8 @@ import ReturnsStore
 ///
 /// Creates a scratch database with returns that have a short history, starts `returns serve` on it (a free port on
 /// 127.0.0.1, workers off), and sends the same number of requests twice through the same number of keep-alive
-/// connections (`HTTPLoad`): once over
-/// `GET /v1/status/{token}` of those returns in turn, once over `GET /health/live`, which answers without the
-/// database. Stops the server and drops the database afterwards.
+/// connections (`HTTPLoad`): once over `GET /v1/status/{token}` of those returns in turn, once over
+/// `GET /health/live`, which answers without the database. Stops the server and drops the database afterwards.
 public enum StatusBenchmark {
     public struct Phase: Sendable, Codable {
         public var path: String
@@ -56,12 +55,12 @@ public enum StatusBenchmark {
             }
             let statusPaths = tokens.map { "/v1/status/\($0)" }
             // A short warm-up, so both phases meet a server whose connections and caches are up.
-            _ = try measure(
+            _ = measure(
                 paths: statusPaths, label: "warm-up", port: port, requests: min(requests, 500), connections: connections)
-            let status = try measure(
+            let status = measure(
                 paths: statusPaths, label: "/v1/status/{token}", port: port, requests: requests,
                 connections: connections)
-            let live = try measure(
+            let live = measure(
                 paths: ["/health/live"], label: "/health/live", port: port, requests: requests,
                 connections: connections)
             try await Database.dropDatabase(name, on: server, logger: logger)
@@ -139,8 +138,8 @@ public enum StatusBenchmark {
     }
 
     /// `requests` GETs over `paths` in turn through `connections` keep-alive connections.
-    static func measure(paths: [String], label: String, port: Int, requests: Int, connections: Int) throws -> Phase {
-        let outcome = try HTTPLoad(port: port, paths: paths, connections: connections).run(requests: requests)
+    static func measure(paths: [String], label: String, port: Int, requests: Int, connections: Int) -> Phase {
+        let outcome = HTTPLoad(port: port, paths: paths, connections: connections).run(requests: requests)
         return Phase(
             path: label, requests: outcome.requests, seconds: outcome.seconds,
             requestsPerSecond: Double(outcome.requests) / outcome.seconds, p50Milliseconds: outcome.percentile(0.50),
