@@ -151,7 +151,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Requests per route.")
         var requests = 20_000
         @Option(help: "Concurrent HTTP connections.")
-        var connections = 16
+        var connections = 8
         @Option(help: "Returns whose status is looked up, in turn.")
         var returns = 1000
         @OptionGroup var database: DatabaseOptions

@@ -32,9 +32,11 @@ public final class Engine: Sendable {
     public func deployWorkflows() async throws -> [WorkflowFile] {
         for file in catalog.files {
             let definition = file.definition
-            let stored = try await workflows.deploy(
-                name: definition.name, version: definition.version, sha256: file.sha256, source: file.source,
-                on: database.client)
+            let stored = try await database.withConnection { [self] connection in
+                try await workflows.deploy(
+                    name: definition.name, version: definition.version, sha256: file.sha256, source: file.source,
+                    on: connection)
+            }
             guard stored == file.sha256 else {
                 throw StoreError.workflowChangedWithoutNewVersion(name: definition.name, version: definition.version)
             }

@@ -41,9 +41,6 @@ public enum StoreError: Error, CustomStringConvertible {
             }
             return String(reflecting: error)
         }
-        if let error = error as? PostgresTransactionError, let closureError = error.closureError {
-            return describe(closureError)
-        }
         return String(describing: error)
     }
 }

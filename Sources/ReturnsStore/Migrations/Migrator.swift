@@ -44,49 +44,45 @@ public struct Migrator: Sendable {
     public func migrate(_ database: Database) async throws -> [String] {
         let logger = database.logger
         let migrations = self.migrations
-        do {
-            return try await database.client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+        return try await database.transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY, file text NOT NULL, checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied: [Int: (String, String)] = [:]
+            for try await (version, file, checksum) in try await connection.query(
+                "SELECT version, file, checksum FROM schema_migrations", logger: logger
+            ).decode((Int, String, String).self) {
+                applied[version] = (file, checksum)
+            }
+            var appliedNow: [String] = []
+            for migration in migrations {
+                if let (_, checksum) = applied[migration.version] {
+                    guard checksum == migration.checksum else {
+                        throw StoreError.migrationChanged(
+                            file: migration.file, applied: checksum, now: migration.checksum)
+                    }
+                    continue
+                }
+                for (index, statement) in SQLScript.statements(in: migration.sql).enumerated() {
+                    do {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    } catch {
+                        throw StoreError.migrationFailed(
+                            file: migration.file, statement: index + 1, detail: StoreError.describe(error))
+                    }
+                }
                 try await connection.query(
                     """
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version integer PRIMARY KEY, file text NOT NULL, checksum text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now())
+                    INSERT INTO schema_migrations (version, file, checksum)
+                    VALUES (\(migration.version), \(migration.file), \(migration.checksum))
                     """, logger: logger)
-                var applied: [Int: (String, String)] = [:]
-                for try await (version, file, checksum) in try await connection.query(
-                    "SELECT version, file, checksum FROM schema_migrations", logger: logger
-                ).decode((Int, String, String).self) {
-                    applied[version] = (file, checksum)
-                }
-                var appliedNow: [String] = []
-                for migration in migrations {
-                    if let (_, checksum) = applied[migration.version] {
-                        guard checksum == migration.checksum else {
-                            throw StoreError.migrationChanged(
-                                file: migration.file, applied: checksum, now: migration.checksum)
-                        }
-                        continue
-                    }
-                    for (index, statement) in SQLScript.statements(in: migration.sql).enumerated() {
-                        do {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                        } catch {
-                            throw StoreError.migrationFailed(
-                                file: migration.file, statement: index + 1, detail: StoreError.describe(error))
-                        }
-                    }
-                    try await connection.query(
-                        """
-                        INSERT INTO schema_migrations (version, file, checksum)
-                        VALUES (\(migration.version), \(migration.file), \(migration.checksum))
-                        """, logger: logger)
-                    appliedNow.append(migration.file)
-                }
-                return appliedNow
+                appliedNow.append(migration.file)
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            return appliedNow
         }
     }
 

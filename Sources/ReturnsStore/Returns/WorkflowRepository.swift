@@ -10,16 +10,16 @@ public struct WorkflowRepository: Sendable {
     }
 
     /// Stores the definition unless that version exists; returns the SHA-256 stored for that version.
-    public func deploy(name: String, version: Int, sha256: String, source: String, on client: PostgresClient)
+    public func deploy(name: String, version: Int, sha256: String, source: String, on connection: PostgresConnection)
         async throws -> String
     {
-        try await client.query(
+        try await connection.query(
             """
             INSERT INTO workflow_definitions (name, version, sha256, source)
             VALUES (\(name), \(version), \(sha256), \(source))
             ON CONFLICT (name, version) DO NOTHING
             """, logger: logger)
-        for try await stored in try await client.query(
+        for try await stored in try await connection.query(
             "SELECT sha256 FROM workflow_definitions WHERE name = \(name) AND version = \(version)", logger: logger
         ).decode(String.self) {
             return stored
