@@ -111,8 +111,9 @@ struct HTTPLoad {
             if headerEnd == nil, let end = Self.headerEnd(in: received) {
                 headerEnd = end
                 let head = String(decoding: received[0..<end], as: UTF8.self).lowercased()
-                guard let length = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") })
-                    .flatMap({ Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) })
+                let field = "content-length:"
+                guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix(field) }),
+                    let length = Int(line.dropFirst(field.count).trimmingCharacters(in: .whitespaces))
                 else { return nil }  // these routes always answer with a length
                 bodyLength = length
             }

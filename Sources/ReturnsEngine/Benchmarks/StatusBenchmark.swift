@@ -56,7 +56,8 @@ public enum StatusBenchmark {
             let statusPaths = tokens.map { "/v1/status/\($0)" }
             // A short warm-up, so both phases meet a server whose connections and caches are up.
             _ = measure(
-                paths: statusPaths, label: "warm-up", port: port, requests: min(requests, 500), connections: connections)
+                paths: statusPaths, label: "warm-up", port: port, requests: min(requests, 500),
+                connections: connections)
             let status = measure(
                 paths: statusPaths, label: "/v1/status/{token}", port: port, requests: requests,
                 connections: connections)

@@ -135,7 +135,9 @@ public final class OutboxDispatcher: Service, Sendable {
             attempt: message.attempts + 1)
     }
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         try await database.transaction(body)
     }
 

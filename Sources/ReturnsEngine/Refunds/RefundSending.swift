@@ -106,7 +106,8 @@ extension Engine {
                 throw EngineError.returnNotFound(refund.returnID)
             }
             guard try await change(connection) else { return false }
-            let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
+            let definition = try await definition(
+                name: record.workflowName, version: record.workflowVersion, on: connection)
             let data: [String: JSONValue] = ["refund_id": .string(refundID.uuidString.lowercased())]
             var current = record
             // A refund paid after its return gave up waiting (refund_failed by timeout) takes the return back

@@ -42,7 +42,9 @@ extension Engine {
         let read = try await database.withConnection { [self] connection -> (StatusSnapshot, WorkflowDefinition)? in
             guard let snapshot = try await returns.statusSnapshot(token: token, on: connection) else { return nil }
             let record = snapshot.record
-            return (snapshot, try await definition(name: record.workflowName, version: record.workflowVersion, on: connection))
+            let definition = try await definition(
+                name: record.workflowName, version: record.workflowVersion, on: connection)
+            return (snapshot, definition)
         }
         guard let (found, definition) = read else { return nil }
         let record = found.record

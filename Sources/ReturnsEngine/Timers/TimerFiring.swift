@@ -43,7 +43,8 @@ extension Engine {
             guard let record = try await returns.lockReturn(timer.returnID, on: connection, skipLocked: true) else {
                 return .busy
             }
-            let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
+            let definition = try await definition(
+                name: record.workflowName, version: record.workflowVersion, on: connection)
             guard record.state == timer.state,
                 let decision = try? definition.decide(event: timer.event, in: record.state)
             else {

@@ -83,7 +83,8 @@ extension Engine {
     /// deterministic idempotency key, marking the refunded quantities, all in the transition's transaction.
     func issueRefund(for record: ReturnRecord, seq: Int, on connection: PostgresConnection) async throws {
         let id = record.id
-        let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
+        let definition = try await definition(
+            name: record.workflowName, version: record.workflowVersion, on: connection)
         // Workflows that never record a receipt (keep-it) refund what was ordered.
         let requiresReceipt = definition.transitions.contains { $0.actions.contains(.recordReceipt) }
         let items = try await returns.itemStates(of: id, on: connection)

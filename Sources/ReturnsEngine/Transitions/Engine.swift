@@ -61,7 +61,9 @@ public final class Engine: Sendable {
 
     // MARK: - Transactions
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         let pending = TransitionCounts.Pending()
         let result = try await TransitionCounts.$pending.withValue(pending) {
             try await database.transaction(body)
@@ -239,7 +241,8 @@ public final class Engine: Sendable {
             if let expectedVersion, expectedVersion != record.version {
                 throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
             }
-            let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
+            let definition = try await definition(
+                name: record.workflowName, version: record.workflowVersion, on: connection)
             let decision: Decision
             do {
                 decision = try definition.decide(event: event, in: record.state, data: data)
@@ -310,7 +313,8 @@ public final class Engine: Sendable {
             guard let record = try await returns.findReturn(id, on: connection) else {
                 throw EngineError.returnNotFound(id)
             }
-            let definition = try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
+            let definition = try await definition(
+                name: record.workflowName, version: record.workflowVersion, on: connection)
             return ReturnDetails(
                 record: record, items: try await returns.itemStates(of: id, on: connection),
                 history: try await returns.history(of: id, on: connection),

@@ -73,7 +73,9 @@ public struct RefundRepository: Sendable {
     }
 
     /// Schedules another attempt after `delaySeconds`, keeping the error.
-    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on connection: PostgresConnection) async throws {
+    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on connection: PostgresConnection)
+        async throws
+    {
         try await connection.query(
             """
             UPDATE refunds SET last_error = \(error), updated_at = now(),

@@ -10,8 +10,9 @@ public struct WorkflowRepository: Sendable {
     }
 
     /// Stores the definition unless that version exists; returns the SHA-256 stored for that version.
-    public func deploy(name: String, version: Int, sha256: String, source: String, on connection: PostgresConnection)
-        async throws -> String
+    public func deploy(
+        name: String, version: Int, sha256: String, source: String, on connection: PostgresConnection
+    ) async throws -> String
     {
         try await connection.query(
             """
