@@ -28,7 +28,7 @@ public enum NotificationBenchmark {
             try await Migrator(directory: try Migrator.locateSchema()).migrate(database)
             let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
             try await Engine(database: database, catalog: catalog).deployWorkflows()
-            try await database.withConnection { [self] connection in
+            try await database.withConnection { connection in
                 try await OutboxRepository(logger: logger).seedSynthetic(
                     returns: returns, perReturn: perReturn, prefix: "BENCH", on: connection)
             }
@@ -44,7 +44,7 @@ public enum NotificationBenchmark {
                     group.addTask {
                         while true {
                             if try await dispatcher.deliverBatch().claimed > 0 { continue }
-                            let pending = try await database.withConnection { [self] connection in
+                            let pending = try await database.withConnection { connection in
                                 try await OutboxRepository(logger: logger).stats(on: connection).pending
                             }
                             if pending == 0 { return }
@@ -55,7 +55,7 @@ public enum NotificationBenchmark {
                 try await group.waitForAll()
             }
             let elapsed = ContinuousClock.now - started
-            let stats = try await database.withConnection { [self] connection in
+            let stats = try await database.withConnection { connection in
                 try await OutboxRepository(logger: logger).stats(on: connection)
             }
             let seconds = elapsed.totalSeconds

@@ -18,7 +18,8 @@ struct LiveServerTests {
         try await TestDatabase.withEngine { engine in
             let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
             let group = Server.makeGroup(
-                engine: engine, configuration: ServerConfiguration(port: 0), workers: [TimerWorker(engine: engine)],
+                engine: engine, configuration: ServerConfiguration(port: 0, databaseWait: .seconds(10)),
+                workers: [TimerWorker(engine: engine)],
                 migrator: nil, logger: TestDatabase.logger, onServerRunning: { portSink.yield($0) })
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
