@@ -14,7 +14,7 @@ struct Authentication: Sendable {
             throw Problem.unauthorized
         }
         let key = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty, key.count <= 200, let holder = try await engine.keyHolder(for: key) else {
+        guard !key.isEmpty, key.count <= 200, let holder = try await engine.accessKeys.keyHolder(for: key) else {
             throw Problem.unauthorized
         }
         guard holder.role == role else {

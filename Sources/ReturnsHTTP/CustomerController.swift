@@ -40,7 +40,7 @@ struct CustomerController: Sendable {
             locale: try body.optionalString("locale", maxLength: 5) ?? "en", items: items,
             orderedAt: try body.date("ordered_at"), region: try body.optionalString("region", maxLength: 32),
             startsAtOnce: true)
-        let created = try await engine.createReturn(new, idempotencyKey: key, actor: "customer")
+        let created = try await engine.transitions.create(new, idempotencyKey: key, actor: "customer")
         return try JSONResponse.make(
             Created(
                 id: created.id.text, statusToken: created.token, statusUrl: configuration.statusURL(token: created.token),
@@ -101,7 +101,7 @@ struct CustomerController: Sendable {
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {
         let token = try context.parameters.require("token")
-        guard let status = try await engine.customerStatus(token: token) else { throw Problem.notFound }
+        guard let status = try await engine.customers.status(token: token) else { throw Problem.notFound }
         return try JSONResponse.make(StatusBody(status), headers: [.cacheControl: "no-store"])
     }
 
@@ -109,14 +109,14 @@ struct CustomerController: Sendable {
         let token = try context.parameters.require("token")
         let key = try request.idempotencyKey(required: false)
         _ = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: [], allowEmpty: true)
-        guard let status = try await engine.cancel(token: token, idempotencyKey: key) else { throw Problem.notFound }
+        guard let status = try await engine.customers.cancel(token: token, idempotencyKey: key) else { throw Problem.notFound }
         return try JSONResponse.make(StatusBody(status))
     }
 
     /// The status page's cancel button: cancels, then shows the page again.
     @Sendable func cancelFromPage(_ request: Request, context: Context) async throws -> Response {
         let token = try context.parameters.require("token")
-        guard try await engine.cancel(token: token, idempotencyKey: nil) != nil else { throw Problem.notFound }
+        guard try await engine.customers.cancel(token: token, idempotencyKey: nil) != nil else { throw Problem.notFound }
         return Response(status: .seeOther, headers: [.location: "/status/\(token)"])
     }
 
@@ -124,7 +124,7 @@ struct CustomerController: Sendable {
         let token = try context.parameters.require("token")
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'"
-        guard let status = try await engine.customerStatus(token: token) else {
+        guard let status = try await engine.customers.status(token: token) else {
             let language = StatusPage.preferredLocale(request.headers[.acceptLanguage])
             let texts = engine.catalog.statusTexts.texts(for: language)
             return Response(

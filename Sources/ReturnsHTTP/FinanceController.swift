@@ -53,7 +53,7 @@ struct FinanceController: Sendable {
     @Sendable func refunds(_ request: Request, context: Context) async throws -> Response {
         _ = try await auth.require(.finance, request)
         let query = request.uri.queryParameters
-        let page = try await engine.refundPage(
+        let page = try await engine.refunds.page(
             status: try Query.word(query, "status", allowed: Self.refundStatuses), from: try Query.date(query, "from"),
             to: try Query.date(query, "to"), limit: try Query.integer(query, "limit", default: 100, range: 1...1000),
             cursor: query["cursor"].map(String.init))
@@ -69,7 +69,7 @@ struct FinanceController: Sendable {
         let holder = try await auth.require(.finance, request)
         guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw Problem.notFound }
         _ = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: [], allowEmpty: true)
-        guard try await engine.retryRefund(id, actor: "finance:\(holder.name)") else {
+        guard try await engine.refunds.retry(id, actor: "finance:\(holder.name)") else {
             throw Problem(
                 .conflict, "refund-not-failed", title: "Only a failed refund can be retried",
                 detail: "refund \(id.uuidString.lowercased()) has not failed; nothing was changed")
@@ -103,7 +103,7 @@ struct FinanceController: Sendable {
         var data: [String: JSONValue] = [:]
         if event == "reject" { data["reason"] = .string(try body.string("reason", maxLength: 1000)) }
         if let note = try body.optionalString("note", maxLength: 1000) { data["note"] = .string(note) }
-        let result = try await engine.apply(
+        let result = try await engine.transitions.apply(
             event, to: id, idempotencyKey: key, actor: "finance:\(holder.name)", data: data, expectedVersion: expected)
         return try JSONResponse.make(
             Decided(returnId: id.text, state: result.to, version: result.seq, replayed: result.replayed),

@@ -35,7 +35,7 @@ final class HTTPMetrics: Sendable {
         for (key, count) in engine.transitionCounts.snapshot().sorted(by: { ($0.key.workflow, $0.key.event) < ($1.key.workflow, $1.key.event) }) {
             text += "returns_transitions_total{workflow=\"\(key.workflow)\",event=\"\(key.event)\"} \(count)\n"
         }
-        let work = try await engine.pendingWork()
+        let work = try await engine.lookup.pendingWork()
         text += "# TYPE returns_timers_overdue gauge\nreturns_timers_overdue \(work.timersOverdue)\n"
         text += "# TYPE returns_outbox_pending gauge\nreturns_outbox_pending \(work.outboxPending)\n"
         text += "# TYPE returns_outbox_oldest_pending_age_seconds gauge\n"

@@ -52,7 +52,7 @@ struct PartnerController: Sendable {
         let limit = try Query.integer(query, "limit", default: 50, range: 1...500)
         let since = try Query.date(query, "updated_since")
         let state = try Query.word(query, "state")
-        let page = try await engine.partnerQueue(
+        let page = try await engine.partnerReports.queue(
             partnerID: holder.partnerID ?? -1, state: state, updatedSince: since, limit: limit,
             cursor: query["cursor"].map(String.init))
         return try JSONResponse.make(Queue(returns: page.returns.map(Summary.init), nextCursor: page.nextCursor))
@@ -88,7 +88,7 @@ struct PartnerController: Sendable {
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         let holder = try await auth.require(.partner, request)
         let id = try Self.returnID(context)
-        guard let details = try await engine.partnerReturn(id, partnerID: holder.partnerID ?? -1) else {
+        guard let details = try await engine.partnerReports.details(of: id, partnerID: holder.partnerID ?? -1) else {
             throw Problem.notFound
         }
         let body = Details(
@@ -136,7 +136,7 @@ struct PartnerController: Sendable {
             if let value = try body.optionalString(field, maxLength: field == "note" ? 1000 : 200) { data[field] = .string(value) }
         }
         if let at = try body.date("occurred_at") { data["occurred_at"] = .string(ISO8601DateFormatter().string(from: at)) }
-        let result = try await engine.reportScan(kind, data: data, by: report)
+        let result = try await engine.partnerReports.scan(kind, data: data, by: report)
         return try answer([result])
     }
 
@@ -157,7 +157,7 @@ struct PartnerController: Sendable {
         }
         var data: [String: JSONValue] = ["items": .array(items)]
         if let notes = try body.optionalString("notes", maxLength: 2000) { data["notes"] = .string(notes) }
-        return try answer([try await engine.reportReceipt(data: data, by: report)])
+        return try answer([try await engine.partnerReports.receipt(data: data, by: report)])
     }
 
     static let inspectionFields: Set<String> = ["items", "notes"]
@@ -180,7 +180,7 @@ struct PartnerController: Sendable {
         }
         var data: [String: JSONValue] = ["items": .array(items)]
         if let notes = try body.optionalString("notes", maxLength: 2000) { data["notes"] = .string(notes) }
-        return try answer(try await engine.reportInspection(data: data, by: report))
+        return try answer(try await engine.partnerReports.inspection(data: data, by: report))
     }
 
     /// The checks every partner POST shares, in the order a client fixes them: key, return id, headers, body.

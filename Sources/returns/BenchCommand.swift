@@ -40,16 +40,15 @@ struct BenchCommand: AsyncParsableCommand {
             var results: [NotificationBenchmark.Result] = []
             do {
                 results = try await reportingErrors {
-                    let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+                    let server = try await database.settings()
                     var results: [NotificationBenchmark.Result] = []
                     for count in counts {
                         results.append(
                             try await NotificationBenchmark.run(
                                 server: server, dispatchers: count, returns: returns, perReturn: perReturn,
                                 batchSize: batchSize, channel: WebhookChannel(url: url, secret: secret),
-                                templatesFolder: try WorkflowCatalog.locateFolder().appendingPathComponent(
-                                    "notifications"),
-                                logger: Runtime.logger()))
+                                folders: try Configuration.current.benchmarkFolders(),
+                                logger: Configuration.current.logger()))
                     }
                     return results
                 }
@@ -104,11 +103,11 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let result = try await reportingErrors {
-                let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+                let server = try await database.settings()
                 return try await TransitionBenchmark.run(
                     server: server, returns: returns, concurrency: concurrency,
-                    scriptsFolder: try TransitionBenchmark.locateScripts(), keepDatabase: keepDatabase,
-                    logger: Runtime.logger())
+                    scriptsFolder: try Configuration.current.benchmarksFolder().appendingPathComponent("transitions"),
+                    keepDatabase: keepDatabase, folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
             }
             if output.json {
                 try printJSON(result)
@@ -172,10 +171,11 @@ struct BenchCommand: AsyncParsableCommand {
                 (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? CommandLine.arguments[0]
             let result = try await reportingErrors {
-                let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+                let server = try await database.settings()
                 return try await StatusBenchmark.run(
                     server: server, returnsExecutable: executable, requests: requests, connections: connections,
-                    returns: returns, logger: Runtime.logger())
+                    returns: returns, folders: try Configuration.current.benchmarkFolders(),
+                    logger: Configuration.current.logger())
             }
             if output.json {
                 try printJSON(result)

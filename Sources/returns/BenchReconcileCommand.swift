@@ -27,10 +27,10 @@ struct BenchReconcileCommand: AsyncParsableCommand {
         let binary =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try await reportingErrors {
-            let server = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+            let server = try await database.settings()
             return try await ReconcileBenchmark.run(
                 server: server, lines: lines, binary: binary, folder: folder,
-                catalog: WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder()), logger: Runtime.logger())
+                catalog: WorkflowCatalog.load(folder: try Configuration.current.workflowsFolder()), logger: Configuration.current.logger())
         }
         if output.json {
             try printJSON(result)

@@ -14,7 +14,7 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             let endpoint = try await reportingErrors {
-                try EmbeddedCluster(home: EmbeddedCluster.defaultHome()).start()
+                try Configuration.current.cluster.start()
             }
             print(
                 "embedded PostgreSQL is running: psql -h \(endpoint.socketDirectory) -p \(endpoint.port) -U \(EmbeddedCluster.superuser) returns"
@@ -27,7 +27,7 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             let wasRunning = try await reportingErrors {
-                try EmbeddedCluster(home: EmbeddedCluster.defaultHome()).stop()
+                try Configuration.current.cluster.stop()
             }
             print(wasRunning ? "embedded PostgreSQL stopped" : "embedded PostgreSQL was not running")
         }
@@ -41,7 +41,7 @@ struct DBCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let stats = try await database.withEngine { engine in try await engine.databaseStats() }
+            let stats = try await database.withEngine { engine in try await engine.maintenance.databaseStats() }
             if output.json {
                 try printJSON(stats)
                 return
@@ -118,9 +118,9 @@ struct DBCommand: AsyncParsableCommand {
         func settings() throws -> RetentionSettings {
             var settings: RetentionSettings
             do {
-                settings = try RetentionSettings(environment: ProcessInfo.processInfo.environment)
+                settings = try Configuration.current.retention()
             } catch {
-                throw ValidationError(error.description)
+                throw ValidationError("\(error)")
             }
             func age(_ text: String?, _ flag: String) throws -> Duration? {
                 guard let text else { return nil }
@@ -144,7 +144,7 @@ struct DBCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try settings()
             let counts = try await database.withEngine { engine in
-                dryRun ? try await engine.prunable(settings) : try await engine.prune(settings)
+                dryRun ? try await engine.maintenance.prunable(settings) : try await engine.maintenance.prune(settings)
             }
             if output.json {
                 try printJSON(PruneOutput(dryRun: dryRun, deleted: counts))

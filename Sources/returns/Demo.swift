@@ -40,7 +40,7 @@ struct Demo: AsyncParsableCommand {
             print(Table(header: ["workflow", "path", "final state", "returns"], rows: rows).text)
             if let showcase = report.showcase {
                 print("\nOne return's full timeline (returns return show \(showcase.uuidString.lowercased())):\n")
-                print(ReturnView(try await engine.details(of: showcase)).text)
+                print(ReturnView(try await engine.lookup.details(of: showcase)).text)
             }
             print("""
 

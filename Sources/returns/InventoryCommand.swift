@@ -23,7 +23,7 @@ struct InventoryCommand: AsyncParsableCommand {
 
         func run() async throws {
             let count = try await writing(to: output) { handle in
-                try await database.withEngine { engine in try await engine.exportInventory(to: handle) }
+                try await database.withEngine { engine in try await engine.inventory.export(to: handle) }
             }
             if let output {
                 print("wrote \(count) stock movements to \(output)")

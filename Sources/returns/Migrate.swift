@@ -9,8 +9,8 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let applied = try await reportingErrors {
-            let settings = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
-            let migrator = try Migrator(directory: try Migrator.locateSchema())
+            let settings = try await database.settings()
+            let migrator = try Migrator(directory: try Configuration.current.schemaFolder())
             return try await Database.with(settings) { try await migrator.migrate($0) }
         }
         print(applied.isEmpty ? "schema is up to date" : "applied \(applied.joined(separator: ", "))")

@@ -12,7 +12,7 @@ struct NotifyCommand: AsyncParsableCommand {
     /// Where and how messages go out.
     struct ChannelOptions: ParsableArguments {
         @Option(help: "webhook or spool (default: $RETURNS_NOTIFY_CHANNEL, else spool).")
-        var channel: String?
+        var channel: ChannelKind?
         @Option(name: .customLong("webhook-url"), help: "Where webhooks POST to (default: $RETURNS_WEBHOOK_URL).")
         var webhookURL: String?
         @Option(
@@ -39,19 +39,20 @@ struct NotifyCommand: AsyncParsableCommand {
 
         func makeChannel() throws -> any NotificationChannel {
             do {
-                return try ChannelConfiguration.make(
-                    channel: channel, webhookURL: webhookURL, webhookSecret: webhookSecret, spoolDirectory: spoolDir,
-                    timeout: .seconds(timeout))
+                return try Configuration.current.channel(
+                    kind: channel, webhookURL: webhookURL, webhookSecret: webhookSecret, spoolDirectory: spoolDir,
+                    timeout: .seconds(timeout)
+                ).makeChannel()
             } catch {
-                printError(error.description)
+                printError("\(error)")
                 throw ExitCode(64)
             }
         }
 
         var settings: NotificationSettings {
-            var settings = NotificationSettings(retry: RetryPolicy(maxAttempts: maxAttempts))
-            if let publicURL { settings.publicBaseURL = publicURL }
-            return settings
+            NotificationSettings(
+                publicBaseURL: Configuration.current.publicURL(flag: publicURL, fallback: "http://localhost:8080"),
+                retry: RetryPolicy(maxAttempts: maxAttempts))
         }
     }
 
@@ -71,8 +72,8 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             let target = try channel.makeChannel()
             let (report, stats) = try await database.withEngine { engine in
-                let dispatcher = try engine.makeDispatcher(channel: target, settings: channel.settings)
-                return (try await dispatcher.drain(), try await engine.outboxStats())
+                let dispatcher = try engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
+                return (try await dispatcher.drain(), try await engine.outbox.stats())
             }
             if output.json {
                 try printJSON(DrainOutput(report: report, stats: stats))
@@ -99,7 +100,7 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             let target = try channel.makeChannel()
             try await database.withEngine { engine in
-                let dispatcher = try engine.makeDispatcher(channel: target, settings: channel.settings)
+                let dispatcher = try engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
                 print("dispatching notifications through \(target.name); stop with Ctrl-C")
                 try await NotificationService.runUntilSignalled(dispatcher, logger: engine.database.logger)
                 let metrics = dispatcher.metrics.snapshot()
@@ -125,7 +126,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let entries = try await database.withEngine { engine in
-                try await engine.outboxEntries(status: status, limit: limit)
+                try await engine.outbox.entries(status: status, limit: limit)
             }
             if output.json {
                 try printJSON(entries.map(NotificationView.init))
@@ -198,7 +199,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
         func run() async throws {
             if allDead {
-                let count = try await database.withEngine { engine in try await engine.retryDeadNotifications() }
+                let count = try await database.withEngine { engine in try await engine.outbox.retryAllDead() }
                 print("\(count) dead notification\(count == 1 ? "" : "s") pending again")
                 return
             }
@@ -206,7 +207,7 @@ struct NotifyCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "'\(id ?? "")' is not a message id; ids look like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d")
             }
-            try await database.withEngine { engine in try await engine.retryNotification(messageID) }
+            try await database.withEngine { engine in try await engine.outbox.retry(messageID) }
             print("notification \(messageID.uuidString.lowercased()) is pending again, due now")
         }
     }
@@ -219,7 +220,7 @@ struct NotifyCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let stats = try await database.withEngine { engine in try await engine.outboxStats() }
+            let stats = try await database.withEngine { engine in try await engine.outbox.stats() }
             if output.json {
                 try printJSON(stats)
             } else {
@@ -235,3 +236,5 @@ struct NotifyCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension ChannelKind: ExpressibleByArgument {}

@@ -12,14 +12,17 @@ struct DatabaseOptions: ParsableArguments {
             valueName: "url"))
     var databaseURL: String?
 
-    var resolvedURL: String? { databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] }
+    var resolvedURL: String? { Configuration.current.databaseURL(flag: databaseURL) }
 
-    var home: String { EmbeddedCluster.defaultHome() }
+    /// The chosen database's settings, starting the embedded cluster when no URL is given.
+    func settings() async throws -> DatabaseSettings {
+        try await Database.settings(databaseURL: resolvedURL, cluster: Configuration.current.cluster)
+    }
 
     /// Runs `body` with an engine on the chosen database, turning failures into a message and an exit code.
     func withEngine<T>(_ body: (Engine) async throws -> T) async throws -> T {
         try await reportingErrors {
-            try await Runtime.withEngine(databaseURL: resolvedURL, home: home, body)
+            try await App.withEngine(databaseURL: resolvedURL, body)
         }
     }
 }
@@ -74,6 +77,12 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as ClusterError {
         printError(error.description)
         throw ExitCode(69)
+    } catch let error as WorkflowCatalogError {
+        printError(error.description)
+        throw ExitCode(1)
+    } catch let error as ConfigurationError {
+        printError(error.description)
+        throw ExitCode(64)
     } catch {
         printError(StoreError.describe(error))
         throw ExitCode(1)

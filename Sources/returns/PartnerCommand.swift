@@ -24,7 +24,7 @@ struct PartnerCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let key = try await database.withEngine { engine in try await engine.addPartner(name: name, region: region) }
+            let key = try await database.withEngine { engine in try await engine.accessKeys.addPartner(name: name, region: region) }
             printError("partner \(name) added; its API key follows and is not shown again", prefix: "")
             print(key)
         }
@@ -39,7 +39,7 @@ struct PartnerCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let key = try await database.withEngine { engine in try await engine.rotatePartnerKey(name: name) }
+            let key = try await database.withEngine { engine in try await engine.accessKeys.rotatePartnerKey(name: name) }
             printError("partner \(name) has a new API key (the old one is revoked); it is not shown again", prefix: "")
             print(key)
         }
@@ -52,7 +52,7 @@ struct PartnerCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let partners = try await database.withEngine { engine in try await engine.listPartners() }
+            let partners = try await database.withEngine { engine in try await engine.accessKeys.listPartners() }
             if output.json { return try printJSON(partners) }
             print(
                 Table(
@@ -82,7 +82,7 @@ struct FinanceCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let key = try await database.withEngine { engine in try await engine.addFinanceKey(name: name) }
+            let key = try await database.withEngine { engine in try await engine.accessKeys.addFinanceKey(name: name) }
             printError("finance key \(name) made; it follows and is not shown again", prefix: "")
             print(key)
         }
@@ -97,7 +97,7 @@ struct FinanceCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let count = try await database.withEngine { engine in try await engine.revokeFinanceKeys(name: name) }
+            let count = try await database.withEngine { engine in try await engine.accessKeys.revokeFinanceKeys(name: name) }
             guard count > 0 else {
                 printError("no working finance key is named '\(name)'")
                 throw ExitCode(2)

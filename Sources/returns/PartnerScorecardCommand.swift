@@ -27,7 +27,7 @@ struct PartnerScorecardCommand: AsyncParsableCommand {
                     from: try from.map { try ReconcilePeriod.parse($0, option: "--from") },
                     to: try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) },
                     client: engine.database.client, logger: engine.database.logger)
-                card.lastReconciliation = ReconciliationRecord.load(partner: partner, home: database.home)
+                card.lastReconciliation = ReconciliationRecord.load(partner: partner, home: Configuration.current.home)
                 return card
             } catch let error as ReconcileError {
                 printError(error.description)

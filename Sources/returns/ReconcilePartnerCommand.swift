@@ -26,7 +26,7 @@ struct ReconcilePartnerCommand: AsyncParsableCommand {
             guard let manifest else { throw ReconcileError.usage("give the manifest file: --manifest FILE") }
             let (from, to) = try options.period()
             let report = ReportWriter(format: try options.resolvedFormat(), handle: handle)
-            let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
+            let catalog = WorkflowCatalog.load(folder: try Configuration.current.workflowsFolder())
             let progress = ProgressBar(file: manifest)
             defer { progress.finish() }
             let summary = try await PartnerReconciler(
@@ -34,7 +34,7 @@ struct ReconcilePartnerCommand: AsyncParsableCommand {
             ).run(on: client, logger: logger, report: report, warn: printWarning, progress: progress.update)
             do {
                 try ReconciliationRecord(partner: partner, file: manifest, at: Date(), summary: summary).save(
-                    home: database.home)
+                    home: Configuration.current.home)
             } catch {
                 printWarning("could not keep this reconciliation for the scorecard: \(error)")
             }

@@ -15,8 +15,8 @@ func reconciling(
 ) async throws {
     let summary: ReconcileSummary
     do {
-        let logger = Runtime.logger()
-        let settings = try await Database.settings(databaseURL: database.resolvedURL, home: database.home)
+        let logger = Configuration.current.logger()
+        let settings = try await database.settings()
         summary = try await Database.with(settings, logger: logger) { db in
             try await writing(to: output) { handle in try await body(db.client, logger, handle) }
         }

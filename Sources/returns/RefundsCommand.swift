@@ -42,7 +42,7 @@ struct RefundsCommand: AsyncParsableCommand {
                 let chosen: any RefundProvider =
                     provider == "webhook"
                     ? WebhookRefundProvider(url: URL(string: webhookURL ?? "")!) : LedgerProvider(database: engine.database)
-                return try await engine.sendDueRefunds(
+                return try await engine.refunds.sendDue(
                     through: chosen, retry: RefundRetryPolicy(maxAttempts: maxAttempts))
             }
             if output.json {
@@ -68,7 +68,7 @@ struct RefundsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let rows = try await database.withEngine { engine in try await engine.listRefunds(status: status, limit: limit) }
+            let rows = try await database.withEngine { engine in try await engine.refunds.list(status: status, limit: limit) }
             if output.json {
                 try printJSON(rows)
                 return
@@ -103,7 +103,7 @@ struct RefundsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let refundID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a refund id") }
-            let reopened = try await database.withEngine { engine in try await engine.retryRefund(refundID) }
+            let reopened = try await database.withEngine { engine in try await engine.refunds.retry(refundID) }
             guard reopened else {
                 printError("refund \(refundID.uuidString.lowercased()) has not failed, so there is nothing to retry")
                 throw ExitCode(1)
@@ -123,7 +123,7 @@ struct RefundsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let count = try await writing(to: output) { handle in
-                try await database.withEngine { engine in try await engine.exportSettlement(to: handle) }
+                try await database.withEngine { engine in try await engine.refunds.exportSettlement(to: handle) }
             }
             if let output {
                 print("wrote \(count) settlement rows to \(output)")

@@ -60,7 +60,7 @@ struct ReturnCommand: AsyncParsableCommand {
                 workflow: workflow, orderRef: order, customerEmail: customer, locale: locale, items: parsed,
                 orderedAt: ordered, region: region)
             let created = try await database.withEngine { engine in
-                try await engine.createReturn(request, idempotencyKey: idempotencyKey)
+                try await engine.transitions.create(request, idempotencyKey: idempotencyKey)
             }
             if output.json {
                 try printJSON(
@@ -112,7 +112,7 @@ struct ReturnCommand: AsyncParsableCommand {
                 do { payload = try JSONValue.parseObject(data) } catch { throw ValidationError("--data: \(error)") }
             }
             let result = try await database.withEngine { engine in
-                try await engine.apply(
+                try await engine.transitions.apply(
                     event, to: returnID, idempotencyKey: idempotencyKey, actor: actor, data: payload,
                     expectedVersion: expectedVersion)
             }
@@ -134,7 +134,7 @@ struct ReturnCommand: AsyncParsableCommand {
 
         func run() async throws {
             let returnID = try parseUUID(id)
-            let details = try await database.withEngine { engine in try await engine.details(of: returnID) }
+            let details = try await database.withEngine { engine in try await engine.lookup.details(of: returnID) }
             if output.json {
                 try printJSON(ReturnView(details))
             } else {
@@ -158,7 +158,7 @@ struct ReturnCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let records = try await database.withEngine { engine in try await engine.list(state: state, limit: limit) }
+            let records = try await database.withEngine { engine in try await engine.lookup.list(state: state, limit: limit) }
             if output.json {
                 try printJSON(records.map(ReturnSummary.init))
                 return

@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("pool-size"),
         help: "Database connections this process may open (default: $RETURNS_DB_POOL_SIZE, else 20).")
-    var poolSize: Int?
+    var poolSizeFlag: Int?
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.")
     var maxBodyBytes = 64 * 1024
     @Flag(inversion: .prefixedNo, help: "Run the timer, notification and refund workers in this process.")
@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("refund-provider"),
         help: "ledger or webhook (default: $RETURNS_REFUND_PROVIDER, else ledger).")
-    var refundProvider: String?
+    var refundProvider: RefundProviderKind?
     @Option(
         name: .customLong("refund-webhook-url"),
         help: "The payment adapter's URL for --refund-provider webhook (default: $RETURNS_REFUND_WEBHOOK_URL).")
@@ -40,27 +40,30 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var channel: NotifyCommand.ChannelOptions
     @OptionGroup var database: DatabaseOptions
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var environment: Configuration { .current }
 
     func validate() throws {
-        guard (0...65535).contains(resolvedPort) else { throw ValidationError("--port must be 0 to 65535") }
-        guard (1...500).contains(resolvedPoolSize) else { throw ValidationError("--pool-size must be 1 to 500") }
+        let port = environment.port(flag: port)
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard (1...500).contains(poolSize) else { throw ValidationError("--pool-size must be 1 to 500") }
         guard (1024...(16 << 20)).contains(maxBodyBytes) else {
             throw ValidationError("--max-body-bytes must be 1024 to 16777216")
         }
-        guard ["ledger", "webhook"].contains(resolvedRefundProvider) else {
-            throw ValidationError("--refund-provider must be ledger or webhook")
+        let provider: RefundProviderKind
+        do { provider = try environment.refundProvider(flag: refundProvider) } catch {
+            throw ValidationError("--refund-provider must be ledger or webhook (\(error))")
         }
-        if resolvedRefundProvider == "webhook", resolvedRefundWebhookURL.flatMap(URL.init(string:))?.scheme == nil {
+        if provider == .webhook, webhookURL == nil {
             throw ValidationError("--refund-provider webhook needs --refund-webhook-url http(s)://...")
         }
     }
 
-    var resolvedHost: String { host ?? environment["HOST"] ?? "127.0.0.1" }
-    var resolvedPort: Int { port ?? environment["PORT"].flatMap(Int.init) ?? 8080 }
-    var resolvedPoolSize: Int { poolSize ?? environment["RETURNS_DB_POOL_SIZE"].flatMap(Int.init) ?? 20 }
-    var resolvedRefundProvider: String { refundProvider ?? environment["RETURNS_REFUND_PROVIDER"] ?? "ledger" }
-    var resolvedRefundWebhookURL: String? { refundWebhookURL ?? environment["RETURNS_REFUND_WEBHOOK_URL"] }
+    var poolSize: Int { environment.poolSize(flag: poolSizeFlag) ?? 20 }
+    var webhookURL: URL? {
+        environment.refundWebhookURL(flag: refundWebhookURL).flatMap(URL.init(string:)).flatMap {
+            $0.scheme == nil ? nil : $0
+        }
+    }
 
     func run() async throws {
         guard OpenAPIDocument.bundled != nil else {
@@ -68,44 +71,43 @@ struct ServeCommand: AsyncParsableCommand {
                 "the OpenAPI document is missing: install the returns_ReturnsHTTP.resources folder beside the binary")
             throw ExitCode(69)
         }
-        let retention: RetentionSettings
-        do { retention = try RetentionSettings(environment: environment) } catch {
-            printError(error.description)
-            throw ExitCode(64)
-        }
-        let target = try channel.makeChannel()
-        var settings = channel.settings
+        let host = environment.host(flag: host)
+        let port = environment.port(flag: port)
         // Links in answers and notifications point at this server unless a public URL is configured.
-        let publicURL = channel.publicURL ?? environment["RETURNS_PUBLIC_URL"] ?? "http://\(resolvedHost):\(resolvedPort)"
-        settings.publicBaseURL = publicURL
-        let server = ServerConfiguration(
-            host: resolvedHost, port: resolvedPort, publicBaseURL: publicURL, maxBodyBytes: maxBodyBytes)
-        let logger = Runtime.logger(label: "returns.serve")
+        let publicURL = environment.publicURL(flag: channel.publicURL, fallback: "http://\(host):\(port)")
+        let server = ServerConfiguration(host: host, port: port, publicBaseURL: publicURL, maxBodyBytes: maxBodyBytes)
+        var settings = App.ServeSettings(server: server, poolSize: poolSize, workers: nil)
+        if workers {
+            let retention: RetentionSettings
+            let provider: RefundProviderKind
+            do {
+                retention = try environment.retention()
+                provider = try environment.refundProvider(flag: refundProvider)
+            } catch {
+                printError("\(error)")
+                throw ExitCode(64)
+            }
+            var notifications = channel.settings
+            notifications.publicBaseURL = publicURL
+            settings.workers = .init(
+                channel: try channel.makeChannel(), notifications: notifications, refundProvider: provider,
+                refundWebhookURL: webhookURL, retention: retention)
+        }
+        let logger = environment.logger(label: "returns.serve")
         try await reportingErrors {
-            try await Runtime.withEngine(
-                databaseURL: database.resolvedURL, home: database.home, poolSize: resolvedPoolSize, logger: logger
-            ) { engine in
-                var services: [any Service] = []
-                if workers {
-                    let provider: any RefundProvider =
-                        resolvedRefundProvider == "webhook"
-                        ? WebhookRefundProvider(url: URL(string: resolvedRefundWebhookURL ?? "")!)
-                        : LedgerProvider(database: engine.database)
-                    services = [
-                        TimerWorker(engine: engine), try engine.makeDispatcher(channel: target, settings: settings),
-                        RefundWorker(engine: engine, provider: provider), RetentionWorker(engine: engine, settings: retention),
-                    ]
-                }
+            try await App.withEngine(databaseURL: database.resolvedURL, poolSize: poolSize, logger: logger) { engine in
+                let workers =
+                    settings.workers.map {
+                        "timers+notifications(\($0.channel.name))+refunds(\($0.refundProvider.rawValue))+retention"
+                    } ?? "off"
                 FileHandle.standardOutput.write(Data(
                     """
-                    returns serve: database \(engine.database.settings.description), pool \(resolvedPoolSize), \
-                    workers \(workers ? "timers+notifications(\(target.name))+refunds(\(resolvedRefundProvider))+retention" : "off"), \
-                    public URL \(server.publicBaseURL), max body \(maxBodyBytes) bytes
+                    returns serve: database \(engine.database.settings.description), pool \(poolSize), \
+                    workers \(workers), public URL \(server.publicBaseURL), max body \(maxBodyBytes) bytes
 
                     """.utf8))
-                try await Server.makeGroup(
-                    engine: engine, configuration: server, workers: services,
-                    migrator: try Migrator(directory: try Migrator.locateSchema()), logger: logger,
+                try await App.serviceGroup(
+                    engine: engine, settings: settings, logger: logger,
                     onServerRunning: { port in
                         // Unbuffered, so a supervisor or test reading the output sees it at once.
                         FileHandle.standardOutput.write(Data("listening on http://\(server.host):\(port)\n".utf8))
@@ -116,3 +118,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension RefundProviderKind: ExpressibleByArgument {}

@@ -27,7 +27,7 @@ struct TimersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let moment = try asOf.map(Self.parseMoment)
-            let report = try await database.withEngine { engine in try await engine.fireDueTimers(asOf: moment) }
+            let report = try await database.withEngine { engine in try await engine.timers.fireDue(asOf: moment) }
             if output.json {
                 try printJSON(report)
             } else {

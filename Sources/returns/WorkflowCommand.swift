@@ -30,7 +30,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 // Templates live beside the workflow file, in notifications/<locale>/.
                 folder = URL(fileURLWithPath: first).deletingLastPathComponent()
             } else {
-                folder = try await reportingErrors { try WorkflowCatalog.locateFolder() }
+                folder = try await reportingErrors { try Configuration.current.workflowsFolder() }
             }
             let catalog = WorkflowCatalog.load(folder: folder, only: paths)
             if output.json {
@@ -81,7 +81,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 catalog = WorkflowCatalog.load(
                     folder: URL(fileURLWithPath: name).deletingLastPathComponent(), only: [name])
             } else {
-                catalog = WorkflowCatalog.load(folder: try await reportingErrors { try WorkflowCatalog.locateFolder() })
+                catalog = WorkflowCatalog.load(folder: try await reportingErrors { try Configuration.current.workflowsFolder() })
             }
             let wanted = name.hasSuffix(".yaml") || name.hasSuffix(".yml") ? catalog.files.first : catalog.workflow(named: name)
             guard let file = wanted else {

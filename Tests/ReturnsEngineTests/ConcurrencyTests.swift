@@ -14,7 +14,7 @@ struct ConcurrencyTests {
                 for attempt in 0..<50 {
                     group.addTask {
                         do {
-                            return .success(try await engine.apply("issue_label", to: id, actor: "racer-\(attempt)"))
+                            return .success(try await engine.transitions.apply("issue_label", to: id, actor: "racer-\(attempt)"))
                         } catch {
                             return .failure(error)
                         }
@@ -36,7 +36,7 @@ struct ConcurrencyTests {
                 refusals.allSatisfy {
                     $0 == .workflow(.eventNotAllowed(event: "issue_label", state: "label_issued", allowed: ["cancel", "expire_label", "ship"]))
                 })
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.history.map(\.seq) == [1, 2])
             #expect(details.record.version == 2)
             #expect(try await engine.count("SELECT count(*)::bigint FROM outbox WHERE return_id = \(id)") == 1)
@@ -53,12 +53,12 @@ struct ConcurrencyTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<30 {
                     group.addTask {
-                        _ = try? await engine.apply(index == 15 ? "receive" : "scan", to: id, actor: "racer")
+                        _ = try? await engine.transitions.apply(index == 15 ? "receive" : "scan", to: id, actor: "racer")
                     }
                 }
                 try await group.waitForAll()
             }
-            let history = try await engine.details(of: id).history
+            let history = try await engine.lookup.details(of: id).history
             #expect(history.map(\.seq) == Array(1...history.count))
             for (previous, next) in zip(history, history.dropFirst()) { #expect(next.from == previous.to) }
             #expect(history.filter { $0.event == "receive" }.count == 1)
@@ -70,8 +70,8 @@ struct ConcurrencyTests {
     func idempotentEvents() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.makeReturn()
-            let first = try await engine.apply("issue_label", to: id, idempotencyKey: "k-1", actor: "partner")
-            let again = try await engine.apply("issue_label", to: id, idempotencyKey: "k-1", actor: "partner")
+            let first = try await engine.transitions.apply("issue_label", to: id, idempotencyKey: "k-1", actor: "partner")
+            let again = try await engine.transitions.apply("issue_label", to: id, idempotencyKey: "k-1", actor: "partner")
             #expect(!first.replayed)
             #expect(again.replayed)
             #expect(again.seq == first.seq && again.to == first.to)
@@ -79,7 +79,7 @@ struct ConcurrencyTests {
             let answers = try await withThrowingTaskGroup(of: TransitionResult.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        try await engine.apply("ship", to: id, idempotencyKey: "k-2", actor: "carrier", data: tracking)
+                        try await engine.transitions.apply("ship", to: id, idempotencyKey: "k-2", actor: "carrier", data: tracking)
                     }
                 }
                 var all: [TransitionResult] = []
@@ -89,7 +89,7 @@ struct ConcurrencyTests {
             #expect(answers.count == 20)
             #expect(answers.filter { !$0.replayed }.count == 1)
             #expect(Set(answers.map(\.seq)) == [3])
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.history.map(\.event) == ["created", "issue_label", "ship"])
         }
     }
@@ -99,12 +99,12 @@ struct ConcurrencyTests {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.makeReturn()
             try await engine.drive(id, [("issue_label", [:])])
-            _ = try await engine.apply("ship", to: id, idempotencyKey: "k", actor: "carrier", data: tracking)
+            _ = try await engine.transitions.apply("ship", to: id, idempotencyKey: "k", actor: "carrier", data: tracking)
             await #expect(throws: EngineError.idempotencyKeyReused(key: "k")) {
-                try await engine.apply(
+                try await engine.transitions.apply(
                     "ship", to: id, idempotencyKey: "k", actor: "carrier", data: ["tracking_number": .string("OTHER")])
             }
-            #expect(try await engine.details(of: id).record.version == 3)
+            #expect(try await engine.lookup.details(of: id).record.version == 3)
         }
     }
 
@@ -116,7 +116,7 @@ struct ConcurrencyTests {
                 items: [try ReturnItem.parse("TEE:1:19.99:USD")])
             let created = try await withThrowingTaskGroup(of: CreatedReturn.self) { group in
                 for _ in 0..<10 {
-                    group.addTask { try await engine.createReturn(request, idempotencyKey: "order-9-return") }
+                    group.addTask { try await engine.transitions.create(request, idempotencyKey: "order-9-return") }
                 }
                 var all: [CreatedReturn] = []
                 for try await answer in group { all.append(answer) }
@@ -129,7 +129,7 @@ struct ConcurrencyTests {
             var other = request
             other.orderRef = "ORD-10"
             await #expect(throws: EngineError.idempotencyKeyReused(key: "order-9-return")) {
-                try await engine.createReturn(other, idempotencyKey: "order-9-return")
+                try await engine.transitions.create(other, idempotencyKey: "order-9-return")
             }
         }
     }
@@ -144,11 +144,11 @@ struct ConcurrencyTests {
                 ids.append(id)
             }
             let asOf = Date().addingTimeInterval(31 * 86_400)
-            async let first = engine.fireDueTimers(asOf: asOf, batchSize: 7)
-            async let second = engine.fireDueTimers(asOf: asOf, batchSize: 7)
+            async let first = engine.timers.fireDue(asOf: asOf, batchSize: 7)
+            async let second = engine.timers.fireDue(asOf: asOf, batchSize: 7)
             let reports = try await [first, second]
             // Anything one pass skipped as busy was fired by the other; a third pass finds nothing left.
-            let leftover = try await engine.fireDueTimers(asOf: asOf)
+            let leftover = try await engine.timers.fireDue(asOf: asOf)
             #expect(reports.map(\.fired).reduce(0, +) + leftover.fired == 40)
             #expect(leftover.fired == 0 || reports.contains { $0.busy > 0 })
             #expect(try await engine.count("SELECT count(*)::bigint FROM return_events WHERE event = 'expire_label'") == 40)
@@ -165,10 +165,10 @@ struct ConcurrencyTests {
             // Move the return on behind the engine's back, as a workflow without cancel_timer would.
             try await engine.database.client.query(
                 "UPDATE returns SET state = 'in_transit' WHERE id = \(id)")
-            let report = try await engine.fireDueTimers(asOf: Date().addingTimeInterval(31 * 86_400))
+            let report = try await engine.timers.fireDue(asOf: Date().addingTimeInterval(31 * 86_400))
             #expect(report.fired == 0)
             #expect(report.discarded == 1)
-            #expect(try await engine.details(of: id).history.count == 2)
+            #expect(try await engine.lookup.details(of: id).history.count == 2)
             let status = try await engine.rows("SELECT status FROM timers WHERE return_id = \(id)", as: (String.self))
             #expect(status == ["discarded"])
         }

@@ -7,10 +7,10 @@ struct ConfigurationReferenceTests {
     static let readme = (try? String(
         contentsOf: TestDatabase.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
 
-    /// Variables the code reads: `environment["X"]` and every quoted `RETURNS_*` name.
+    /// Variables the code reads: `environment["X"]`, `value("X")` and every quoted `RETURNS_*` name.
     static func variablesInCode() throws -> Set<String> {
         let sources = TestDatabase.packageRoot.appendingPathComponent("Sources")
-        let reads = try Regex(#"environment\["([A-Z_]+)"\]|"(RETURNS_[A-Z_]+)""#)
+        let reads = try Regex(#"(?:environment\[|value\()"([A-Z_]+)"[\])]|"(RETURNS_[A-Z_]+)""#)
         var names: Set<String> = []
         let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
         for file in files where file.hasSuffix(".swift") {
@@ -49,5 +49,19 @@ struct ConfigurationReferenceTests {
         let options = Set(help.matches(of: try Regex(#"--[a-z][a-z-]+"#)).map { String(help[$0.range]) })
         #expect(options.contains("--pool-size"))
         #expect(options.subtracting(["--help"]).filter { !Self.readme.contains($0) }.isEmpty)
+    }
+
+    @Test("only the composition root reads the environment; the libraries receive settings")
+    func oneCompositionRoot() throws {
+        let sources = TestDatabase.packageRoot.appendingPathComponent("Sources")
+        // Reading a variable, as opposed to handing the whole environment on to a child process.
+        let read = try Regex(#"processInfo\.environment\[|environment\["[A-Z_]+"\](?!\s*=[^=])"#)
+        var readers: [String] = []
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
+        for file in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            if text.contains(read) { readers.append(file) }
+        }
+        #expect(readers == ["returns/Configuration.swift"])
     }
 }

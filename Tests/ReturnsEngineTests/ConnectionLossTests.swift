@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 import ReturnsEngine
-import ReturnsStore
+@testable import ReturnsStore
 import Synchronization
 import Testing
 

@@ -15,8 +15,8 @@ struct CustomerStatusTests {
 
             /// What the status must say, worked out from the stored rows the long way.
             func expectMatchesRows(refund expected: (amount: String, status: String)?) async throws {
-                let status = try #require(try await engine.customerStatus(token: token))
-                let details = try await engine.details(of: id)
+                let status = try #require(try await engine.customers.status(token: token))
+                let details = try await engine.lookup.details(of: id)
                 #expect(status.state == details.record.state)
                 #expect(status.timeline.map(\.state) == details.history.filter { $0.from != $0.to }.map(\.to))
                 #expect(status.timeline.map(\.at) == details.history.filter { $0.from != $0.to }.map(\.at))
@@ -30,20 +30,20 @@ struct CustomerStatusTests {
             }
 
             try await expectMatchesRows(refund: nil)
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
             try await expectMatchesRows(refund: ("30.00", "pending"))
 
             let once = RefundRetryPolicy(maxAttempts: 1, baseDelay: 0, leaseSeconds: 60)
-            _ = try await engine.sendDueRefunds(through: ScriptedProvider(failure: .permanent("card closed")), retry: once)
-            #expect(try await engine.details(of: id).record.state == "refund_failed")
+            _ = try await engine.refunds.sendDue(through: ScriptedProvider(failure: .permanent("card closed")), retry: once)
+            #expect(try await engine.lookup.details(of: id).record.state == "refund_failed")
             try await expectMatchesRows(refund: nil)
 
-            let refund = try #require(try await engine.details(of: id).refunds.first?.id)
-            try await engine.retryRefund(refund)
+            let refund = try #require(try await engine.lookup.details(of: id).refunds.first?.id)
+            try await engine.refunds.retry(refund)
             try await expectMatchesRows(refund: ("30.00", "pending"))
-            #expect(try await engine.sendDueRefunds(through: ScriptedProvider(failure: nil), retry: once).paid == 1)
+            #expect(try await engine.refunds.sendDue(through: ScriptedProvider(failure: nil), retry: once).paid == 1)
             try await expectMatchesRows(refund: ("30.00", "sent"))
-            #expect(try await engine.customerStatus(token: token + "x") == nil)
+            #expect(try await engine.customers.status(token: token + "x") == nil)
         }
     }
 }

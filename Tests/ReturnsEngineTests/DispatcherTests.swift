@@ -13,7 +13,7 @@ struct DispatcherTests {
             var orders: [UUID: (order: String, token: String, locale: String)] = [:]
             for locale in ["de", "en", "ja"] {
                 let id = try await engine.refundedReturn(locale: locale)
-                let record = try await engine.details(of: id).record
+                let record = try await engine.lookup.details(of: id).record
                 orders[id] = (record.orderRef, record.statusToken, locale)
             }
             try await withSink { sink, url in
@@ -41,7 +41,7 @@ struct DispatcherTests {
                 #expect(try await engine.outboxStatuses() == ["delivered": 12])
                 let channels = try await engine.rows("SELECT DISTINCT channel FROM outbox", as: (String.self))
                 #expect(channels == ["webhook"])
-                let stats = try await engine.outboxStats()
+                let stats = try await engine.outbox.stats()
                 #expect(stats.delivered == 12 && stats.pending == 0 && stats.failedAttempts == 0)
                 #expect(dispatcher.metrics.snapshot().delivered == 12)
             }
@@ -68,7 +68,7 @@ struct DispatcherTests {
                     try await engine.rows("SELECT attempts, last_error FROM outbox", as: (Int, String?).self).first)
                 #expect(attempts == 3)
                 #expect(error?.contains("HTTP 500") == true)
-                #expect(try await engine.outboxStats().failedAttempts == 2)
+                #expect(try await engine.outbox.stats().failedAttempts == 2)
                 #expect(dispatcher.metrics.snapshot().failed == 2)
             }
         }
@@ -120,7 +120,7 @@ struct DispatcherTests {
     @Test("two dispatchers over 1,000 messages: each delivered once, never two at once, in order per return")
     func twoDispatchers() async throws {
         try await TestDatabase.withEngine { engine in
-            try await engine.database.client.withConnection { connection in
+            try await engine.database.withConnection { connection in
                 try await OutboxRepository(logger: engine.database.logger).seedSynthetic(
                     returns: 100, perReturn: 10, prefix: "TWO", on: connection)
             }
@@ -156,7 +156,7 @@ struct DispatcherTests {
     @Test("a dispatcher cancelled mid-batch loses nothing: after a restart every message is delivered")
     func cancelledMidBatch() async throws {
         try await TestDatabase.withEngine { engine in
-            try await engine.database.client.withConnection { connection in
+            try await engine.database.withConnection { connection in
                 try await OutboxRepository(logger: engine.database.logger).seedSynthetic(
                     returns: 40, perReturn: 5, prefix: "CUT", on: connection)
             }
@@ -188,7 +188,7 @@ struct DispatcherTests {
     @Test("a dispatcher process killed mid-batch (SIGKILL) loses nothing: after a restart every message is delivered")
     func killedProcess() async throws {
         try await TestDatabase.withEngine { engine in
-            try await engine.database.client.withConnection { connection in
+            try await engine.database.withConnection { connection in
                 try await OutboxRepository(logger: engine.database.logger).seedSynthetic(
                     returns: 60, perReturn: 5, prefix: "KILL", on: connection)
             }
@@ -260,7 +260,7 @@ struct DispatcherTests {
     func spool() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.refundedReturn(locale: "ja")
-            let token = try await engine.details(of: id).record.statusToken
+            let token = try await engine.lookup.details(of: id).record.statusToken
             let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
                 "spool-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }

@@ -16,7 +16,7 @@ struct LifecycleTests {
                     ("inspect", [:]), ("grade", ["grade": .string("A")]), ("approve_refund", [:]),
                     ("refund_succeeded", [:]), ("close", [:]),
                 ])
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "closed")
             #expect(details.record.version == 9)
             #expect(details.history.map(\.seq) == Array(1...9))
@@ -66,19 +66,19 @@ struct LifecycleTests {
             let id = try await engine.makeReturn()
             try await engine.drive(id, events)
             if needsTime {
-                let early = try await engine.fireDueTimers(asOf: Date().addingTimeInterval(86_400))
+                let early = try await engine.timers.fireDue(asOf: Date().addingTimeInterval(86_400))
                 #expect(early.fired == 0)
-                let report = try await engine.fireDueTimers(asOf: Date().addingTimeInterval(31 * 86_400))
+                let report = try await engine.timers.fireDue(asOf: Date().addingTimeInterval(31 * 86_400))
                 #expect(report.fired == 1)
             }
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == expected)
             #expect(details.history.map(\.seq) == Array(1...(events.count + 1 + (needsTime ? 1 : 0))))
             #expect(details.history.last?.to == expected)
             if needsTime { #expect(details.history.last?.actor.hasPrefix("timer:") == true) }
             #expect(details.pendingTimers.isEmpty || expected == "lost_in_transit" || expected == "label_expired")
             // A finished return accepts nothing more, and says so.
-            await #expect(throws: EngineError.self) { try await engine.apply("cancel", to: id, actor: "test") }
+            await #expect(throws: EngineError.self) { try await engine.transitions.apply("cancel", to: id, actor: "test") }
         }
     }
 
@@ -88,15 +88,15 @@ struct LifecycleTests {
             let id = try await engine.makeReturn()
             try await engine.drive(id, untilReceived)
             let in49Hours = Date().addingTimeInterval(49 * 3_600)
-            #expect(try await engine.fireDueTimers(asOf: in49Hours).fired == 1)
-            let details = try await engine.details(of: id)
+            #expect(try await engine.timers.fireDue(asOf: in49Hours).fired == 1)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "inspection_escalated")
             #expect(details.pendingTimers.map(\.name) == ["inspection_sla"])
             // Re-armed 24 hours after the simulated moment, not after the real one.
             let due = try #require(details.pendingTimers.first?.dueAt)
             #expect(abs(due.timeIntervalSince(in49Hours) - 86_400) < 5)
             try await engine.drive(id, [("inspect", [:])])
-            #expect(try await engine.details(of: id).record.state == "inspected")
+            #expect(try await engine.lookup.details(of: id).record.state == "inspected")
         }
     }
 
@@ -105,25 +105,25 @@ struct LifecycleTests {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.makeReturn()
             do {
-                _ = try await engine.apply("receive", to: id, actor: "test")
+                _ = try await engine.transitions.apply("receive", to: id, actor: "test")
                 Issue.record("receive was accepted in state requested")
             } catch let error as EngineError {
                 #expect(error == .workflow(.eventNotAllowed(event: "receive", state: "requested", allowed: ["issue_label", "cancel", "reject"])))
                 #expect(error.description.contains("allowed there: issue_label, cancel, reject"))
             }
             await #expect(throws: EngineError.workflow(.unknownEvent(event: "teleport", workflow: "standard", known: engine.catalog.workflow(named: "standard")!.definition.events.map(\.name)))) {
-                try await engine.apply("teleport", to: id, actor: "test")
+                try await engine.transitions.apply("teleport", to: id, actor: "test")
             }
             // A guard that fails refuses too.
             try await engine.drive(id, [("issue_label", [:])])
-            await #expect(throws: EngineError.self) { try await engine.apply("ship", to: id, actor: "test") }
-            let details = try await engine.details(of: id)
+            await #expect(throws: EngineError.self) { try await engine.transitions.apply("ship", to: id, actor: "test") }
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "label_issued")
             #expect(details.record.version == 2)
             #expect(details.history.count == 2)
             #expect(try await engine.count("SELECT count(*)::bigint FROM outbox WHERE return_id = \(id)") == 1)
             await #expect(throws: EngineError.returnNotFound(UUID(uuidString: "00000000-0000-0000-0000-000000000001")!)) {
-                try await engine.apply("cancel", to: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!, actor: "test")
+                try await engine.transitions.apply("cancel", to: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!, actor: "test")
             }
         }
     }
@@ -133,9 +133,9 @@ struct LifecycleTests {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.makeReturn()
             await #expect(throws: EngineError.versionConflict(expected: 5, actual: 1)) {
-                try await engine.apply("issue_label", to: id, actor: "test", expectedVersion: 5)
+                try await engine.transitions.apply("issue_label", to: id, actor: "test", expectedVersion: 5)
             }
-            let result = try await engine.apply("issue_label", to: id, actor: "test", expectedVersion: 1)
+            let result = try await engine.transitions.apply("issue_label", to: id, actor: "test", expectedVersion: 1)
             #expect(result.seq == 2)
         }
     }

@@ -32,11 +32,10 @@ struct NotificationTemplateTests {
 
     @Test("every template renders in every shipped locale, in that locale's own file", arguments: shippedLocales)
     func rendersEverywhere(locale: String) throws {
-        let payload: [String: JSONValue] = [
-            "order_ref": .string("A-1001"), "event": .string("ship"), "state": .string("in_transit"),
-            "status_token": .string("tok123"), "refund_minor": .number(10990), "currency": .string("EUR"),
-            "data": .object(["tracking_number": .string("1Z999"), "reason": .string("box empty")]),
-        ]
+        let payload = OutboxPayload(
+            orderRef: "A-1001", event: "ship", state: "in_transit", statusToken: "tok123",
+            data: ["tracking_number": .string("1Z999"), "reason": .string("box empty")], refundMinor: 10990,
+            currency: "EUR")
         let variables = NotificationVariables.make(
             payload: payload, returnID: UUID(), locale: locale, publicBaseURL: "https://returns.example.com/")
         for name in Self.used {

@@ -150,12 +150,12 @@ struct PartnerReconcileTests {
             let dry = try CLI.run(["partner", "import", "--partner", "acme", file, "--dry-run"], database: settings)
             #expect(dry.code == 0, "\(dry.text)")
             #expect(dry.output.contains("2 planned (dry run)"))
-            #expect(try await engine.details(of: id).record.state == "in_transit")
+            #expect(try await engine.lookup.details(of: id).record.state == "in_transit")
 
             let first = try CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
             #expect(first.code == 0, "\(first.text)")
             #expect(first.output.contains("2 lines: 4 events applied, 0 already applied, 0 skipped"))
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             // The partner API's path: receive, inspect, grade, and approve the refund.
             #expect(details.record.state == "refund_pending")
             #expect(details.history.suffix(4).map(\.event) == ["receive", "inspect", "grade", "approve_refund"])
@@ -169,7 +169,7 @@ struct PartnerReconcileTests {
             #expect(second.code == 0, "\(second.text)")
             #expect(second.output.contains("2 lines: 0 events applied, 4 already applied, 0 skipped"))
             #expect(try await ReconcileFixtures.tableCounts(database) == after)
-            #expect(try await engine.details(of: id).record.version == details.record.version)
+            #expect(try await engine.lookup.details(of: id).record.version == details.record.version)
 
             let reconciled = try CLI.run(
                 ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"],

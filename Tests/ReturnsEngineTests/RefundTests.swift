@@ -21,7 +21,7 @@ extension Engine {
     func create(_ items: [String], workflow: String? = nil, customer: String = "ana@example.com", orderedAt: Date? = nil)
         async throws -> CreatedReturn
     {
-        try await createReturn(
+        try await transitions.create(
             NewReturn(
                 workflow: workflow, orderRef: "ORD-\(UUID().uuidString.prefix(6))", customerEmail: customer,
                 items: try items.map { try ReturnItem.parse($0) }, orderedAt: orderedAt))
@@ -86,29 +86,29 @@ struct RefundTests {
                 id,
                 [("issue_label", [:]), ("ship", tracking), ("receive", firstParcel), ("inspect", [:]),
                  ("grade", ["grade": .string("A")]), ("approve_refund", [:])])
-            var details = try await engine.details(of: id)
+            var details = try await engine.lookup.details(of: id)
             #expect(details.refunds.map(\.amountMinor) == [2000])  // damaged: no label cost; A: no fee
             #expect(details.items.first?.refunded == 2)
             let first = try #require(details.refunds.first?.id)
-            try await engine.confirmRefund(first, provider: "test", reference: "R1")
-            #expect(try await engine.details(of: id).record.state == "refunded")
+            try await engine.refunds.confirm(first, provider: "test", reference: "R1")
+            #expect(try await engine.lookup.details(of: id).record.state == "refunded")
 
             let secondParcel: [String: JSONValue] = ["items": .array([.object(["line": .number(1), "quantity": .number(1)])])]
             try await engine.drive(
                 id, [("receive", secondParcel), ("inspect", [:]), ("grade", ["grade": .string("A")]), ("approve_refund", [:])])
-            details = try await engine.details(of: id)
+            details = try await engine.lookup.details(of: id)
             #expect(details.refunds.map(\.amountMinor) == [2000, 1000])
             #expect(details.items.first?.received == 3)
             #expect(details.items.first?.refunded == 3)
             #expect(try await engine.count("SELECT sum(amount_minor)::bigint FROM refunds WHERE return_id = \(id)") == 3000)
 
             // A fourth unit cannot arrive: refused, nothing written.
-            try await engine.confirmRefund(try #require(details.refunds.last?.id), provider: "test", reference: "R2")
-            let version = try await engine.details(of: id).record.version
+            try await engine.refunds.confirm(try #require(details.refunds.last?.id), provider: "test", reference: "R2")
+            let version = try await engine.lookup.details(of: id).record.version
             await #expect(throws: EngineError.invalidInput(field: "items (line 1)", reason: "4 received in all would be more than the 3 returned")) {
-                try await engine.apply("receive", to: id, actor: "partner", data: secondParcel)
+                try await engine.transitions.apply("receive", to: id, actor: "partner", data: secondParcel)
             }
-            #expect(try await engine.details(of: id).record.version == version)
+            #expect(try await engine.lookup.details(of: id).record.version == version)
         }
     }
 
@@ -123,8 +123,8 @@ struct RefundTests {
                     .object(["line": .number(2), "grade": .string("wrong_item")]),
                 ])
             ]
-            await #expect(throws: EngineError.self) { try await engine.apply("grade", to: id, actor: "partner", data: override) }
-            #expect(try await engine.details(of: id).record.state == "inspected")
+            await #expect(throws: EngineError.self) { try await engine.transitions.apply("grade", to: id, actor: "partner", data: override) }
+            #expect(try await engine.lookup.details(of: id).record.state == "inspected")
             var withReason = override
             withReason["items"] = .array([
                 .object([
@@ -134,7 +134,7 @@ struct RefundTests {
                 .object(["line": .number(2), "grade": .string("wrong_item")]),
             ])
             try await engine.drive(id, [("grade", withReason), ("approve_refund", [:])])
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.items.map(\.disposition) == ["liquidate", "return_to_vendor"])
             // Line 1: 100.00 - 15% fee (15.00) - label 5.95; line 2 was the wrong item: nothing.
             #expect(details.refunds.map(\.amountMinor) == [10_000 - 1_500 - 595])
@@ -175,7 +175,7 @@ struct RefundTests {
             #expect(rows.first?.1 == "MUG" && rows.first?.2 == 2 && rows.first?.3 == "B" && rows.first?.4 == "open_box")
 
             // The third mug arrives later: only it is added to stock.
-            try await engine.confirmRefund(try #require(try await engine.details(of: id).refunds.first?.id), provider: "t", reference: "r")
+            try await engine.refunds.confirm(try #require(try await engine.lookup.details(of: id).refunds.first?.id), provider: "t", reference: "r")
             let late: [String: JSONValue] = ["items": .array([.object(["line": .number(1), "quantity": .number(1)])])]
             try await engine.drive(id, [("receive", late), ("inspect", [:]), ("grade", ["items": .array([.object(["line": .number(1), "grade": .string("A")])])])])
             rows = try await engine.rows(
@@ -188,8 +188,8 @@ struct RefundTests {
             defer { try? FileManager.default.removeItem(atPath: path) }
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             let handle = try #require(FileHandle(forWritingAtPath: path))
-            #expect(try await engine.exportInventory(to: handle) == 2)
-            #expect(try await engine.exportInventory(to: handle) == 0)
+            #expect(try await engine.inventory.export(to: handle) == 2)
+            #expect(try await engine.inventory.export(to: handle) == 0)
             try handle.close()
             let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             #expect(lines.filter { $0.hasPrefix(id.uuidString.lowercased()) }.count == 2)
@@ -204,7 +204,7 @@ struct RefundTests {
             let successes = await withTaskGroup(of: Bool.self) { group in
                 for index in 0..<100 {
                     group.addTask {
-                        (try? await engine.apply(
+                        (try? await engine.transitions.apply(
                             "approve_refund", to: id, idempotencyKey: index % 2 == 0 ? "same" : "key-\(index)",
                             actor: "finance")) != nil
                     }
@@ -215,7 +215,7 @@ struct RefundTests {
             }
             // The 50 with the shared key all get its first answer; of the 50 others none can approve again.
             #expect(successes == 50 || successes == 51)
-            let refunds = try await engine.details(of: id).refunds
+            let refunds = try await engine.lookup.details(of: id).refunds
             #expect(refunds.count == 1)
             #expect(refunds.first?.amountMinor == 3000)
             #expect(try await engine.count("SELECT count(*)::bigint FROM return_events WHERE return_id = \(id) AND event = 'approve_refund'") == 1)
@@ -226,15 +226,15 @@ struct RefundTests {
     func duplicateCallbacks() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
-            let refund = try #require(try await engine.details(of: id).refunds.first?.id)
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
+            let refund = try #require(try await engine.lookup.details(of: id).refunds.first?.id)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<5 {
-                    group.addTask { try await engine.confirmRefund(refund, provider: "psp", reference: "PSP-1") }
+                    group.addTask { try await engine.refunds.confirm(refund, provider: "psp", reference: "PSP-1") }
                 }
                 try await group.waitForAll()
             }
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "refunded")
             #expect(details.history.filter { $0.event == "refund_succeeded" }.count == 1)
             #expect(details.refunds.map(\.status) == ["succeeded"])
@@ -245,25 +245,25 @@ struct RefundTests {
     func ledgerWorker() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
             let ledger = LedgerProvider(database: engine.database)
-            async let first = engine.sendDueRefunds(through: ledger)
-            async let second = engine.sendDueRefunds(through: ledger)
+            async let first = engine.refunds.sendDue(through: ledger)
+            async let second = engine.refunds.sendDue(through: ledger)
             let reports = try await [first, second]
             #expect(reports.map(\.paid).reduce(0, +) == 1)
-            #expect(try await engine.sendDueRefunds(through: ledger).paid == 0)
-            #expect(try await engine.details(of: id).record.state == "refunded")
+            #expect(try await engine.refunds.sendDue(through: ledger).paid == 0)
+            #expect(try await engine.lookup.details(of: id).record.state == "refunded")
             #expect(try await engine.count("SELECT count(*)::bigint FROM ledger_payouts") == 1)
 
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("settlement-\(UUID()).csv").path
             defer { try? FileManager.default.removeItem(atPath: path) }
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             let handle = try #require(FileHandle(forWritingAtPath: path))
-            #expect(try await engine.exportSettlement(to: handle) == 1)
+            #expect(try await engine.refunds.exportSettlement(to: handle) == 1)
             try handle.close()
             let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             #expect(lines.first == "refund_id,processor_reference,amount,currency,status,settled_at")
-            let refund = try #require(try await engine.details(of: id).refunds.first)
+            let refund = try #require(try await engine.lookup.details(of: id).refunds.first)
             #expect(lines.last?.hasPrefix("\(refund.id.uuidString.lowercased()),LEDGER-") == true)
             #expect(lines.last?.contains(",30.00,EUR,settled,") == true)
         }
@@ -273,27 +273,27 @@ struct RefundTests {
     func retriesThenFinance() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
             let flaky = ScriptedProvider(failure: .transient("processor unavailable"))
             let retry = RefundRetryPolicy(maxAttempts: 3, baseDelay: 0, leaseSeconds: 60)
             var reports: [RefundReport] = []
-            for _ in 0..<3 { reports.append(try await engine.sendDueRefunds(through: flaky, retry: retry)) }
+            for _ in 0..<3 { reports.append(try await engine.refunds.sendDue(through: flaky, retry: retry)) }
             #expect(reports.map(\.retrying) == [1, 1, 0])
             #expect(reports.map(\.failed) == [0, 0, 1])
-            var details = try await engine.details(of: id)
+            var details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "refund_failed")
             #expect(details.refunds.map(\.status) == ["failed"])
             let refund = try #require(details.refunds.first?.id)
 
-            try await engine.retryRefund(refund)
-            #expect(try await engine.details(of: id).record.state == "refund_pending")
-            #expect(try await engine.sendDueRefunds(through: ScriptedProvider(failure: nil), retry: retry).paid == 1)
-            details = try await engine.details(of: id)
+            try await engine.refunds.retry(refund)
+            #expect(try await engine.lookup.details(of: id).record.state == "refund_pending")
+            #expect(try await engine.refunds.sendDue(through: ScriptedProvider(failure: nil), retry: retry).paid == 1)
+            details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "refunded")
             #expect(details.history.map(\.event).suffix(3) == ["refund_declined", "retry_refund", "refund_succeeded"])
             // Retrying a refund that did not fail changes nothing.
-            try await engine.retryRefund(refund)
-            #expect(try await engine.details(of: id).record.state == "refunded")
+            try await engine.refunds.retry(refund)
+            #expect(try await engine.lookup.details(of: id).record.state == "refunded")
         }
     }
 
@@ -301,11 +301,11 @@ struct RefundTests {
     func paidAfterTimeout() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
-            #expect(try await engine.fireDueTimers(asOf: Date().addingTimeInterval(4 * 86_400)).fired == 1)
-            #expect(try await engine.details(of: id).record.state == "refund_failed")
-            #expect(try await engine.sendDueRefunds(through: LedgerProvider(database: engine.database)).paid == 1)
-            let details = try await engine.details(of: id)
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
+            #expect(try await engine.timers.fireDue(asOf: Date().addingTimeInterval(4 * 86_400)).fired == 1)
+            #expect(try await engine.lookup.details(of: id).record.state == "refund_failed")
+            #expect(try await engine.refunds.sendDue(through: LedgerProvider(database: engine.database)).paid == 1)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "refunded")
             #expect(details.history.map(\.event).suffix(3) == ["refund_timeout", "retry_refund", "refund_succeeded"])
         }
@@ -315,10 +315,10 @@ struct RefundTests {
     func permanentFailure() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
-            let report = try await engine.sendDueRefunds(through: ScriptedProvider(failure: .permanent("card closed")))
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
+            let report = try await engine.refunds.sendDue(through: ScriptedProvider(failure: .permanent("card closed")))
             #expect(report.failed == 1)
-            let details = try await engine.details(of: id)
+            let details = try await engine.lookup.details(of: id)
             #expect(details.record.state == "refund_failed")
             let errors = try await engine.rows("SELECT last_error FROM refunds WHERE return_id = \(id)", as: (String.self))
             #expect(errors.first?.contains("refused: card closed") == true)
@@ -332,21 +332,21 @@ struct WebhookRefundTests {
     func paysThroughAdapter() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
-            let refund = try #require(try await engine.details(of: id).refunds.first)
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
+            let refund = try #require(try await engine.lookup.details(of: id).refunds.first)
             let adapter = WebhookSink(secret: nil, failuresPerMessage: 2)
             let url = try await adapter.start()
             defer { Task { try? await adapter.stop() } }
             let provider = WebhookRefundProvider(url: url, timeout: 5)
             let retry = RefundRetryPolicy(maxAttempts: 5, baseDelay: 0, leaseSeconds: 60)
             var reports: [RefundReport] = []
-            for _ in 0..<3 { reports.append(try await engine.sendDueRefunds(through: provider, retry: retry)) }
+            for _ in 0..<3 { reports.append(try await engine.refunds.sendDue(through: provider, retry: retry)) }
             #expect(reports.map(\.retrying) == [1, 1, 0])
             #expect(reports.map(\.paid) == [0, 0, 1])
             #expect(adapter.deliveries.map(\.status) == [500, 500, 200])
             #expect(adapter.deliveries.allSatisfy { $0.idempotencyKey == refund.idempotencyKey })
             #expect(adapter.deliveries.allSatisfy { $0.returnID == id.uuidString.lowercased() })
-            #expect(try await engine.details(of: id).record.state == "refunded")
+            #expect(try await engine.lookup.details(of: id).record.state == "refunded")
         }
     }
 
@@ -354,18 +354,18 @@ struct WebhookRefundTests {
     func refusalAndUnreachable() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.gradedReturn()
-            _ = try await engine.apply("approve_refund", to: id, actor: "finance")
+            _ = try await engine.transitions.apply("approve_refund", to: id, actor: "finance")
             let unreachable = WebhookRefundProvider(url: URL(string: "http://127.0.0.1:1/refunds")!, timeout: 2)
-            let first = try await engine.sendDueRefunds(
+            let first = try await engine.refunds.sendDue(
                 through: unreachable, retry: RefundRetryPolicy(maxAttempts: 3, baseDelay: 0))
             #expect(first.retrying == 1)
             // A signature-checking endpoint answers 401 to an unsigned request: a refusal, not a retry.
             let strict = WebhookSink(secret: "other")
             let url = try await strict.start()
             defer { Task { try? await strict.stop() } }
-            let second = try await engine.sendDueRefunds(through: WebhookRefundProvider(url: url, timeout: 5))
+            let second = try await engine.refunds.sendDue(through: WebhookRefundProvider(url: url, timeout: 5))
             #expect(second.failed == 1)
-            #expect(try await engine.details(of: id).record.state == "refund_failed")
+            #expect(try await engine.lookup.details(of: id).record.state == "refund_failed")
             let errors = try await engine.rows("SELECT last_error FROM refunds WHERE return_id = \(id)", as: (String.self))
             #expect(errors.first?.contains("answered 401") == true)
         }

@@ -51,8 +51,8 @@ struct RetentionTests {
             #expect(outboxPartitions.map(\.1) == ["outbox_2020_01", "outbox_2020_02", "outbox_2020_02"])
 
             // Reads through the engine see the current month and both older ones.
-            #expect(try await engine.details(of: id).history.map(\.seq) == [1, 100, 101])
-            let listed = try await engine.outboxEntries(status: "delivered", limit: 100).map(\.seq)
+            #expect(try await engine.lookup.details(of: id).history.map(\.seq) == [1, 100, 101])
+            let listed = try await engine.outbox.entries(status: "delivered", limit: 100).map(\.seq)
             #expect(listed.sorted() == [100, 101])
 
             // (return_id, seq) is unique within a month.
@@ -65,12 +65,12 @@ struct RetentionTests {
             }
 
             // Pruning reaches into both months, keeps the pending message and all history.
-            let pruned = try await engine.prune(RetentionSettings(deliveredOutboxAge: .seconds(86_400)))
+            let pruned = try await engine.maintenance.prune(RetentionSettings(deliveredOutboxAge: .seconds(86_400)))
             #expect(pruned.outbox == 2)
             #expect(try await engine.count("SELECT count(*)::bigint FROM outbox WHERE seq >= 100") == 1)
             #expect(
                 try await engine.rows("SELECT status FROM outbox WHERE seq = 102", as: (String.self)) == ["pending"])
-            #expect(try await engine.details(of: id).history.map(\.seq) == [1, 100, 101])
+            #expect(try await engine.lookup.details(of: id).history.map(\.seq) == [1, 100, 101])
             // January's outbox month is empty now and dropped; February keeps its pending message; history months
             // are never dropped.
             #expect(pruned.outboxPartitions == 1)
@@ -127,7 +127,7 @@ struct RetentionTests {
             let ids = try await engine.rows("SELECT id FROM outbox ORDER BY id", as: (Int64.self))
             #expect(ids.count == idsBefore.count + 1)
             #expect(ids.last ?? 0 > idsBefore.max() ?? 0)
-            #expect(try await engine.details(of: id).history.map(\.seq) == [1, 2, 3, 4])
+            #expect(try await engine.lookup.details(of: id).history.map(\.seq) == [1, 2, 3, 4])
         }
     }
 
@@ -164,9 +164,9 @@ struct RetentionTests {
     func partitionsAhead() async throws {
         try await TestDatabase.withEngine { engine in
             let settings = RetentionSettings(partitionMonthsAhead: 5)
-            #expect(try await engine.ensurePartitions(settings) == 4)  // months 4 and 5 ahead, two tables
-            #expect(try await engine.ensurePartitions(settings) == 0)
-            let stats = try await engine.databaseStats()
+            #expect(try await engine.maintenance.ensurePartitions(settings) == 4)  // months 4 and 5 ahead, two tables
+            #expect(try await engine.maintenance.ensurePartitions(settings) == 0)
+            let stats = try await engine.maintenance.databaseStats()
             let coverage = try #require(stats.partitions.first { $0.table == "return_events" })
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -231,9 +231,9 @@ struct RetentionTests {
 
             let settings = RetentionSettings(batchSize: 1, pauseBetweenBatches: .zero)
             #expect(
-                try await engine.prunable(settings)
+                try await engine.maintenance.prunable(settings)
                     == PruneCounts(outbox: oldDelivered, timers: oldSettled, idempotencyKeys: 1))
-            let pruned = try await engine.prune(settings)
+            let pruned = try await engine.maintenance.prune(settings)
             #expect(
                 pruned == PruneCounts(outbox: oldDelivered, timers: oldSettled, idempotencyKeys: 1, outboxPartitions: 0)
             )
@@ -251,7 +251,7 @@ struct RetentionTests {
                     "recent-create"
                 ])
             #expect(try await engine.count("SELECT count(*)::bigint FROM return_events") == events)
-            #expect(try await engine.prunable(settings) == PruneCounts(outbox: 0, timers: 0, idempotencyKeys: 0))
+            #expect(try await engine.maintenance.prunable(settings) == PruneCounts(outbox: 0, timers: 0, idempotencyKeys: 0))
         }
     }
 

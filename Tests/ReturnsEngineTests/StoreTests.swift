@@ -22,7 +22,7 @@ struct StoreTests {
             ] {
                 await #expect(throws: PSQLError.self) { try await engine.database.client.query(sql) }
             }
-            #expect(try await engine.details(of: id).history.map(\.event) == ["created"])
+            #expect(try await engine.lookup.details(of: id).history.map(\.event) == ["created"])
         }
     }
 
@@ -68,7 +68,7 @@ struct StoreTests {
             let results = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<10 {
                     group.addTask {
-                        (try? await engine.apply("approve_refund", to: id, idempotencyKey: "cb-1", actor: "policy")) != nil
+                        (try? await engine.transitions.apply("approve_refund", to: id, idempotencyKey: "cb-1", actor: "policy")) != nil
                     }
                 }
                 var ok = 0
@@ -76,7 +76,7 @@ struct StoreTests {
                 return ok
             }
             #expect(results == 10)
-            let refunds = try await engine.details(of: id).refunds
+            let refunds = try await engine.lookup.details(of: id).refunds
             #expect(refunds.count == 1)
             #expect(refunds.first?.amountMinor == 10_980)
         }
@@ -163,12 +163,12 @@ struct StoreTests {
             let engineV2 = Engine(database: engine.database, catalog: catalogV2)
             try await engineV2.deployWorkflows()
             let onV2 = try await engineV2.makeReturn(workflow: "keep-it")
-            #expect(try await engineV2.details(of: onV1).record.workflowVersion == 1)
-            #expect(try await engineV2.details(of: onV2).record.workflowVersion == 2)
-            _ = try await engineV2.apply("reject", to: onV1, actor: "test", data: ["reason": .string("fraud")])
-            #expect(try await engineV2.details(of: onV1).record.state == "rejected")
+            #expect(try await engineV2.lookup.details(of: onV1).record.workflowVersion == 1)
+            #expect(try await engineV2.lookup.details(of: onV2).record.workflowVersion == 2)
+            _ = try await engineV2.transitions.apply("reject", to: onV1, actor: "test", data: ["reason": .string("fraud")])
+            #expect(try await engineV2.lookup.details(of: onV1).record.state == "rejected")
             await #expect(throws: EngineError.self) {
-                try await engineV2.apply("reject", to: onV2, actor: "test", data: ["reason": .string("fraud")])
+                try await engineV2.transitions.apply("reject", to: onV2, actor: "test", data: ["reason": .string("fraud")])
             }
 
             // Editing version 2 without raising it is refused at deploy.
@@ -193,13 +193,13 @@ struct StoreTests {
                 var state = ""
                 for _ in 0..<200 where state != "label_expired" {
                     try await Task.sleep(for: .milliseconds(25))
-                    state = try await engine.details(of: id).record.state
+                    state = try await engine.lookup.details(of: id).record.state
                 }
                 #expect(state == "label_expired")
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
-            #expect(try await engine.details(of: id).history.last?.actor == "timer:label_expiry")
+            #expect(try await engine.lookup.details(of: id).history.last?.actor == "timer:label_expiry")
         }
     }
 }

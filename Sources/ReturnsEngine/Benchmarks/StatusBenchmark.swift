@@ -36,7 +36,7 @@ public enum StatusBenchmark {
 
     public static func run(
         server: DatabaseSettings, returnsExecutable: String, requests: Int, connections: Int, returns: Int = 1000,
-        logger: Logger
+        folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_status"
         var settings = server.with(database: name)
@@ -47,7 +47,7 @@ public enum StatusBenchmark {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
-            let tokens = try await seed(returns, settings: settings, logger: logger)
+            let tokens = try await seed(returns, settings: settings, folders: folders, logger: logger)
             let (pid, port) = try await startServer(returnsExecutable, settings: settings, folder: folder)
             defer {
                 kill(pid, SIGTERM)
@@ -77,11 +77,11 @@ public enum StatusBenchmark {
     }
 
     /// Returns on the standard workflow with three history lines each (created, issue_label, ship); their tokens.
-    static func seed(_ count: Int, settings: DatabaseSettings, logger: Logger) async throws -> [String] {
-        let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
-        guard catalog.isValid else { throw RuntimeError.invalidWorkflows(catalog.problems) }
+    static func seed(_ count: Int, settings: DatabaseSettings, folders: BenchmarkFolders, logger: Logger) async throws -> [String] {
+        let catalog = WorkflowCatalog.load(folder: folders.workflows)
+        try catalog.requireValid()
         return try await Database.with(settings, logger: logger) { database in
-            try await Migrator(directory: try Migrator.locateSchema()).migrate(database)
+            try await Migrator(directory: folders.schema).migrate(database)
             let engine = Engine(database: database, catalog: catalog)
             try await engine.deployWorkflows()
             let item = try ReturnItem.parse("SHOE-42:1:89.90:EUR")
@@ -91,12 +91,12 @@ public enum StatusBenchmark {
                     group.addTask {
                         var tokens: [String] = []
                         for number in stride(from: worker, to: count, by: workers) {
-                            let created = try await engine.createReturn(
+                            let created = try await engine.transitions.create(
                                 NewReturn(
                                     workflow: "standard", orderRef: "STATUS-\(number + 1)",
                                     customerEmail: "status\(number % 1000)@example.com", items: [item]))
                             for (event, data) in TransitionBenchmark.lifecycle.prefix(2) {
-                                _ = try await engine.apply(event, to: created.id, actor: "bench", data: data)
+                                _ = try await engine.transitions.apply(event, to: created.id, actor: "bench", data: data)
                             }
                             tokens.append(created.token)
                         }

@@ -41,10 +41,10 @@ public enum TransitionBenchmark {
 
     public static func run(
         server: DatabaseSettings, returns: Int, concurrency: Int, scriptsFolder: URL, keepDatabase: Bool = false,
-        logger: Logger
+        folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let scripts = try self.scripts(in: scriptsFolder)
-        let pgbench = try PgBench.locate()
+        let pgbench = try PgBench.locate(binDirectory: folders.postgresBinDirectory)
         let name = "returns_bench_transitions"
         var settings = server.with(database: name)
         settings.maximumConnections = concurrency
@@ -52,7 +52,7 @@ public enum TransitionBenchmark {
         try await Database.createDatabaseIfMissing(settings, logger: logger)
         do {
             let result = try await measure(
-                settings: settings, returns: returns, concurrency: concurrency, scripts: scripts, pgbench: pgbench,
+                settings: settings, returns: returns, concurrency: concurrency, scripts: scripts, pgbench: pgbench, folders: folders,
                 logger: logger)
             if !keepDatabase { try await Database.dropDatabase(name, on: server, logger: logger) }
             return result
@@ -63,12 +63,6 @@ public enum TransitionBenchmark {
     }
 
     /// `Benchmarks/transitions` of the project (or `$RETURNS_BENCHMARKS_DIR/transitions`).
-    public static func locateScripts(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> URL
-    {
-        try ProjectFolder.locate("Benchmarks", variable: "RETURNS_BENCHMARKS_DIR", environment: environment)
-            .appendingPathComponent("transitions")
-    }
 
     /// The scripts, `NN-event.sql`, one for each lifecycle step, in lifecycle order.
     static func scripts(in folder: URL) throws -> [URL] {
@@ -84,13 +78,14 @@ public enum TransitionBenchmark {
     }
 
     static func measure(
-        settings: DatabaseSettings, returns: Int, concurrency: Int, scripts: [URL], pgbench: PgBench, logger: Logger
+        settings: DatabaseSettings, returns: Int, concurrency: Int, scripts: [URL], pgbench: PgBench,
+        folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
-        let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
-        guard catalog.isValid else { throw RuntimeError.invalidWorkflows(catalog.problems) }
+        let catalog = WorkflowCatalog.load(folder: folders.workflows)
+        try catalog.requireValid()
         let repository = BenchmarkRepository(logger: logger)
         let (engineRun, prepared) = try await Database.with(settings, logger: logger) { database in
-            try await Migrator(directory: try Migrator.locateSchema()).migrate(database)
+            try await Migrator(directory: folders.schema).migrate(database)
             let engine = Engine(database: database, catalog: catalog)
             try await engine.deployWorkflows()
             // Returns for the engine and as many for pgbench, whose scripts pick returns at random and so may refund
@@ -142,7 +137,7 @@ public enum TransitionBenchmark {
                         let request = NewReturn(
                             workflow: "standard", orderRef: "\(prefix)\(number + 1)",
                             customerEmail: "bench\(number % 1000)@example.com", items: [item])
-                        ids.append(try await engine.createReturn(request).id)
+                        ids.append(try await engine.transitions.create(request).id)
                     }
                     return ids
                 }
@@ -167,7 +162,7 @@ public enum TransitionBenchmark {
                     for index in stride(from: worker, to: ids.count, by: concurrency) {
                         for step in lifecycle {
                             let begun = clock.now
-                            _ = try await engine.apply(
+                            _ = try await engine.transitions.apply(
                                 step.event, to: ids[index], idempotencyKey: "bench-\(step.event)", actor: "bench",
                                 data: step.data)
                             latencies.append((clock.now - begun).milliseconds)

@@ -121,18 +121,18 @@ public struct DemoScenario: Sendable {
                     workflow: path.workflow, orderRef: "DEMO-\(run)-\(number)",
                     customerEmail: "customer\(number)@example.com", locale: ["en", "de", "es", "fr", "ja"][number % 5],
                     items: items)
-                let id = try await engine.createReturn(request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)").id
+                let id = try await engine.transitions.create(request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)").id
                 for (event, data) in path.events {
-                    let refund = try await engine.details(of: id).refunds.last?.id
+                    let refund = try await engine.lookup.details(of: id).refunds.last?.id
                     switch (event, refund) {
                     case (Self.pay, _):
-                        _ = try await engine.sendDueRefunds(through: ledger)
+                        _ = try await engine.refunds.sendDue(through: ledger)
                     case (Self.decline, let refund?):
-                        try await engine.failRefund(refund, reason: "declined by the card issuer (demo)")
+                        try await engine.refunds.fail(refund, reason: "declined by the card issuer (demo)")
                     case (Self.financeRetry, let refund?):
-                        try await engine.retryRefund(refund)
+                        try await engine.refunds.retry(refund)
                     default:
-                        _ = try await engine.apply(
+                        _ = try await engine.transitions.apply(
                             event, to: id, idempotencyKey: "demo-\(run)-\(event)", actor: "demo", data: data)
                     }
                     transitions += 1
@@ -144,15 +144,15 @@ public struct DemoScenario: Sendable {
         var refused = 0
         if let (_, id) = created.first(where: { $0.0.name == "label expires (timer)" }) {
             do {
-                _ = try await engine.apply("close", to: id, actor: "demo")
+                _ = try await engine.transitions.apply("close", to: id, actor: "demo")
             } catch EngineError.workflow {
                 refused += 1
             }
         }
-        let timers = try await engine.fireDueTimers(asOf: Date().addingTimeInterval(31 * 86_400))
+        let timers = try await engine.timers.fireDue(asOf: Date().addingTimeInterval(31 * 86_400))
         var outcomes: [Outcome] = []
         for (path, id) in created {
-            let state = try await engine.details(of: id).record.state
+            let state = try await engine.lookup.details(of: id).record.state
             outcomes.append(Outcome(path: path.name, workflow: path.workflow, id: id, state: state))
         }
         return Report(

@@ -15,7 +15,7 @@ public enum NotificationBenchmark {
 
     public static func run(
         server: DatabaseSettings, dispatchers: Int, returns: Int, perReturn: Int, batchSize: Int,
-        channel: any NotificationChannel, templatesFolder: URL, logger: Logger
+        channel: any NotificationChannel, folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_notify_\(getpid())"
         let settings = server.with(database: name)
@@ -25,14 +25,14 @@ public enum NotificationBenchmark {
             Task { try? await Database.dropDatabase(name, on: server, logger: logger) }
         }
         return try await Database.with(settings, logger: logger) { database in
-            try await Migrator(directory: try Migrator.locateSchema()).migrate(database)
-            let catalog = WorkflowCatalog.load(folder: try WorkflowCatalog.locateFolder())
+            try await Migrator(directory: folders.schema).migrate(database)
+            let catalog = WorkflowCatalog.load(folder: folders.workflows)
             try await Engine(database: database, catalog: catalog).deployWorkflows()
             try await database.withConnection { connection in
                 try await OutboxRepository(logger: logger).seedSynthetic(
                     returns: returns, perReturn: perReturn, prefix: "BENCH", on: connection)
             }
-            let templates = NotificationTemplates.load(folder: templatesFolder)
+            let templates = NotificationTemplates.load(folder: folders.workflows.appendingPathComponent("notifications"))
             let settings = NotificationSettings(batchSize: batchSize)
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Counters of one process's dispatchers, for printing and for a future `/metrics` endpoint. The table-wide figures
-/// (pending, oldest pending age) come from `Engine.outboxStats()`, which every process sees alike.
+/// (pending, oldest pending age) come from `Engine.outbox.stats()`, which every process sees alike.
 public final class NotificationMetrics: Sendable {
     public struct Snapshot: Sendable, Hashable, Codable {
         public var delivered = 0

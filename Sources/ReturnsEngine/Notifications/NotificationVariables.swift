@@ -30,18 +30,15 @@ public enum NotificationVariables {
 
     /// The rendering context of one message: the event data first, then the engine's own keys over it.
     public static func make(
-        payload: [String: JSONValue], returnID: UUID, locale: String, publicBaseURL: String
+        payload: OutboxPayload, returnID: UUID, locale: String, publicBaseURL: String
     ) -> [String: Any] {
         var variables: [String: Any] = [:]
-        if case .object(let data)? = payload["data"] {
-            for (key, value) in data { variables[key] = plain(value) }
-        }
-        for key in ["order_ref", "event", "state"] {
-            variables[key] = payload[key]?.stringValue ?? ""
-        }
-        let token = payload["status_token"]?.stringValue ?? ""
-        variables["status_token"] = token
-        variables["status_url"] = statusURL(base: publicBaseURL, token: token)
+        for (key, value) in payload.data { variables[key] = plain(value) }
+        variables["order_ref"] = payload.orderRef
+        variables["event"] = payload.event
+        variables["state"] = payload.state
+        variables["status_token"] = payload.statusToken
+        variables["status_url"] = statusURL(base: publicBaseURL, token: payload.statusToken)
         variables["return_id"] = returnID.uuidString.lowercased()
         variables["locale"] = locale
         variables["refund_amount"] = refundAmount(payload: payload, locale: locale)
@@ -56,15 +53,13 @@ public enum NotificationVariables {
     }
 
     /// What was refunded or is on its way, like "109.80 EUR", with a decimal comma where the locale writes one.
-    static func refundAmount(payload: [String: JSONValue], locale: String) -> String {
-        guard case .number(let minor)? = payload["refund_minor"], let code = payload["currency"]?.stringValue,
-            let currency = try? Currency(code: code)
-        else { return "" }
-        var amount = Money(minorUnits: Int64(minor), currency: currency).decimalString
+    static func refundAmount(payload: OutboxPayload, locale: String) -> String {
+        guard let currency = try? Currency(code: payload.currency) else { return "" }
+        var amount = Money(minorUnits: payload.refundMinor, currency: currency).decimalString
         if ["de", "es", "fr", "it", "pt", "nl"].contains(String(locale.prefix(2))) {
             amount = amount.replacingOccurrences(of: ".", with: ",")
         }
-        return "\(amount) \(code)"
+        return "\(amount) \(payload.currency)"
     }
 
     static func plain(_ value: JSONValue) -> Any {

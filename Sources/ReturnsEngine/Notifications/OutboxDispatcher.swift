@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import ReturnsCore
 import ReturnsStore
 import ServiceLifecycle
@@ -115,27 +114,25 @@ public final class OutboxDispatcher: Service, Sendable {
                 "no template '\(message.template)' for locale \(message.locale) nor \(NotificationTemplates.fallbackLocale) "
                     + "in Workflows/notifications; add notifications/en/\(message.template).mustache and retry")
         }
-        let payload: [String: JSONValue]
+        let payload: OutboxPayload
         do {
-            payload = try JSONValue.parseObject(message.payload)
+            payload = try OutboxPayload(jsonText: message.payload)
         } catch {
-            throw DeliveryError("the outbox payload is not a JSON object: \(error)")
+            throw DeliveryError("the outbox payload is not one the engine writes: \(error)")
         }
         let variables = NotificationVariables.make(
             payload: payload, returnID: message.returnID, locale: message.locale,
             publicBaseURL: settings.publicBaseURL)
-        var data: [String: JSONValue] = [:]
-        if case .object(let object)? = payload["data"] { data = object }
         return OutgoingNotification(
             messageID: message.messageID, returnID: message.returnID, seq: message.seq,
-            event: payload["event"]?.stringValue ?? "", state: payload["state"]?.stringValue ?? "",
+            event: payload.event, state: payload.state,
             template: message.template, locale: template.locale, requestedLocale: message.locale,
-            to: message.customerEmail, orderRef: payload["order_ref"]?.stringValue ?? "",
-            statusURL: variables["status_url"] as? String ?? "", rendered: template.render(variables), data: data,
+            to: message.customerEmail, orderRef: payload.orderRef,
+            statusURL: variables["status_url"] as? String ?? "", rendered: template.render(variables), data: payload.data,
             attempt: message.attempts + 1)
     }
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
         async throws -> T
     {
         try await database.transaction(body)
@@ -180,33 +177,34 @@ public final class OutboxDispatcher: Service, Sendable {
     func listen() async {
         var lastError = ""
         while !Task.isCancelled {
+            var subscribed = false
             do {
-                let connection = try await PostgresConnection.connect(
-                    configuration: database.settings.connectionConfiguration, id: 0, logger: logger)
-                if !lastError.isEmpty { logger.notice("notification connection is back; dispatching on NOTIFY again") }
-                lastError = ""
-                do {
-                    try await connection.listen(on: OutboxRepository.wakeChannel) { notifications in
+                try await database.listen(on: OutboxRepository.wakeChannel) { event in
+                    switch event {
+                    case .subscribed:
+                        subscribed = true
+                        if !lastError.isEmpty {
+                            logger.notice("notification connection is back; dispatching on NOTIFY again")
+                        }
+                        lastError = ""
                         metrics.setListening(true)
                         logger.debug("listening for outbox notifications")
                         // What was written while nobody listened.
                         doorbell.ring()
-                        for try await _ in notifications { doorbell.ring() }
+                    case .notified:
+                        doorbell.ring()
                     }
-                } catch {
-                    lastError = StoreError.describe(error)
                 }
-                metrics.setListening(false)
-                try? await connection.close()
             } catch {
                 let description = StoreError.describe(error)
-                if description != lastError {
+                if !subscribed, description != lastError {
                     logger.warning(
                         "notification connection is down; polling every \(settings.pollInterval) until it is back",
                         metadata: ["error": "\(description)"])
                 }
                 lastError = description
             }
+            metrics.setListening(false)
             if Task.isCancelled { return }
             try? await Task.sleep(for: settings.reconnectDelay)
         }

@@ -22,7 +22,7 @@ public struct RefundWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let report = try await engine.sendDueRefunds(through: provider, retry: retry)
+                    let report = try await engine.refunds.sendDue(through: provider, retry: retry)
                     if report.paid + report.failed + report.retrying > 0 {
                         engine.logger.info(
                             "refunds sent",

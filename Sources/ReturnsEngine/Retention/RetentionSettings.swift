@@ -38,30 +38,6 @@ public struct RetentionSettings: Sendable, Equatable {
         self.partitionLockTimeout = partitionLockTimeout
     }
 
-    /// The defaults, overridden by `RETURNS_RETENTION_OUTBOX`, `RETURNS_RETENTION_TIMERS`, `RETURNS_RETENTION_KEYS`
-    /// and `RETURNS_RETENTION_INTERVAL` (ages such as `14d`, `12h`, `30m`, `90s`) and `RETURNS_RETENTION_BATCH`.
-    public init(environment: [String: String]) throws(RetentionSettingsError) {
-        self.init()
-        func age(_ name: String) throws(RetentionSettingsError) -> Duration? {
-            guard let text = environment[name] else { return nil }
-            guard let value = Self.parseAge(text) else {
-                throw RetentionSettingsError("\(name)='\(text)' is not an age; write 14d, 12h, 30m or 90s")
-            }
-            return value
-        }
-        if let value = try age("RETURNS_RETENTION_OUTBOX") { deliveredOutboxAge = value }
-        if let value = try age("RETURNS_RETENTION_TIMERS") { settledTimerAge = value }
-        if let value = try age("RETURNS_RETENTION_KEYS") { idempotencyKeyAge = value }
-        if let value = try age("RETURNS_RETENTION_INTERVAL") { interval = value }
-        if let text = environment["RETURNS_RETENTION_BATCH"] {
-            guard let value = Int(text), (1...100_000).contains(value) else {
-                throw RetentionSettingsError(
-                    "RETURNS_RETENTION_BATCH='\(text)' must be a whole number from 1 to 100000")
-            }
-            batchSize = value
-        }
-    }
-
     /// `14d`, `12h`, `30m` or `90s` (a whole number and a unit); nil for anything else.
     public static func parseAge(_ text: String) -> Duration? {
         let units: [Character: Int64] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
@@ -70,9 +46,4 @@ public struct RetentionSettings: Sendable, Equatable {
         else { return nil }
         return .seconds(count * scale)
     }
-}
-
-public struct RetentionSettingsError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
 }

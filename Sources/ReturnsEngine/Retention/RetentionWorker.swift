@@ -24,7 +24,7 @@ public struct RetentionWorker: Service {
     /// One pass; a failure is logged and the next pass tries again.
     func pass() async {
         do {
-            let created = try await engine.ensurePartitions(settings)
+            let created = try await engine.maintenance.ensurePartitions(settings)
             if created > 0 { engine.logger.info("partitions created", metadata: ["count": "\(created)"]) }
         } catch is CancellationError {
             return
@@ -33,7 +33,7 @@ public struct RetentionWorker: Service {
             engine.logger.warning("creating partitions failed", metadata: ["error": "\(String(reflecting: error))"])
         }
         do {
-            let pruned = try await engine.prune(settings)
+            let pruned = try await engine.maintenance.prune(settings)
             if pruned.outbox + pruned.timers + pruned.idempotencyKeys + (pruned.outboxPartitions ?? 0) > 0 {
                 engine.logger.info(
                     "pruned",

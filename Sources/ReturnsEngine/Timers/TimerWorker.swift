@@ -17,7 +17,7 @@ public struct TimerWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let report = try await engine.fireDueTimers()
+                    let report = try await engine.timers.fireDue()
                     if report.fired + report.discarded > 0 {
                         engine.logger.info(
                             "timers settled", metadata: ["fired": "\(report.fired)", "discarded": "\(report.discarded)"])

@@ -25,10 +25,8 @@ public struct WorkflowCatalog: Sendable {
 
     public func workflow(named name: String) -> WorkflowFile? { files.first { $0.definition.name == name } }
 
-    /// The Workflows folder: `RETURNS_WORKFLOWS_DIR`, else `./Workflows`, else the one beside these sources.
-    public static func locateFolder(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        try ProjectFolder.locate("Workflows", variable: "RETURNS_WORKFLOWS_DIR", environment: environment)
-    }
+    /// The notification templates beside the workflows, per locale, for the dispatcher.
+    public var notifications = NotificationTemplates(byLocale: [:], errors: [])
 
     /// Reads and checks every `*.yaml` in `folder` (policy files aside), or the given files.
     public static func load(folder: URL, only paths: [String] = []) -> WorkflowCatalog {
@@ -63,7 +61,8 @@ public struct WorkflowCatalog: Sendable {
             let (definition, loadProblems) = WorkflowLoader.load(yaml: source, file: display)
             problems += loadProblems
             guard let definition else { continue }
-            let checkProblems = validator.problems(in: definition, file: display)
+            let checkProblems =
+                validator.problems(in: definition, file: display) + EngineContract.problems(in: definition, file: display)
             problems += checkProblems
             if let other = files.first(where: { $0.definition.name == definition.name }) {
                 problems.append(
@@ -75,13 +74,15 @@ public struct WorkflowCatalog: Sendable {
                 files.append(WorkflowFile(path: path, source: source, definition: definition))
             }
         }
-        problems += NotificationTemplates.load(folder: folder.appendingPathComponent("notifications")).problems(for: files)
+        let notifications = NotificationTemplates.load(folder: folder.appendingPathComponent("notifications"))
+        problems += notifications.problems(for: files)
         let states = Set(files.flatMap { $0.definition.states.map(\.name) })
         let (statusTexts, statusProblems) = StatusTextCatalog.load(
             folder: folder.appendingPathComponent("status"), states: states)
         if paths.isEmpty { problems += statusProblems }
         return WorkflowCatalog(
-            files: files, templates: templates, problems: problems, policy: policy, statusTexts: statusTexts)
+            files: files, templates: templates, problems: problems, policy: policy, statusTexts: statusTexts,
+            notifications: notifications)
     }
 
     static func templateNames(in folder: URL) -> Set<String> {
@@ -93,5 +94,24 @@ public struct WorkflowCatalog: Sendable {
     public static func displayPath(_ path: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath + "/"
         return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+}
+
+extension WorkflowCatalog {
+    /// Throws when the files have errors: nothing may run on workflows that do not check.
+    public func requireValid() throws(WorkflowCatalogError) {
+        guard isValid else { throw .invalid(problems.filter { $0.severity == .error }) }
+    }
+}
+
+public enum WorkflowCatalogError: Error, CustomStringConvertible {
+    case invalid([WorkflowProblem])
+
+    public var description: String {
+        switch self {
+        case .invalid(let problems):
+            return "the workflow files have problems; fix them first (`returns workflow check` lists them):\n"
+                + problems.map(\.description).joined(separator: "\n")
+        }
     }
 }

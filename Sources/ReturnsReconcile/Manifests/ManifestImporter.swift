@@ -53,7 +53,7 @@ public struct ManifestImporter: Sendable {
         var lines: [ManifestReader.Line] = []
         while let line = try reader.next() { lines.append(line) }
         let logger = engine.database.logger
-        let (partnerID, assignments) = try await engine.database.withConnection { [self, lines] connection in
+        let (partnerID, assignments) = try await engine.database.client.withConnection { [self, lines] connection in
             let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)
             return (
                 partnerID,
@@ -83,7 +83,7 @@ public struct ManifestImporter: Sendable {
                 problem("return_id", "return \(line.returnKey) is not assigned to partner \(partner)")
                 continue
             }
-            if details[id] == nil { details[id] = try await engine.details(of: id) }
+            if details[id] == nil { details[id] = try await engine.lookup.details(of: id) }
             guard details[id]!.items.contains(where: { $0.sku == line.sku }) else {
                 problem("sku", "return \(line.returnKey) has no item \(line.sku)")
                 continue
@@ -116,7 +116,7 @@ public struct ManifestImporter: Sendable {
                 var step = Step(returnID: id, event: "receive", lines: received.map(\.line), outcome: "planned")
                 if !dryRun {
                     do {
-                        let result = try await engine.reportReceipt(
+                        let result = try await engine.partnerReports.receipt(
                             data: ["items": .array(entries)], by: report("receive"))
                         step.outcome = result.replayed ? "replayed" : "applied"
                     } catch let error as EngineError {
@@ -143,7 +143,7 @@ public struct ManifestImporter: Sendable {
             }
             do {
                 // The partner API's path: inspect, then grade and approve the refund as far as the workflow goes.
-                for result in try await engine.reportInspection(data: ["items": .array(entries)], by: report("inspect"))
+                for result in try await engine.partnerReports.inspection(data: ["items": .array(entries)], by: report("inspect"))
                 {
                     steps.append(
                         Step(

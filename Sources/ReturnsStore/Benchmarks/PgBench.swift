@@ -26,9 +26,9 @@ public struct PgBench: Sendable {
 
     /// pgbench next to the server binaries the embedded cluster uses (`RETURNS_PG_BINDIR` decides those), else in
     /// /usr/bin or /usr/local/bin.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PgBench {
+    public static func locate(binDirectory: String?) throws -> PgBench {
         var candidates: [String] = []
-        if let directory = try? PostgresBinaries.locate(environment: environment).directory {
+        if let directory = try? PostgresBinaries.locate(explicit: binDirectory).directory {
             candidates.append(directory + "/pgbench")
         }
         candidates += ["/usr/bin/pgbench", "/usr/local/bin/pgbench"]

@@ -40,7 +40,7 @@ public enum ChildProcess {
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var environment = environment
-        environment["LC_ALL"] = environment["LC_ALL"] ?? "C"
+        environment.merge(["LC_ALL": "C"]) { current, _ in current }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
 

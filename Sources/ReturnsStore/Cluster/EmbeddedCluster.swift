@@ -15,17 +15,16 @@ public struct EmbeddedCluster: Sendable {
     public let home: URL
     /// Trade durability for speed (fsync off); for throwaway test clusters only.
     public let isThrowaway: Bool
+    /// Where initdb and pg_ctl are (`RETURNS_PG_BINDIR`); nil looks in the usual places.
+    public let binDirectory: String?
 
     public static let superuser = "returns"
 
-    public init(home: String, isThrowaway: Bool = false) {
+    /// `binDirectory` holds initdb and pg_ctl; nil looks in the usual places (`pg_config --bindir` first).
+    public init(home: String, isThrowaway: Bool = false, binDirectory: String? = nil) {
         self.home = URL(fileURLWithPath: home).standardizedFileURL
         self.isThrowaway = isThrowaway
-    }
-
-    /// The home from `RETURNS_HOME`, else `./.returns`.
-    public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        environment["RETURNS_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ".returns"
+        self.binDirectory = binDirectory
     }
 
     /// Where the server can be reached once started.
@@ -41,7 +40,7 @@ public struct EmbeddedCluster: Sendable {
     public func start() throws -> Endpoint {
         try createDirectory(home, owner: nil)
         return try withLock {
-            let binaries = try PostgresBinaries.locate()
+            let binaries = try PostgresBinaries.locate(explicit: binDirectory)
             let runAs = try serverUser()
             let folder = try clusterFolder(runAs: runAs)
             let data = folder.appendingPathComponent("data")
@@ -68,7 +67,7 @@ public struct EmbeddedCluster: Sendable {
     public func stop() throws -> Bool {
         guard FileManager.default.fileExists(atPath: home.path) else { return false }
         return try withLock {
-            let binaries = try PostgresBinaries.locate()
+            let binaries = try PostgresBinaries.locate(explicit: binDirectory)
             let runAs = try serverUser()
             let folder = try clusterFolder(runAs: runAs)
             let data = folder.appendingPathComponent("data")

@@ -7,12 +7,10 @@ struct PostgresBinaries {
     var initdb: String { directory + "/initdb" }
     var pgCtl: String { directory + "/pg_ctl" }
 
-    static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> PostgresBinaries
-    {
+    static func locate(explicit: String? = nil) throws -> PostgresBinaries {
         let manager = FileManager.default
         // An explicit folder is the operator's word: use it or say it is wrong, never look elsewhere.
-        if let explicit = environment["RETURNS_PG_BINDIR"], !explicit.isEmpty {
+        if let explicit, !explicit.isEmpty {
             guard manager.isExecutableFile(atPath: explicit + "/initdb"), manager.isExecutableFile(atPath: explicit + "/pg_ctl")
             else {
                 throw ClusterError.binariesNotFound(searched: [explicit + " (RETURNS_PG_BINDIR)"])

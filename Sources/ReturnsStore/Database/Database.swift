@@ -6,18 +6,20 @@ import Synchronization
 
 /// A running connection pool to the returns database.
 public struct Database: Sendable {
+    /// The pool itself, for tests and tools that inspect the database directly. The service's own code reaches
+    /// the database through repositories on a `DatabaseConnection`.
     public let client: PostgresClient
     public let settings: DatabaseSettings
     public let logger: Logger
     let lossGuard = ConnectionLossGuard()
     let leases = LeaseClock()
 
-    /// Settings for `DATABASE_URL` when given, else for the embedded cluster in `home` (started if needed).
-    public static func settings(databaseURL: String?, home: String) async throws -> DatabaseSettings {
+    /// Settings for `databaseURL` when given, else for the embedded `cluster` (started if needed).
+    public static func settings(databaseURL: String?, cluster: EmbeddedCluster) async throws -> DatabaseSettings {
         if let databaseURL, !databaseURL.isEmpty {
             return try DatabaseSettings(url: databaseURL)
         }
-        let endpoint = try EmbeddedCluster(home: home).start()
+        let endpoint = try cluster.start()
         let settings = DatabaseSettings(embedded: endpoint, database: "returns")
         try await createDatabaseIfMissing(settings, logger: Logger(label: "returns.store"))
         return settings
@@ -45,19 +47,19 @@ public struct Database: Sendable {
     /// Runs `body` with a pooled connection. When the connection closes under it, the caller hears
     /// `StoreError.connectionLost` at once rather than waiting forever (see `ConnectionLossGuard`).
     @discardableResult
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
         async throws -> T
     {
         let lossGuard = self.lossGuard
         let leases = self.leases
         return try await client.withConnection { connection in
             leases.record()
-            return try await lossGuard.run(on: connection, body)
+            return try await lossGuard.run(on: connection) { try await body(DatabaseConnection($0)) }
         }
     }
 
     /// Runs `body` in one transaction, rolled back if it throws; the body's own error is what the caller sees.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
         async throws -> T
     {
         let logger = self.logger

@@ -32,8 +32,8 @@ public struct Migrator: Sendable {
     }
 
     /// The Schema folder: `RETURNS_SCHEMA_DIR`, else `./Schema`, else the one beside these sources.
-    public static func locateSchema(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        try ProjectFolder.locate("Schema", variable: "RETURNS_SCHEMA_DIR", environment: environment)
+    public static func locateSchema(explicit: String? = nil) throws -> URL {
+        try ProjectFolder.locate("Schema", explicit: explicit, variable: "RETURNS_SCHEMA_DIR")
     }
 
     // Any constant works; it only has to be the same for every process of this program.
@@ -108,9 +108,10 @@ public struct Migrator: Sendable {
 
 /// Finds a folder that ships beside the sources (Schema, Workflows) at run time.
 public enum ProjectFolder {
-    public static func locate(_ name: String, variable: String, environment: [String: String]) throws -> URL {
+    /// `explicit` (the operator's, named by `variable` in the error) first, then `./NAME`, then beside the sources.
+    public static func locate(_ name: String, explicit: String?, variable: String) throws -> URL {
         var candidates: [String] = []
-        if let explicit = environment[variable], !explicit.isEmpty { candidates.append(explicit) }
+        if let explicit, !explicit.isEmpty { candidates.append(explicit) }
         candidates.append(FileManager.default.currentDirectoryPath + "/" + name)
         // The package root, as compiled: Sources/ReturnsStore/Migrations/Migrator.swift -> ../../../
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -5,7 +5,7 @@ extension OutboxRepository {
     /// Writes `returns` synthetic returns with `perReturn` pending notifications each (seq 1...perReturn), for
     /// benchmarks and volume tests. Returns are `standard` ones in `requested`, order refs `PREFIX-N`, locales
     /// cycling through en, es, de, fr, ja. Needs the `standard` workflow deployed.
-    public func seedSynthetic(returns: Int, perReturn: Int, prefix: String, on connection: PostgresConnection)
+    public func seedSynthetic(returns: Int, perReturn: Int, prefix: String, on connection: DatabaseConnection)
         async throws
     {
         try await connection.query(

@@ -17,7 +17,7 @@ public struct OutboxRepository: Sendable {
     /// no earlier message of its return is still pending (locked by another dispatcher, or waiting for a retry), so
     /// one return's messages go out in the order they were written. Locked rows of other dispatchers are skipped.
     /// Must run inside a transaction that stays open while the messages are delivered.
-    public func claim(limit: Int, on connection: PostgresConnection) async throws -> [OutboxMessage] {
+    public func claim(limit: Int, on connection: DatabaseConnection) async throws -> [OutboxMessage] {
         var messages: [OutboxMessage] = []
         let rows = try await connection.query(
             """
@@ -44,7 +44,7 @@ public struct OutboxRepository: Sendable {
         return messages
     }
 
-    public func markDelivered(_ id: Int64, channel: String, on connection: PostgresConnection) async throws {
+    public func markDelivered(_ id: Int64, channel: String, on connection: DatabaseConnection) async throws {
         try await connection.query(
             """
             UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = now(),
@@ -54,7 +54,7 @@ public struct OutboxRepository: Sendable {
     }
 
     /// Records a failed attempt: back to pending, due after `retryAfterSeconds`, or dead when that is nil.
-    public func markFailed(_ id: Int64, error: String, retryAfterSeconds: Double?, on connection: PostgresConnection)
+    public func markFailed(_ id: Int64, error: String, retryAfterSeconds: Double?, on connection: DatabaseConnection)
         async throws
     {
         let status = retryAfterSeconds == nil ? "dead" : "pending"
@@ -67,7 +67,7 @@ public struct OutboxRepository: Sendable {
             """, logger: logger)
     }
 
-    public func list(status: String?, limit: Int, on connection: PostgresConnection) async throws -> [OutboxEntry] {
+    public func list(status: String?, limit: Int, on connection: DatabaseConnection) async throws -> [OutboxEntry] {
         let columns = """
             message_id, return_id, seq, template, locale, status, attempts, next_attempt_at, last_error, created_at, \
             delivered_at
@@ -93,7 +93,7 @@ public struct OutboxRepository: Sendable {
     }
 
     /// The status of one message, nil when there is none with that id.
-    public func status(of messageID: UUID, on connection: PostgresConnection) async throws -> String? {
+    public func status(of messageID: UUID, on connection: DatabaseConnection) async throws -> String? {
         let rows = try await connection.query(
             "SELECT status FROM outbox WHERE message_id = \(messageID)", logger: logger)
         for try await status in rows.decode(String.self) { return status }
@@ -102,7 +102,7 @@ public struct OutboxRepository: Sendable {
 
     /// Puts a dead message back to pending with a fresh count of attempts, due now; a pending one becomes due now.
     /// Returns how many rows changed. Wakes the dispatchers in the same transaction.
-    public func retry(_ messageID: UUID, on connection: PostgresConnection) async throws -> Int {
+    public func retry(_ messageID: UUID, on connection: DatabaseConnection) async throws -> Int {
         try await retry(
             """
             UPDATE outbox SET status = 'pending', next_attempt_at = now(),
@@ -111,13 +111,13 @@ public struct OutboxRepository: Sendable {
             """, on: connection)
     }
 
-    public func retryAllDead(on connection: PostgresConnection) async throws -> Int {
+    public func retryAllDead(on connection: DatabaseConnection) async throws -> Int {
         try await retry(
             "UPDATE outbox SET status = 'pending', next_attempt_at = now(), attempts = 0 WHERE status = 'dead' RETURNING id",
             on: connection)
     }
 
-    private func retry(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+    private func retry(_ query: PostgresQuery, on connection: DatabaseConnection) async throws -> Int {
         var changed = 0
         for try await _ in try await connection.query(query, logger: logger) { changed += 1 }
         if changed > 0 { try await wake(on: connection) }
@@ -125,14 +125,14 @@ public struct OutboxRepository: Sendable {
     }
 
     /// Tells listening dispatchers there is work; PostgreSQL sends it when the transaction commits.
-    public func wake(on connection: PostgresConnection) async throws {
+    public func wake(on connection: DatabaseConnection) async throws {
         for try await _ in try await connection.execute(
             TransitionStatements.Wake(channel: Self.wakeChannel), logger: logger)
         {}
     }
 
     /// Counts over the whole table: meant for `returns notify stats` and scraping, not for a hot loop.
-    public func stats(on connection: PostgresConnection) async throws -> OutboxStats {
+    public func stats(on connection: DatabaseConnection) async throws -> OutboxStats {
         let rows = try await connection.query(
             """
             SELECT count(*) FILTER (WHERE status = 'pending')::bigint,

@@ -37,7 +37,7 @@ public struct PartnerRepository: Sendable {
     }
 
     /// Adds a partner; nil when the name is taken.
-    public func insertPartner(name: String, region: String?, on connection: PostgresConnection) async throws -> Int64? {
+    public func insertPartner(name: String, region: String?, on connection: DatabaseConnection) async throws -> Int64? {
         let rows = try await connection.query(
             """
             INSERT INTO partners (name, region) VALUES (\(name), \(region))
@@ -47,13 +47,13 @@ public struct PartnerRepository: Sendable {
         return nil
     }
 
-    public func findPartner(named name: String, on connection: PostgresConnection) async throws -> Int64? {
+    public func findPartner(named name: String, on connection: DatabaseConnection) async throws -> Int64? {
         let rows = try await connection.query("SELECT id FROM partners WHERE name = \(name)", logger: logger)
         for try await id in rows.decode(Int64.self) { return id }
         return nil
     }
 
-    public func listPartners(on connection: PostgresConnection) async throws -> [PartnerRecord] {
+    public func listPartners(on connection: DatabaseConnection) async throws -> [PartnerRecord] {
         let rows = try await connection.query(
             """
             SELECT p.id, p.name, p.region,
@@ -75,7 +75,7 @@ public struct PartnerRepository: Sendable {
 
     /// Stores a key's hash. Partner keys name their partner; finance keys have none.
     public func insertKey(
-        hash: String, role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: PostgresConnection
+        hash: String, role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: DatabaseConnection
     ) async throws {
         try await connection.query(
             """
@@ -87,7 +87,7 @@ public struct PartnerRepository: Sendable {
     /// Revokes every working key of a partner (or, with `partnerID` nil, every finance key named `name`).
     /// Returns how many were revoked.
     @discardableResult
-    public func revokeKeys(partnerID: Int64?, name: String, on connection: PostgresConnection) async throws -> Int {
+    public func revokeKeys(partnerID: Int64?, name: String, on connection: DatabaseConnection) async throws -> Int {
         let rows: PostgresRowSequence
         if let partnerID {
             rows = try await connection.query(
@@ -108,7 +108,7 @@ public struct PartnerRepository: Sendable {
     }
 
     /// The holder of a working key, by the key's hash.
-    public func keyHolder(hash: String, on connection: PostgresConnection) async throws -> KeyHolder? {
+    public func keyHolder(hash: String, on connection: DatabaseConnection) async throws -> KeyHolder? {
         let rows = try await connection.query(
             """
             SELECT k.role, k.partner_id, coalesce(p.name, k.name)
@@ -123,7 +123,7 @@ public struct PartnerRepository: Sendable {
     }
 
     /// Every partner with its inspection record over the last `days` days and its load of the last 7 days.
-    public func standings(days: Int, on connection: PostgresConnection) async throws -> [PartnerStanding] {
+    public func standings(days: Int, on connection: DatabaseConnection) async throws -> [PartnerStanding] {
         let rows = try await connection.query(
             """
             SELECT p.id, p.name, p.region,
@@ -151,7 +151,7 @@ public struct PartnerRepository: Sendable {
     /// (updated_at in microseconds since 1970, and the id).
     public func queue(
         partnerID: Int64, state: String?, updatedSince: Date?, after: (micros: Int64, id: UUID)?, limit: Int,
-        on connection: PostgresConnection
+        on connection: DatabaseConnection
     ) async throws -> [ReturnRecord] {
         try await ReturnRepository(logger: logger).decodeReturns(
             try await connection.query(
@@ -168,7 +168,7 @@ public struct PartnerRepository: Sendable {
                 """, logger: logger))
     }
 
-    public func assign(_ returnID: UUID, to partnerID: Int64, on connection: PostgresConnection) async throws {
+    public func assign(_ returnID: UUID, to partnerID: Int64, on connection: DatabaseConnection) async throws {
         try await connection.query(
             "UPDATE returns SET partner_id = \(partnerID) WHERE id = \(returnID)", logger: logger)
     }

@@ -45,7 +45,7 @@ public struct RefundRepository: Sendable {
 
     /// Takes up to `limit` due pending refunds for `leaseSeconds`: another worker skips them until then, and if this
     /// one dies they fall due again. Each claim counts as an attempt.
-    public func claimDue(limit: Int, leaseSeconds: Int, on connection: PostgresConnection) async throws -> [RefundRow] {
+    public func claimDue(limit: Int, leaseSeconds: Int, on connection: DatabaseConnection) async throws -> [RefundRow] {
         try await decode(
             try await connection.query(
                 """
@@ -59,7 +59,7 @@ public struct RefundRepository: Sendable {
     }
 
     /// pending → succeeded; false when it was not pending (already confirmed, or failed meanwhile).
-    public func markSucceeded(_ id: UUID, provider: String, reference: String, on connection: PostgresConnection)
+    public func markSucceeded(_ id: UUID, provider: String, reference: String, on connection: DatabaseConnection)
         async throws -> Bool
     {
         let rows = try await connection.query(
@@ -73,7 +73,7 @@ public struct RefundRepository: Sendable {
     }
 
     /// Schedules another attempt after `delaySeconds`, keeping the error.
-    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on connection: PostgresConnection)
+    public func scheduleRetry(_ id: UUID, error: String, delaySeconds: Double, on connection: DatabaseConnection)
         async throws
     {
         try await connection.query(
@@ -85,7 +85,7 @@ public struct RefundRepository: Sendable {
     }
 
     /// pending → failed; false when it was not pending.
-    public func markFailed(_ id: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
+    public func markFailed(_ id: UUID, error: String, on connection: DatabaseConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
             UPDATE refunds SET status = 'failed', last_error = \(error), updated_at = now()
@@ -96,7 +96,7 @@ public struct RefundRepository: Sendable {
     }
 
     /// failed → pending with a fresh attempt count; false when it was not failed.
-    public func reopen(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
+    public func reopen(_ id: UUID, on connection: DatabaseConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
             UPDATE refunds SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
@@ -106,13 +106,13 @@ public struct RefundRepository: Sendable {
         return false
     }
 
-    public func find(_ id: UUID, on connection: PostgresConnection) async throws -> RefundRow? {
+    public func find(_ id: UUID, on connection: DatabaseConnection) async throws -> RefundRow? {
         try await decode(
             try await connection.query("SELECT \(unescaped: Self.columns) FROM refunds WHERE id = \(id)", logger: logger)
         ).first
     }
 
-    public func list(status: String?, limit: Int, on connection: PostgresConnection) async throws -> [RefundRow] {
+    public func list(status: String?, limit: Int, on connection: DatabaseConnection) async throws -> [RefundRow] {
         let query: PostgresQuery =
             if let status {
                 "SELECT \(unescaped: Self.columns) FROM refunds WHERE status = \(status) ORDER BY created_at, id LIMIT \(limit)"
@@ -126,7 +126,7 @@ public struct RefundRepository: Sendable {
     /// microseconds since 1970, and the id).
     public func page(
         status: String?, from: Date?, to: Date?, after: (micros: Int64, id: UUID)?, limit: Int,
-        on connection: PostgresConnection
+        on connection: DatabaseConnection
     ) async throws -> [RefundRow] {
         try await decode(
             try await connection.query(
@@ -144,7 +144,7 @@ public struct RefundRepository: Sendable {
     }
 
     /// Records a payout approval once per refund and returns its reference (the first one on a repeat).
-    public func approvePayout(_ refund: RefundRow, on connection: PostgresConnection) async throws -> String {
+    public func approvePayout(_ refund: RefundRow, on connection: DatabaseConnection) async throws -> String {
         let reference = "LEDGER-" + refund.id.uuidString.prefix(8).uppercased()
         try await connection.query(
             """
@@ -163,10 +163,10 @@ public struct RefundRepository: Sendable {
 
     /// Ledger payouts in the settlement file's shape, oldest first, streamed to `row`.
     public func settlementRows(
-        on client: PostgresClient,
+        in database: Database,
         _ row: (_ refundID: UUID, _ reference: String, _ amountMinor: Int64, _ currency: String, _ status: String, _ at: Date) throws -> Void
     ) async throws {
-        for try await (id, reference, amount, currency, status, at) in try await client.query(
+        for try await (id, reference, amount, currency, status, at) in try await database.client.query(
             """
             SELECT p.refund_id, p.reference, p.amount_minor, p.currency,
                    CASE r.status WHEN 'failed' THEN 'failed' ELSE 'settled' END, p.approved_at

@@ -13,7 +13,7 @@ public struct RetentionRepository: Sendable {
 
     /// Deletes up to `limit` outbox messages delivered more than `ageSeconds` ago; returns how many. Rows locked by
     /// anyone else are skipped, so this never waits for a dispatcher or a transition. Dead messages stay.
-    public func deleteDeliveredOutbox(olderThan ageSeconds: Double, limit: Int, on connection: PostgresConnection)
+    public func deleteDeliveredOutbox(olderThan ageSeconds: Double, limit: Int, on connection: DatabaseConnection)
         async throws -> Int
     {
         // ctid is not unique across partitions: the key names the row.
@@ -31,7 +31,7 @@ public struct RetentionRepository: Sendable {
     }
 
     /// Deletes up to `limit` timers fired, cancelled or discarded more than `ageSeconds` ago; pending timers stay.
-    public func deleteSettledTimers(olderThan ageSeconds: Double, limit: Int, on connection: PostgresConnection)
+    public func deleteSettledTimers(olderThan ageSeconds: Double, limit: Int, on connection: DatabaseConnection)
         async throws -> Int
     {
         try await count(
@@ -47,7 +47,7 @@ public struct RetentionRepository: Sendable {
 
     /// Deletes up to `limit` idempotency keys recorded more than `ageSeconds` ago. A command repeated with such a
     /// key afterwards runs as a new one.
-    public func deleteIdempotencyKeys(olderThan ageSeconds: Double, limit: Int, on connection: PostgresConnection)
+    public func deleteIdempotencyKeys(olderThan ageSeconds: Double, limit: Int, on connection: DatabaseConnection)
         async throws -> Int
     {
         try await count(
@@ -63,7 +63,7 @@ public struct RetentionRepository: Sendable {
 
     /// What the three deletes would remove now, without removing anything.
     public func prunable(
-        outboxAge: Double, timerAge: Double, idempotencyKeyAge: Double, on connection: PostgresConnection
+        outboxAge: Double, timerAge: Double, idempotencyKeyAge: Double, on connection: DatabaseConnection
     ) async throws -> PruneCounts {
         let rows = try await connection.query(
             """
@@ -84,7 +84,7 @@ public struct RetentionRepository: Sendable {
     /// ahead that are missing; returns how many it created. Attaching a partition briefly needs a lock that waits
     /// for open transactions writing `returns` (the foreign key), so it gives up after `lockTimeoutMilliseconds`
     /// instead of queueing transitions behind it; the next pass tries again.
-    public func ensurePartitions(monthsAhead: Int, lockTimeoutMilliseconds: Int, on connection: PostgresConnection)
+    public func ensurePartitions(monthsAhead: Int, lockTimeoutMilliseconds: Int, on connection: DatabaseConnection)
         async throws -> Int
     {
         // SET takes no bind parameters; set_config does, and `true` keeps it to this transaction.
@@ -99,7 +99,7 @@ public struct RetentionRepository: Sendable {
 
     /// Drops the outbox partitions of past months that hold no rows; returns how many. Dropping needs an exclusive
     /// lock on the parent, so it waits at most `lockTimeoutMilliseconds` and leaves the rest for the next pass.
-    public func dropEmptyOutboxPartitions(lockTimeoutMilliseconds: Int, on connection: PostgresConnection)
+    public func dropEmptyOutboxPartitions(lockTimeoutMilliseconds: Int, on connection: DatabaseConnection)
         async throws -> Int
     {
         try await connection.query(
@@ -111,7 +111,7 @@ public struct RetentionRepository: Sendable {
 
     /// Creates partitions for the months from `since` through `through` (for data written with explicit times, such
     /// as imports and tests).
-    public func ensurePartitions(since: Date, through: Date, on connection: PostgresConnection) async throws -> Int {
+    public func ensurePartitions(since: Date, through: Date, on connection: DatabaseConnection) async throws -> Int {
         let rows = try await connection.query(
             "SELECT returns_ensure_partitions(\(since), \(through))", logger: logger)
         for try await created in rows.decode(Int.self) { return created }
@@ -120,7 +120,7 @@ public struct RetentionRepository: Sendable {
 
     /// Sizes, live and dead tuples per table (partitions summed into their parent), the oldest pending work, and
     /// how far ahead the partitions reach.
-    public func stats(on connection: PostgresConnection) async throws -> DatabaseStats {
+    public func stats(on connection: DatabaseConnection) async throws -> DatabaseStats {
         var tables: [TableStats] = []
         for try await (name, partitions, bytes, live, dead, vacuumed) in try await connection.query(
             """
@@ -184,7 +184,7 @@ public struct RetentionRepository: Sendable {
         return DatabaseStats(tables: tables, pendingWork: work, partitions: partitions)
     }
 
-    private func count(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+    private func count(_ query: PostgresQuery, on connection: DatabaseConnection) async throws -> Int {
         var deleted = 0
         for try await _ in try await connection.query(query, logger: logger) { deleted += 1 }
         return deleted

@@ -16,7 +16,7 @@ public struct InventoryEvent: Sendable, Hashable, Codable {
 
 extension ReturnRepository {
     /// Locks up to `limit` pending inventory events, oldest first, skipping those another exporter holds.
-    public func claimInventory(limit: Int, on connection: PostgresConnection) async throws -> [InventoryEvent] {
+    public func claimInventory(limit: Int, on connection: DatabaseConnection) async throws -> [InventoryEvent] {
         var events: [InventoryEvent] = []
         for try await (id, returnID, line, sku, quantity, grade, disposition, created) in try await connection.query(
             """
@@ -32,7 +32,7 @@ extension ReturnRepository {
         return events
     }
 
-    public func markInventoryDelivered(_ ids: [Int64], on connection: PostgresConnection) async throws {
+    public func markInventoryDelivered(_ ids: [Int64], on connection: DatabaseConnection) async throws {
         try await connection.query(
             "UPDATE inventory_outbox SET status = 'delivered', delivered_at = now() WHERE id = ANY(\(ids))",
             logger: logger)

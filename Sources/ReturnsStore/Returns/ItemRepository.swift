@@ -16,7 +16,7 @@ public struct ItemState: Sendable, Hashable, Codable {
 }
 
 extension ReturnRepository {
-    public func itemStates(of id: UUID, on connection: PostgresConnection) async throws -> [ItemState] {
+    public func itemStates(of id: UUID, on connection: DatabaseConnection) async throws -> [ItemState] {
         var items: [ItemState] = []
         for try await item in try await connection.execute(TransitionStatements.ItemStates(id: id), logger: logger) {
             items.append(item)
@@ -25,19 +25,19 @@ extension ReturnRepository {
     }
 
     /// When the order was placed (for the return window) and where the customer ships from (for partner choice).
-    public func setOrigin(_ id: UUID, orderedAt: Date, region: String?, on connection: PostgresConnection) async throws {
+    public func setOrigin(_ id: UUID, orderedAt: Date, region: String?, on connection: DatabaseConnection) async throws {
         try await connection.query(
             "UPDATE returns SET ordered_at = \(orderedAt), region = \(region) WHERE id = \(id)", logger: logger)
     }
 
-    public func setReceived(_ id: UUID, line: Int, quantity: Int, on connection: PostgresConnection) async throws {
+    public func setReceived(_ id: UUID, line: Int, quantity: Int, on connection: DatabaseConnection) async throws {
         try await connection.query(
             "UPDATE return_items SET quantity_received = \(quantity) WHERE return_id = \(id) AND line = \(line)",
             logger: logger)
     }
 
     public func setInspection(
-        _ id: UUID, line: Int, grade: String, disposition: String, on connection: PostgresConnection
+        _ id: UUID, line: Int, grade: String, disposition: String, on connection: DatabaseConnection
     ) async throws {
         try await connection.query(
             """
@@ -48,7 +48,7 @@ extension ReturnRepository {
 
     /// Queues a stock movement for what of `line` was received and not yet sent back to stock.
     public func enqueueRestock(
-        _ id: UUID, seq: Int, line: Int, grade: String, disposition: String, on connection: PostgresConnection
+        _ id: UUID, seq: Int, line: Int, grade: String, disposition: String, on connection: DatabaseConnection
     ) async throws {
         try await connection.query(
             """
@@ -65,7 +65,7 @@ extension ReturnRepository {
             """, logger: logger)
     }
 
-    public func addRefunded(_ id: UUID, line: Int, quantity: Int, on connection: PostgresConnection) async throws {
+    public func addRefunded(_ id: UUID, line: Int, quantity: Int, on connection: DatabaseConnection) async throws {
         try await connection.query(
             """
             UPDATE return_items SET quantity_refunded = quantity_refunded + \(quantity)
@@ -74,7 +74,7 @@ extension ReturnRepository {
     }
 
     /// Whether an earlier refund of this return already deducted the label cost.
-    public func labelCharged(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
+    public func labelCharged(_ id: UUID, on connection: DatabaseConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
             SELECT count(*)::bigint FROM refunds
@@ -85,7 +85,7 @@ extension ReturnRepository {
     }
 
     /// Returns this customer created in the last 90 days.
-    public func recentReturns(customer: String, on connection: PostgresConnection) async throws -> Int {
+    public func recentReturns(customer: String, on connection: DatabaseConnection) async throws -> Int {
         let rows = try await connection.query(
             """
             SELECT count(*)::bigint FROM returns

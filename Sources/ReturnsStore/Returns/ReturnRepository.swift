@@ -25,7 +25,7 @@ public struct ReturnRepository: Sendable {
 
     /// Runs a prepared statement that answers no rows, to its end, so its error (a constraint, say) surfaces here.
     /// (postgres-nio's command-tag overload of `execute` traps when the statement was prepared in the same call.)
-    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: PostgresConnection)
+    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: DatabaseConnection)
         async throws where Statement.Row == ()
     {
         for try await _ in try await connection.execute(statement, logger: logger) {}
@@ -34,7 +34,7 @@ public struct ReturnRepository: Sendable {
     // MARK: - Returns
 
     /// Locks the return's row for this transaction. `skipLocked` returns nil instead of waiting for another holder.
-    public func lockReturn(_ id: UUID, on connection: PostgresConnection, skipLocked: Bool = false) async throws
+    public func lockReturn(_ id: UUID, on connection: DatabaseConnection, skipLocked: Bool = false) async throws
         -> ReturnRecord?
     {
         guard skipLocked else {
@@ -49,7 +49,7 @@ public struct ReturnRepository: Sendable {
         return try await decodeReturns(try await connection.query(query, logger: logger)).first
     }
 
-    public func findReturn(_ id: UUID, on connection: PostgresConnection) async throws -> ReturnRecord? {
+    public func findReturn(_ id: UUID, on connection: DatabaseConnection) async throws -> ReturnRecord? {
         try await decodeReturns(
             try await connection.query(
                 "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE id = \(id)", logger: logger)
@@ -57,7 +57,7 @@ public struct ReturnRepository: Sendable {
     }
 
     /// The return a customer's status token opens.
-    public func findReturn(token: String, on connection: PostgresConnection) async throws -> ReturnRecord? {
+    public func findReturn(token: String, on connection: DatabaseConnection) async throws -> ReturnRecord? {
         try await decodeReturns(
             try await connection.query(
                 "SELECT \(unescaped: Self.returnColumns) FROM returns WHERE status_token = \(token)", logger: logger)
@@ -66,14 +66,14 @@ public struct ReturnRepository: Sendable {
 
     /// What a customer's status shows, read in one statement: the return behind `token`, its state changes in
     /// order, the earliest pending timer, and the total of its refunds that have not failed.
-    public func statusSnapshot(token: String, on connection: PostgresConnection) async throws -> StatusSnapshot? {
+    public func statusSnapshot(token: String, on connection: DatabaseConnection) async throws -> StatusSnapshot? {
         for try await snapshot in try await connection.execute(StatusLookup(token: token), logger: logger) {
             return snapshot
         }
         return nil
     }
 
-    public func listReturns(state: String?, limit: Int, on connection: PostgresConnection) async throws
+    public func listReturns(state: String?, limit: Int, on connection: DatabaseConnection) async throws
         -> [ReturnRecord]
     {
         let query: PostgresQuery =
@@ -85,7 +85,7 @@ public struct ReturnRepository: Sendable {
         return try await decodeReturns(try await connection.query(query, logger: logger))
     }
 
-    public func insertReturn(_ record: ReturnRecord, items: [ItemRecord], on connection: PostgresConnection)
+    public func insertReturn(_ record: ReturnRecord, items: [ItemRecord], on connection: DatabaseConnection)
         async throws
     {
         try await connection.query(
@@ -106,13 +106,13 @@ public struct ReturnRepository: Sendable {
         }
     }
 
-    public func updateState(_ id: UUID, state: String, version: Int, on connection: PostgresConnection) async throws {
+    public func updateState(_ id: UUID, state: String, version: Int, on connection: DatabaseConnection) async throws {
         try await execute(
             TransitionStatements.UpdateState(state: state, version: version, id: id), on: connection)
     }
 
     /// Overdue timers and pending notifications, read through the partial indexes on pending rows.
-    public func pendingWork(on connection: PostgresConnection) async throws -> PendingWork {
+    public func pendingWork(on connection: DatabaseConnection) async throws -> PendingWork {
         let rows = try await connection.query(
             """
             SELECT (SELECT count(*) FROM timers WHERE status = 'pending' AND due_at < now())::int,
@@ -126,7 +126,7 @@ public struct ReturnRepository: Sendable {
     }
 
     /// Counts of returns per state, for summaries.
-    public func countByState(on connection: PostgresConnection) async throws -> [(workflow: String, state: String, count: Int)] {
+    public func countByState(on connection: DatabaseConnection) async throws -> [(workflow: String, state: String, count: Int)] {
         var counts: [(String, String, Int)] = []
         for try await row in try await connection.query(
             "SELECT workflow_name, state, count(*)::bigint FROM returns GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", logger: logger
@@ -140,7 +140,7 @@ public struct ReturnRepository: Sendable {
 
     public func appendEvent(
         _ id: UUID, seq: Int, event: String, from: String?, to: String, actor: String, dataJSON: String,
-        on connection: PostgresConnection
+        on connection: DatabaseConnection
     ) async throws {
         try await execute(
             TransitionStatements.AppendEvent(
@@ -148,7 +148,7 @@ public struct ReturnRepository: Sendable {
             on: connection)
     }
 
-    public func history(of id: UUID, on connection: PostgresConnection) async throws -> [HistoryEntry] {
+    public func history(of id: UUID, on connection: DatabaseConnection) async throws -> [HistoryEntry] {
         var entries: [HistoryEntry] = []
         for try await (seq, event, from, to, actor, data, at) in try await connection.query(
             """
@@ -164,7 +164,7 @@ public struct ReturnRepository: Sendable {
     // MARK: - Outbox
 
     public func enqueueNotification(
-        _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: PostgresConnection
+        _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: DatabaseConnection
     ) async throws {
         try await execute(
             TransitionStatements.EnqueueNotification(
@@ -180,7 +180,7 @@ public struct ReturnRepository: Sendable {
     /// the same name.
     public func armTimer(
         _ id: UUID, name: String, event: String, state: String, seq: Int, seconds: Int, base: Date?,
-        on connection: PostgresConnection
+        on connection: DatabaseConnection
     ) async throws {
         try await cancelTimer(id, name: name, on: connection)
         try await execute(
@@ -189,14 +189,14 @@ public struct ReturnRepository: Sendable {
             on: connection)
     }
 
-    public func cancelTimer(_ id: UUID, name: String, on connection: PostgresConnection) async throws {
+    public func cancelTimer(_ id: UUID, name: String, on connection: DatabaseConnection) async throws {
         try await execute(
             TransitionStatements.CancelTimer(id: id, name: name), on: connection)
     }
 
     /// Timers due as of `asOf` (the database clock when nil), oldest first. Not locked: the caller locks the
     /// return first and then re-reads the timer, the same order a transition takes, so the two never deadlock.
-    public func dueTimers(asOf: Date?, limit: Int, on connection: PostgresConnection) async throws -> [TimerRecord] {
+    public func dueTimers(asOf: Date?, limit: Int, on connection: DatabaseConnection) async throws -> [TimerRecord] {
         var timers: [TimerRecord] = []
         for try await (id, returnID, name, event, state, due) in try await connection.query(
             """
@@ -211,7 +211,7 @@ public struct ReturnRepository: Sendable {
     }
 
     /// Marks a pending timer settled as `status`; false when it was no longer pending.
-    public func settleTimer(_ id: Int64, status: String, on connection: PostgresConnection) async throws -> Bool {
+    public func settleTimer(_ id: Int64, status: String, on connection: DatabaseConnection) async throws -> Bool {
         let rows = try await connection.query(
             "UPDATE timers SET status = \(status), settled_at = now() WHERE id = \(id) AND status = 'pending' RETURNING id",
             logger: logger)
@@ -219,7 +219,7 @@ public struct ReturnRepository: Sendable {
         return false
     }
 
-    public func pendingTimers(of id: UUID, on connection: PostgresConnection) async throws -> [TimerRecord] {
+    public func pendingTimers(of id: UUID, on connection: DatabaseConnection) async throws -> [TimerRecord] {
         var timers: [TimerRecord] = []
         for try await (timerID, name, event, state, due) in try await connection.query(
             "SELECT id, name, event, state, due_at FROM timers WHERE return_id = \(id) AND status = 'pending' ORDER BY due_at",
@@ -236,7 +236,7 @@ public struct ReturnRepository: Sendable {
     /// The table's trigger refuses refunds adding up to more than was paid.
     public func insertRefund(
         _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int, breakdownJSON: String,
-        on connection: PostgresConnection
+        on connection: DatabaseConnection
     ) async throws -> Bool {
         let rows = try await connection.query(
             """
@@ -250,13 +250,13 @@ public struct ReturnRepository: Sendable {
     }
 
     /// What has been refunded or is on its way (everything but failed refunds).
-    public func refundedMinor(of id: UUID, on connection: PostgresConnection) async throws -> Int64 {
+    public func refundedMinor(of id: UUID, on connection: DatabaseConnection) async throws -> Int64 {
         let rows = try await connection.execute(TransitionStatements.RefundedMinor(id: id), logger: logger)
         for try await total in rows { return total }
         return 0
     }
 
-    public func refunds(of id: UUID, on connection: PostgresConnection) async throws -> [RefundRecord] {
+    public func refunds(of id: UUID, on connection: DatabaseConnection) async throws -> [RefundRecord] {
         var refunds: [RefundRecord] = []
         for try await (refundID, key, amount, currency, status) in try await connection.query(
             "SELECT id, idempotency_key, amount_minor, currency, status FROM refunds WHERE return_id = \(id) ORDER BY created_at",
@@ -270,7 +270,7 @@ public struct ReturnRepository: Sendable {
 
     // MARK: - Idempotency
 
-    public func findIdempotencyKey(scope: String, key: String, on connection: PostgresConnection) async throws
+    public func findIdempotencyKey(scope: String, key: String, on connection: DatabaseConnection) async throws
         -> IdempotencyRecord?
     {
         for try await record in try await connection.execute(
@@ -283,7 +283,7 @@ public struct ReturnRepository: Sendable {
 
     public func recordIdempotencyKey(
         scope: String, key: String, requestHash: String, returnID: UUID?, responseJSON: String,
-        on connection: PostgresConnection
+        on connection: DatabaseConnection
     ) async throws {
         try await execute(
             TransitionStatements.RecordIdempotencyKey(
@@ -292,7 +292,7 @@ public struct ReturnRepository: Sendable {
     }
 
     /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.
-    public func lockKey(_ key: String, on connection: PostgresConnection) async throws {
+    public func lockKey(_ key: String, on connection: DatabaseConnection) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
     }
 }

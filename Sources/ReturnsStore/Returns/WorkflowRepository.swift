@@ -11,7 +11,7 @@ public struct WorkflowRepository: Sendable {
 
     /// Stores the definition unless that version exists; returns the SHA-256 stored for that version.
     public func deploy(
-        name: String, version: Int, sha256: String, source: String, on connection: PostgresConnection
+        name: String, version: Int, sha256: String, source: String, on connection: DatabaseConnection
     ) async throws -> String
     {
         try await connection.query(
@@ -29,7 +29,7 @@ public struct WorkflowRepository: Sendable {
     }
 
     /// The YAML text of a deployed version.
-    public func source(name: String, version: Int, on connection: PostgresConnection) async throws -> String? {
+    public func source(name: String, version: Int, on connection: DatabaseConnection) async throws -> String? {
         for try await source in try await connection.query(
             "SELECT source FROM workflow_definitions WHERE name = \(name) AND version = \(version)", logger: logger
         ).decode(String.self) {

@@ -9,8 +9,8 @@ struct CustomerAPITests {
     @Test("a request is routed, assigned to the region's partner, and its label issued at once")
     func request() async throws {
         try await API.withRouter { api in
-            _ = try await api.engine.addPartner(name: "us-east", region: "US")
-            _ = try await api.engine.addPartner(name: "eu-central", region: "EU")
+            _ = try await api.engine.accessKeys.addPartner(name: "us-east", region: "US")
+            _ = try await api.engine.accessKeys.addPartner(name: "eu-central", region: "EU")
             let (id, token) = try await api.requestReturn(region: "EU")
             let partner = try await api.engine.rows(
                 "SELECT p.name FROM returns r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(id)", as: (String.self))
@@ -29,7 +29,7 @@ struct CustomerAPITests {
     @Test("a request below the keep-it threshold is refunded at once, without a shipment or a partner")
     func keepIt() async throws {
         try await API.withRouter { api in
-            _ = try await api.engine.addPartner(name: "acme", region: nil)
+            _ = try await api.engine.accessKeys.addPartner(name: "acme", region: nil)
             let reply = try await api.send(
                 .post, "/v1/returns",
                 json: #"{"order_ref": "K-1", "customer_email": "k@example.com", "items": [{"sku": "CASE", "quantity": 1, "unit_price": "7.99", "currency": "EUR"}]}"#)
@@ -64,7 +64,7 @@ struct CustomerAPITests {
             #expect(try await api.send(.post, "/v1/status/\(token)/cancel").json["state"] == .string("cancelled"))
 
             let (id, shippedToken) = try await api.requestReturn(order: "A-2")
-            _ = try await api.engine.apply("ship", to: id, actor: "test", data: ["tracking_number": .string("1Z")])
+            _ = try await api.engine.transitions.apply("ship", to: id, actor: "test", data: ["tracking_number": .string("1Z")])
             let refused = try await api.send(.post, "/v1/status/\(shippedToken)/cancel")
             #expect(refused.status == .conflict)
             #expect(refused.problem == "event-not-allowed")

@@ -16,7 +16,7 @@ struct FinanceAPITests {
     @Test("finance approves a return in manual review once; the refund is issued; a repeat replays")
     func approve() async throws {
         try await API.withRouter { api in
-            let finance = try await api.engine.addFinanceKey(name: "carol")
+            let finance = try await api.engine.accessKeys.addFinanceKey(name: "carol")
             let id = try await Self.inReview(api.engine)
             let path = "/v1/finance/returns/\(id.uuidString.lowercased())/approve"
             let approved = try await api.send(.post, path, key: finance, idempotencyKey: "approve-1")
@@ -25,7 +25,7 @@ struct FinanceAPITests {
             let again = try await api.send(.post, path, key: finance, idempotencyKey: "approve-1")
             #expect(again.json["replayed"] == .bool(true))
             #expect(try await api.engine.count("SELECT count(*)::int FROM refunds WHERE return_id = \(id)") == 1)
-            let history = try await api.engine.details(of: id).history
+            let history = try await api.engine.lookup.details(of: id).history
             #expect(history.last?.actor == "finance:carol")
             let listed = try await api.send(.get, "/v1/finance/refunds?status=pending", key: finance)
             #expect(listed.text.contains(id.uuidString.lowercased()))
@@ -35,7 +35,7 @@ struct FinanceAPITests {
     @Test("a rejection needs a reason; one with a reason rejects the return")
     func reject() async throws {
         try await API.withRouter { api in
-            let finance = try await api.engine.addFinanceKey(name: "dave")
+            let finance = try await api.engine.accessKeys.addFinanceKey(name: "dave")
             let id = try await Self.inReview(api.engine)
             let path = "/v1/finance/returns/\(id.uuidString.lowercased())/reject"
             let bare = try await api.send(.post, path, json: "{}", key: finance, idempotencyKey: "r1")
@@ -53,9 +53,9 @@ struct FinanceAPITests {
     @Test("refund listing filters by status and period and refuses unknown statuses")
     func refundFilters() async throws {
         try await API.withRouter { api in
-            let finance = try await api.engine.addFinanceKey(name: "erin")
+            let finance = try await api.engine.accessKeys.addFinanceKey(name: "erin")
             let id = try await Self.inReview(api.engine)
-            _ = try await api.engine.apply("approve", to: id, actor: "test")
+            _ = try await api.engine.transitions.apply("approve", to: id, actor: "test")
             let future = try await api.send(.get, "/v1/finance/refunds?from=2999-01-01", key: finance)
             #expect(future.json["refunds"] == .array([]))
             let all = try await api.send(.get, "/v1/finance/refunds?from=2000-01-01&to=2999-01-01", key: finance)

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import ReturnsCore
 import ReturnsEngine
 import ReturnsHTTP
-import ReturnsStore
+@testable import ReturnsStore
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -68,11 +68,11 @@ struct LiveServerTests {
     @Test("graceful shutdown lets a request in flight finish and commit")
     func gracefulShutdown() async throws {
         try await Self.withServer { engine, group, client in
-            let key = try await engine.addPartner(name: "acme", region: nil)
+            let key = try await engine.accessKeys.addPartner(name: "acme", region: nil)
             let request = NewReturn(
                 workflow: nil, orderRef: "G-1", customerEmail: "g@example.com",
                 items: [try ReturnItem.parse("LAMP:1:40.00:EUR")], startsAtOnce: true)
-            let id = try await engine.createReturn(request).id
+            let id = try await engine.transitions.create(request).id
             // Hold the return's row lock so the partner's request waits inside its transaction.
             let (locked, lockedSink) = AsyncStream.makeStream(of: Void.self)
             let release = Mutex(false)
@@ -103,7 +103,7 @@ struct LiveServerTests {
             try await holder.value
             let response = try await inFlight.value
             #expect(response.status == .ok)
-            let history = try await engine.details(of: id).history
+            let history = try await engine.lookup.details(of: id).history
             #expect(history.last?.event == "ship")
             #expect(history.map(\.seq) == [1, 2, 3])
         }

@@ -10,8 +10,8 @@ struct PartnerAPITests {
     @Test("the whole path: customer requests, partner ships, receives and inspects, finance retries the failed refund")
     func wholePath() async throws {
         try await API.withRouter { api in
-            let key = try await api.engine.addPartner(name: "acme-eu", region: "EU")
-            let finance = try await api.engine.addFinanceKey(name: "alice")
+            let key = try await api.engine.accessKeys.addPartner(name: "acme-eu", region: "EU")
+            let finance = try await api.engine.accessKeys.addFinanceKey(name: "alice")
             let (id, token) = try await api.requestReturn()
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
 
@@ -38,7 +38,7 @@ struct PartnerAPITests {
             #expect(inspected.headers[.eTag] == "\"7\"")
 
             // The provider refuses every attempt: the refund fails and finance sees it.
-            let report = try await api.engine.sendDueRefunds(
+            let report = try await api.engine.refunds.sendDue(
                 through: RefusingProvider(), retry: RefundRetryPolicy(maxAttempts: 1))
             #expect(report.failed == 1)
             let failed = try await api.send(.get, "/v1/finance/refunds?status=failed", key: finance)
@@ -57,7 +57,7 @@ struct PartnerAPITests {
             let status = try await api.send(.get, "/v1/status/\(token)")
             #expect(status.json["state"] == .string("refund_pending"))
             #expect(status.json["refund"] != nil)
-            let history = try await api.engine.details(of: id).history
+            let history = try await api.engine.lookup.details(of: id).history
             #expect(history.map(\.seq) == Array(1...history.count))
             #expect(history.contains { $0.actor == "partner:acme-eu" && $0.event == "receive" })
         }
@@ -66,9 +66,9 @@ struct PartnerAPITests {
     @Test("every authorization boundary: no key, unknown key, wrong role, another partner's return, rotated key")
     func authorization() async throws {
         try await API.withRouter { api in
-            let acme = try await api.engine.addPartner(name: "acme", region: "EU")
-            let other = try await api.engine.addPartner(name: "other", region: "US")
-            let finance = try await api.engine.addFinanceKey(name: "bob")
+            let acme = try await api.engine.accessKeys.addPartner(name: "acme", region: "EU")
+            let other = try await api.engine.accessKeys.addPartner(name: "other", region: "US")
+            let finance = try await api.engine.accessKeys.addFinanceKey(name: "bob")
             let (id, _) = try await api.requestReturn(region: "EU")
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
             let scan = #"{"kind": "picked_up", "tracking_number": "1Z"}"#
@@ -99,7 +99,7 @@ struct PartnerAPITests {
             #expect(!otherQueue.text.contains(id.uuidString.lowercased()))
             #expect(try await api.engine.count("SELECT version FROM returns WHERE id = \(id)") == 2)
 
-            let rotated = try await api.engine.rotatePartnerKey(name: "acme")
+            let rotated = try await api.engine.accessKeys.rotatePartnerKey(name: "acme")
             #expect(try await api.send(.get, path, key: acme).status == .unauthorized)
             #expect(try await api.send(.get, path, key: rotated).status == .ok)
         }
@@ -108,7 +108,7 @@ struct PartnerAPITests {
     @Test("a repeated Idempotency-Key answers with the first result; another body under it is refused")
     func idempotentRetries() async throws {
         try await API.withRouter { api in
-            let key = try await api.engine.addPartner(name: "acme", region: nil)
+            let key = try await api.engine.accessKeys.addPartner(name: "acme", region: nil)
             let (id, _) = try await api.requestReturn()
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())/scans"
             let body = #"{"kind": "picked_up", "tracking_number": "1Z1"}"#
@@ -137,7 +137,7 @@ struct PartnerAPITests {
     @Test("If-Match with a stale version is refused with 412 and changes nothing")
     func staleVersion() async throws {
         try await API.withRouter { api in
-            let key = try await api.engine.addPartner(name: "acme", region: nil)
+            let key = try await api.engine.accessKeys.addPartner(name: "acme", region: nil)
             let (id, _) = try await api.requestReturn()
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
             let current = try await api.send(.get, path, key: key)
@@ -163,7 +163,7 @@ struct PartnerAPITests {
     @Test("partner queue pages by cursor through every return exactly once")
     func queuePaging() async throws {
         try await API.withRouter { api in
-            let key = try await api.engine.addPartner(name: "acme", region: nil)
+            let key = try await api.engine.accessKeys.addPartner(name: "acme", region: nil)
             var ids: Set<String> = []
             for number in 0..<7 { ids.insert(try await api.requestReturn(order: "O-\(number)").id.uuidString.lowercased()) }
             var seen: [String] = []

@@ -10,13 +10,13 @@ extension Engine {
         let request = NewReturn(
             workflow: workflow, orderRef: "ORD-\(UUID().uuidString.prefix(6))", customerEmail: "ana@example.com",
             locale: "de", items: [try ReturnItem.parse("SHOE-42:1:89.90:EUR"), try ReturnItem.parse("SOCK-3P:2:9.95:EUR")])
-        return try await createReturn(request, idempotencyKey: key).id
+        return try await transitions.create(request, idempotencyKey: key).id
     }
 
     /// Applies events in order.
     func drive(_ id: UUID, _ events: [(String, [String: JSONValue])]) async throws {
         for (event, data) in events {
-            _ = try await apply(event, to: id, actor: "test", data: data)
+            _ = try await transitions.apply(event, to: id, actor: "test", data: data)
         }
     }
 

@@ -20,7 +20,7 @@ extension Engine {
     func dispatcher(_ channel: any NotificationChannel, _ settings: NotificationSettings = quickSettings()) throws
         -> OutboxDispatcher
     {
-        try makeDispatcher(
+        outbox.makeDispatcher(
             channel: channel, settings: settings,
             templatesFolder: TestDatabase.packageRoot.appendingPathComponent("Workflows/notifications"))
     }
@@ -31,7 +31,7 @@ extension Engine {
             workflow: "standard", orderRef: "ORD-\(UUID().uuidString.prefix(6))", customerEmail: "ana@example.com",
             locale: locale,
             items: [try ReturnItem.parse("SHOE-42:1:89.90:EUR"), try ReturnItem.parse("SOCK-3P:2:9.95:EUR")])
-        let id = try await createReturn(request).id
+        let id = try await transitions.create(request).id
         try await drive(
             id,
             untilReceived + [

@@ -2,14 +2,17 @@ import Foundation
 import ReturnsCore
 import ReturnsStore
 
-extension Engine {
-    /// Fires every timer due as of `asOf` (the database clock when nil) through the same transition path as any
-    /// event. A timer whose return has left the state it was armed in is discarded, not fired.
-    public func fireDueTimers(asOf: Date? = nil, batchSize: Int = 200) async throws -> TimerReport {
+/// Firing due timers through the same transition path as any event.
+public struct Timers: Sendable {
+    let engine: Engine
+
+    /// Fires every timer due as of `asOf` (the database clock when nil). A timer whose return has left the state it
+    /// was armed in is discarded, not fired.
+    public func fireDue(asOf: Date? = nil, batchSize: Int = 200) async throws -> TimerReport {
         var report = TimerReport()
         while true {
-            let due = try await database.withConnection { [self] connection in
-                try await returns.dueTimers(asOf: asOf, limit: batchSize, on: connection)
+            let due = try await engine.read { [engine] connection in
+                try await engine.returns.dueTimers(asOf: asOf, limit: batchSize, on: connection)
             }
             var progressed = false
             for timer in due {
@@ -32,19 +35,19 @@ extension Engine {
         return report
     }
 
-    enum TimerOutcome {
+    enum Outcome {
         case fired, discarded, settledElsewhere, busy
     }
 
     /// One timer in one transaction: lock the return (skip it if busy), re-check the timer, then fire or discard.
     /// With `asOf`, timers the transition arms count from that moment, so a simulated run of time stays consistent.
-    func fire(_ timer: TimerRecord, asOf: Date?) async throws -> TimerOutcome {
-        try await transaction { [self] connection in
+    func fire(_ timer: TimerRecord, asOf: Date?) async throws -> Outcome {
+        try await engine.transaction { [engine] connection in
+            let returns = engine.returns
             guard let record = try await returns.lockReturn(timer.returnID, on: connection, skipLocked: true) else {
                 return .busy
             }
-            let definition = try await definition(
-                name: record.workflowName, version: record.workflowVersion, on: connection)
+            let definition = try await engine.definition(of: record, on: connection)
             guard record.state == timer.state,
                 let decision = try? definition.decide(event: timer.event, in: record.state)
             else {
@@ -55,7 +58,7 @@ extension Engine {
             guard try await returns.settleTimer(timer.id, status: "fired", on: connection) else {
                 return .settledElsewhere
             }
-            _ = try await commit(
+            _ = try await DecisionWriter(engine: engine).commit(
                 decision, to: record, actor: "timer:\(timer.name)", data: [:], clock: asOf, on: connection)
             return .fired
         }

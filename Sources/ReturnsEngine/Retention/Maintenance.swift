@@ -1,13 +1,17 @@
 import Foundation
-import PostgresNIO
 import ReturnsStore
 
-extension Engine {
+/// Keeping the database lean: pruning settled work, monthly partitions, and table figures.
+public struct Maintenance: Sendable {
+    let engine: Engine
+
+    var retention: RetentionRepository { RetentionRepository(logger: engine.logger) }
+
     /// Deletes settled work older than the settings' ages in batches of `batchSize`, each its own transaction,
     /// pausing between batches. Rows locked by anyone else are skipped, so this never waits on the hot path.
     /// Then drops the outbox partitions of past months left empty (waiting at most `partitionLockTimeout`).
     public func prune(_ settings: RetentionSettings) async throws -> PruneCounts {
-        let retention = RetentionRepository(logger: logger)
+        let retention = self.retention
         let limit = settings.batchSize
         let outbox = try await inBatches(settings) { connection in
             try await retention.deleteDeliveredOutbox(
@@ -22,7 +26,7 @@ extension Engine {
                 olderThan: settings.idempotencyKeyAge.totalSeconds, limit: limit, on: connection)
         }
         let milliseconds = max(1, Int(settings.partitionLockTimeout.totalSeconds * 1000))
-        let partitions = try await transaction { [self] connection in
+        let partitions = try await engine.transaction { connection in
             try await retention.dropEmptyOutboxPartitions(lockTimeoutMilliseconds: milliseconds, on: connection)
         }
         return PruneCounts(outbox: outbox, timers: timers, idempotencyKeys: keys, outboxPartitions: partitions)
@@ -30,8 +34,8 @@ extension Engine {
 
     /// What `prune` would delete now, deleting nothing.
     public func prunable(_ settings: RetentionSettings) async throws -> PruneCounts {
-        try await database.withConnection { [self] connection in
-            try await RetentionRepository(logger: logger).prunable(
+        try await engine.read { [retention] connection in
+            try await retention.prunable(
                 outboxAge: settings.deliveredOutboxAge.totalSeconds, timerAge: settings.settledTimerAge.totalSeconds,
                 idempotencyKeyAge: settings.idempotencyKeyAge.totalSeconds, on: connection)
         }
@@ -40,8 +44,8 @@ extension Engine {
     /// Creates the monthly partitions missing from this month through `partitionMonthsAhead` ahead; returns how many.
     public func ensurePartitions(_ settings: RetentionSettings = RetentionSettings()) async throws -> Int {
         let milliseconds = Int(settings.partitionLockTimeout.totalSeconds * 1000)
-        return try await transaction { [self] connection in
-            try await RetentionRepository(logger: logger).ensurePartitions(
+        return try await engine.transaction { [retention] connection in
+            try await retention.ensurePartitions(
                 monthsAhead: settings.partitionMonthsAhead, lockTimeoutMilliseconds: max(1, milliseconds),
                 on: connection)
         }
@@ -49,19 +53,17 @@ extension Engine {
 
     /// Table sizes and tuples, the oldest pending work, and partition coverage.
     public func databaseStats() async throws -> DatabaseStats {
-        try await database.withConnection { [self] connection in
-            try await RetentionRepository(logger: logger).stats(on: connection)
-        }
+        try await engine.read { [retention] connection in try await retention.stats(on: connection) }
     }
 
     private func inBatches(
-        _ settings: RetentionSettings, _ batch: @escaping @Sendable (PostgresConnection) async throws -> Int
+        _ settings: RetentionSettings, _ batch: @escaping @Sendable (DatabaseConnection) async throws -> Int
     ) async throws -> Int {
         var total = 0
         while true {
             try Task.checkCancellation()
             // One statement outside an explicit transaction: it commits on its own, holding its locks briefly.
-            let deleted = try await database.withConnection { [self] connection in try await batch(connection) }
+            let deleted = try await engine.read(batch)
             total += deleted
             if deleted < settings.batchSize { return total }
             try await Task.sleep(for: settings.pauseBetweenBatches)

@@ -1,12 +1,58 @@
 import Foundation
-import PostgresNIO
 import ReturnsCore
 import ReturnsStore
 
-/// The item-level actions: receipts, inspections and the refund they lead to. Each runs inside the
-/// transition's transaction, on the locked return.
-extension Engine {
-    func recordReceipt(for record: ReturnRecord, data: [String: JSONValue], on connection: PostgresConnection)
+/// Writes a decision of the state machine on the locked return, inside the caller's transaction: the new state,
+/// the history line, and each action (notifications, timers, receipts, inspections, the refund). The one place a
+/// `Decision` becomes rows.
+struct DecisionWriter {
+    let engine: Engine
+
+    var returns: ReturnRepository { engine.returns }
+
+    /// Timers are armed from `clock`, the moment the event stands for (the database clock when nil).
+    func commit(
+        _ decision: Decision, to record: ReturnRecord, actor: String, data: [String: JSONValue], clock: Date? = nil,
+        on connection: DatabaseConnection
+    ) async throws -> TransitionResult {
+        let id = record.id
+        let seq = record.version + 1
+        TransitionCounts.pending?.keys.withLock {
+            $0.append(.init(workflow: record.workflowName, event: decision.event))
+        }
+        try await returns.updateState(id, state: decision.to, version: seq, on: connection)
+        try await returns.appendEvent(
+            id, seq: seq, event: decision.event, from: decision.from, to: decision.to, actor: actor,
+            dataJSON: JSONValue.canonicalText(data), on: connection)
+        for action in decision.actions {
+            switch action {
+            case .notify(let template):
+                let payload = OutboxPayload(
+                    orderRef: record.orderRef, event: decision.event, state: decision.to,
+                    statusToken: record.statusToken, data: data,
+                    refundMinor: try await returns.refundedMinor(of: id, on: connection), currency: record.currency)
+                try await returns.enqueueNotification(
+                    id, seq: seq, template: template, locale: record.locale, payloadJSON: payload.jsonText,
+                    on: connection)
+            case .startTimer(let name, let seconds, let event):
+                try await returns.armTimer(
+                    id, name: name, event: event, state: decision.to, seq: seq, seconds: seconds, base: clock,
+                    on: connection)
+            case .cancelTimer(let name):
+                try await returns.cancelTimer(id, name: name, on: connection)
+            case .issueRefund:
+                try await issueRefund(for: record, seq: seq, on: connection)
+            case .recordReceipt:
+                try await recordReceipt(for: record, data: data, on: connection)
+            case .recordInspection:
+                try await recordInspection(for: record, seq: seq, data: data, on: connection)
+            }
+        }
+        return TransitionResult(
+            returnID: id, event: decision.event, from: decision.from, to: decision.to, seq: seq, replayed: false)
+    }
+
+    func recordReceipt(for record: ReturnRecord, data: [String: JSONValue], on connection: DatabaseConnection)
         async throws
     {
         let items = try await returns.itemStates(of: record.id, on: connection)
@@ -40,7 +86,7 @@ extension Engine {
 
     /// Records grades and dispositions; an item going back to stock (restock, open_box) queues an inventory event.
     func recordInspection(
-        for record: ReturnRecord, seq: Int, data: [String: JSONValue], on connection: PostgresConnection
+        for record: ReturnRecord, seq: Int, data: [String: JSONValue], on connection: DatabaseConnection
     ) async throws {
         let items = try await returns.itemStates(of: record.id, on: connection)
         let inspections: [ItemReports.Inspection]
@@ -53,7 +99,7 @@ extension Engine {
                 throw EngineError.invalidInput(
                     field: "items", reason: "the return has no line \(line); its lines are 1 to \(items.count)")
             }
-            let standard = catalog.policy.defaultDisposition[inspection.grade] ?? .liquidate
+            let standard = engine.catalog.policy.defaultDisposition[inspection.grade] ?? .liquidate
             if let chosen = inspection.disposition, chosen != standard,
                 inspection.dispositionReason?.trimmingCharacters(in: .whitespaces).isEmpty != false
             {
@@ -81,10 +127,9 @@ extension Engine {
 
     /// Computes the refund due now from what was received and graded, and writes it with its breakdown and a
     /// deterministic idempotency key, marking the refunded quantities, all in the transition's transaction.
-    func issueRefund(for record: ReturnRecord, seq: Int, on connection: PostgresConnection) async throws {
+    func issueRefund(for record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws {
         let id = record.id
-        let definition = try await definition(
-            name: record.workflowName, version: record.workflowVersion, on: connection)
+        let definition = try await engine.definition(of: record, on: connection)
         // Workflows that never record a receipt (keep-it) refund what was ordered.
         let requiresReceipt = definition.transitions.contains { $0.actions.contains(.recordReceipt) }
         let items = try await returns.itemStates(of: id, on: connection)
@@ -94,13 +139,13 @@ extension Engine {
                 received: item.received, alreadyRefunded: item.refunded, grade: item.grade.flatMap(Grade.init),
                 reason: item.reason)
         }
-        let breakdown = catalog.policy.refund(
+        let breakdown = engine.catalog.policy.refund(
             for: lines, currency: try Currency(code: record.currency),
             labelAlreadyCharged: try await returns.labelCharged(id, on: connection), requiresReceipt: requiresReceipt)
         guard breakdown.netMinor > 0 else { return }
         let inserted = try await returns.insertRefund(
-            id, idempotencyKey: "refund:\(id.uuidString.lowercased()):\(seq)", amountMinor: breakdown.netMinor,
-            currency: record.currency, seq: seq, breakdownJSON: try Self.encode(breakdown), on: connection)
+            id, idempotencyKey: IdempotencyKey.refund(returnID: id, seq: seq), amountMinor: breakdown.netMinor,
+            currency: record.currency, seq: seq, breakdownJSON: try JSONCoding.encode(breakdown), on: connection)
         guard inserted else { return }
         for line in breakdown.lines {
             try await returns.addRefunded(id, line: line.line, quantity: line.quantity, on: connection)

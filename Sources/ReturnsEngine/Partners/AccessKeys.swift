@@ -1,30 +1,32 @@
 import Foundation
-import PostgresNIO
 import ReturnsCore
 import ReturnsStore
 
-/// Partners, API keys, and the partner's view of its returns.
-extension Engine {
-    var partners: PartnerRepository { PartnerRepository(logger: logger) }
+/// Logistics partners and the API keys of partners and finance. A key is shown once, when issued; only its
+/// SHA-256 is kept.
+public struct AccessKeys: Sendable {
+    let engine: Engine
 
-    /// Adds a logistics partner and returns its first API key; the key is shown once and only its hash is kept.
+    var partners: PartnerRepository { engine.partners }
+
+    /// Adds a logistics partner and returns its first API key.
     public func addPartner(name: String, region: String?) async throws -> String {
         try Self.validateName(name, field: "name")
         if let region { try Self.validateName(region, field: "region") }
-        let key = try await transaction { [self] connection in
+        let key = try await engine.transaction { [self] connection in
             guard let id = try await partners.insertPartner(name: name, region: region, on: connection) else {
                 throw EngineError.partnerExists(name: name)
             }
             return try await issueKey(role: .partner, partnerID: id, name: name, on: connection)
         }
         // This process routes to the new partner at once; others within a minute (their standings expire).
-        standingsCache.withLock { $0 = nil }
+        engine.standings.reset()
         return key
     }
 
     /// Replaces a partner's key: the old one stops working at once.
     public func rotatePartnerKey(name: String) async throws -> String {
-        try await transaction { [self] connection in
+        try await engine.transaction { [self] connection in
             guard let id = try await partners.findPartner(named: name, on: connection) else {
                 throw EngineError.partnerNotFound(name: name)
             }
@@ -36,35 +38,33 @@ extension Engine {
     /// Adds a finance key named `name` (a person or system) and returns it.
     public func addFinanceKey(name: String) async throws -> String {
         try Self.validateName(name, field: "name")
-        return try await transaction { [self] connection in
+        return try await engine.transaction { [self] connection in
             try await issueKey(role: .finance, partnerID: nil, name: name, on: connection)
         }
     }
 
     /// Revokes the finance keys named `name`; returns how many.
     public func revokeFinanceKeys(name: String) async throws -> Int {
-        try await transaction { [self] connection in
+        try await engine.transaction { [self] connection in
             try await partners.revokeKeys(partnerID: nil, name: name, on: connection)
         }
     }
 
     public func listPartners() async throws -> [PartnerRecord] {
-        try await database.withConnection { [self] connection in
-            try await partners.listPartners(on: connection)
-        }
+        try await engine.read { [self] connection in try await partners.listPartners(on: connection) }
     }
 
     /// Who holds `key`, or nil for an unknown or revoked key.
     public func keyHolder(for key: String) async throws -> KeyHolder? {
-        try await database.withConnection { [self] connection in
+        try await engine.read { [self] connection in
             try await partners.keyHolder(hash: sha256Hex(key), on: connection)
         }
     }
 
-    private func issueKey(role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: PostgresConnection)
+    private func issueKey(role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: DatabaseConnection)
         async throws -> String
     {
-        let key = "rk_\(role.rawValue)_" + Self.newStatusToken()
+        let key = "rk_\(role.rawValue)_" + Transitions.newStatusToken()
         try await partners.insertKey(hash: sha256Hex(key), role: role, partnerID: partnerID, name: name, on: connection)
         return key
     }
@@ -76,19 +76,5 @@ extension Engine {
             throw EngineError.invalidInput(
                 field: field, reason: "'\(value)' must be 1 to 64 letters, digits, '-', '_' or '.'")
         }
-    }
-
-    // MARK: - Choosing a partner
-
-    /// Every partner's standing, kept for a minute: routing reads it on each new return, and a scorecard that
-    /// is a minute old chooses as well as a fresh one.
-    func partnerStandings(on connection: PostgresConnection) async throws -> [PartnerStanding] {
-        let now = ContinuousClock.now
-        if let cached = standingsCache.withLock({ $0 }), now - cached.at < .seconds(60) {
-            return cached.standings
-        }
-        let standings = try await partners.standings(days: 90, on: connection)
-        standingsCache.withLock { $0 = (now, standings) }
-        return standings
     }
 }

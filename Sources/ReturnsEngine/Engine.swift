@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import ReturnsCore
+import ReturnsStore
+import Synchronization
+
+/// The engine's shared core: the database, the workflow catalog and the cache of pinned definitions. Each use case
+/// (`transitions`, `customers`, `partnerReports`, `refunds`, ...) is a small value over this core; they share
+/// nothing else, and every one of them writes through `transaction`.
+public final class Engine: Sendable {
+    public let database: Database
+    public let catalog: WorkflowCatalog
+    /// Transitions committed by this process, for metrics.
+    public let transitionCounts = TransitionCounts()
+    let returns: ReturnRepository
+    let workflows: WorkflowRepository
+    let partners: PartnerRepository
+    private let definitions = Mutex<[String: WorkflowDefinition]>([:])
+    let standings = PartnerStandingsCache()
+
+    public init(database: Database, catalog: WorkflowCatalog) {
+        self.database = database
+        self.catalog = catalog
+        self.returns = ReturnRepository(logger: database.logger)
+        self.workflows = WorkflowRepository(logger: database.logger)
+        self.partners = PartnerRepository(logger: database.logger)
+    }
+
+    var logger: Logger { database.logger }
+
+    // MARK: - Use cases
+
+    /// Creating returns and applying events to them.
+    public var transitions: Transitions { Transitions(engine: self) }
+    /// Reading returns for staff: one return's whole story, lists and counts.
+    public var lookup: ReturnLookup { ReturnLookup(engine: self) }
+    /// What customers do with their status token: read the status, cancel.
+    public var customers: CustomerReturns { CustomerReturns(engine: self) }
+    /// What logistics partners report: scans, receipts, inspections; and their queue.
+    public var partnerReports: PartnerReports { PartnerReports(engine: self) }
+    /// Partners and the API keys of partners and finance.
+    public var accessKeys: AccessKeys { AccessKeys(engine: self) }
+    /// Paying refunds through a provider, and finance's view and retries of them.
+    public var refunds: Refunds { Refunds(engine: self) }
+    /// Firing due timers.
+    public var timers: Timers { Timers(engine: self) }
+    /// The notification outbox: figures, listing, reviving, and the dispatcher.
+    public var outbox: OutboxAdministration { OutboxAdministration(engine: self) }
+    /// Stock movements of returned items going back to stock.
+    public var inventory: Inventory { Inventory(engine: self) }
+    /// Pruning settled work, partitions, and database figures.
+    public var maintenance: Maintenance { Maintenance(engine: self) }
+
+    // MARK: - Workflows
+
+    /// Stores each workflow file's version; refuses a file whose content changed under an already-deployed version.
+    @discardableResult
+    public func deployWorkflows() async throws -> [WorkflowFile] {
+        for file in catalog.files {
+            let definition = file.definition
+            let stored = try await database.withConnection { [self] connection in
+                try await workflows.deploy(
+                    name: definition.name, version: definition.version, sha256: file.sha256, source: file.source,
+                    on: connection)
+            }
+            guard stored == file.sha256 else {
+                throw StoreError.workflowChangedWithoutNewVersion(name: definition.name, version: definition.version)
+            }
+            definitions.withLock { $0["\(definition.name)@\(definition.version)"] = definition }
+        }
+        return catalog.files
+    }
+
+    /// The definition a return is pinned to, read from the database once (on `connection`, the caller's) and then
+    /// kept.
+    func definition(name: String, version: Int, on connection: DatabaseConnection) async throws -> WorkflowDefinition
+    {
+        let key = "\(name)@\(version)"
+        if let cached = definitions.withLock({ $0[key] }) { return cached }
+        guard let source = try await workflows.source(name: name, version: version, on: connection),
+            let definition = WorkflowLoader.load(yaml: source, file: key).0
+        else {
+            throw StoreError.workflowNotDeployed(name: name, version: version)
+        }
+        definitions.withLock { $0[key] = definition }
+        return definition
+    }
+
+    func definition(of record: ReturnRecord, on connection: DatabaseConnection) async throws -> WorkflowDefinition {
+        try await definition(name: record.workflowName, version: record.workflowVersion, on: connection)
+    }
+
+    // MARK: - Transactions
+
+    /// Every write of the engine runs here: one transaction, whose transitions count for metrics once it commits.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
+        async throws -> T
+    {
+        let pending = TransitionCounts.Pending()
+        let result = try await TransitionCounts.$pending.withValue(pending) {
+            try await database.transaction(body)
+        }
+        transitionCounts.add(pending.keys.withLock { $0 })
+        return result
+    }
+
+    /// Reads on one pooled connection, outside a transaction.
+    func read<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T) async throws -> T {
+        try await database.withConnection(body)
+    }
+}
+
+/// Every partner's standing, kept for a minute: routing reads it on each new return, and a scorecard that is a
+/// minute old chooses as well as a fresh one.
+final class PartnerStandingsCache: Sendable {
+    private let cached = Mutex<(at: ContinuousClock.Instant, standings: [PartnerStanding])?>(nil)
+
+    func standings(_ load: () async throws -> [PartnerStanding]) async throws -> [PartnerStanding] {
+        let now = ContinuousClock.now
+        if let cached = cached.withLock({ $0 }), now - cached.at < .seconds(60) { return cached.standings }
+        let standings = try await load()
+        cached.withLock { $0 = (now, standings) }
+        return standings
+    }
+
+    /// Forgets the standings, so the next return routes with fresh ones (a partner was just added).
+    func reset() { cached.withLock { $0 = nil } }
+}

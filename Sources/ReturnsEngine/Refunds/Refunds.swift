@@ -1,0 +1,144 @@
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+/// Paying the refunds that transitions decided, through a payment provider, and finance's view of them. The refund
+/// row and its idempotency key were written by the deciding transition; here they are sent, settled, retried.
+public struct Refunds: Sendable {
+    let engine: Engine
+
+    var repository: RefundRepository { RefundRepository(logger: engine.logger) }
+
+    /// Sends every due pending refund through `provider` once and records the outcome: paid refunds move their
+    /// return on with `refund_succeeded`; a refund that fails for good moves it to `refund_failed`.
+    public func sendDue(
+        through provider: any RefundProvider, retry: RefundRetryPolicy = RefundRetryPolicy(), batchSize: Int = 50
+    ) async throws -> RefundReport {
+        var report = RefundReport()
+        while true {
+            let claimed = try await engine.read { [repository] connection in
+                try await repository.claimDue(limit: batchSize, leaseSeconds: retry.leaseSeconds, on: connection)
+            }
+            for refund in claimed {
+                let outcome: Result<String, RefundProviderError>
+                do { outcome = .success(try await provider.send(refund)) } catch { outcome = .failure(error) }
+                switch outcome {
+                case .success(let reference):
+                    try await confirm(refund.id, provider: provider.name, reference: reference)
+                    report.paid += 1
+                case .failure(.transient(let reason)) where refund.attempts < retry.maxAttempts:
+                    let delay = retry.delay(afterAttempt: refund.attempts)
+                    try await engine.read { [repository] connection in
+                        try await repository.scheduleRetry(refund.id, error: reason, delaySeconds: delay, on: connection)
+                    }
+                    report.retrying += 1
+                case .failure(let error):
+                    try await fail(refund.id, reason: "\(error.description) (attempt \(refund.attempts))")
+                    report.failed += 1
+                }
+            }
+            if claimed.count < batchSize { return report }
+        }
+    }
+
+    /// The provider paid the refund: mark it and move the return on, once, however often this is called.
+    public func confirm(_ refundID: UUID, provider: String, reference: String) async throws {
+        try await settle(refundID, event: .refundSucceeded, actor: "refunds:\(provider)") { [repository] connection in
+            try await repository.markSucceeded(refundID, provider: provider, reference: reference, on: connection)
+        }
+    }
+
+    /// The refund cannot be paid: mark it failed and move the return to `refund_failed` for finance.
+    public func fail(_ refundID: UUID, reason: String) async throws {
+        try await settle(refundID, event: .refundDeclined, actor: "refunds") { [repository] connection in
+            try await repository.markFailed(refundID, error: reason, on: connection)
+        }
+    }
+
+    /// Finance sends a failed refund again: the refund is pending once more and the return goes back to waiting.
+    /// Returns false (and changes nothing) when the refund had not failed.
+    @discardableResult
+    public func retry(_ refundID: UUID, actor: String = "finance") async throws -> Bool {
+        try await settle(refundID, event: .retryRefund, actor: actor) { [repository] connection in
+            try await repository.reopen(refundID, on: connection)
+        }
+    }
+
+    /// Changes a refund's status and applies `event` to its return in one transaction, the return locked first.
+    /// When the status change does not apply (already done), nothing is written and the answer is false. When the
+    /// return has moved on (its state does not take `event`), the refund's status is still recorded.
+    @discardableResult
+    func settle(
+        _ refundID: UUID, event: EngineEvent, actor: String,
+        change: @escaping @Sendable (DatabaseConnection) async throws -> Bool
+    ) async throws -> Bool {
+        try await engine.transaction { [engine, repository] connection in
+            guard let refund = try await repository.find(refundID, on: connection) else {
+                throw EngineError.refundNotFound(refundID)
+            }
+            guard let record = try await engine.returns.lockReturn(refund.returnID, on: connection) else {
+                throw EngineError.returnNotFound(refund.returnID)
+            }
+            guard try await change(connection) else { return false }
+            let definition = try await engine.definition(of: record, on: connection)
+            let writer = DecisionWriter(engine: engine)
+            let data: [String: JSONValue] = ["refund_id": .string(refundID.uuidString.lowercased())]
+            let takes = { (event: EngineEvent, state: String) in try? definition.decide(event: event.rawValue, in: state) }
+            var current = record
+            // A refund paid after its return gave up waiting (refund_failed by timeout) takes the return back
+            // through retry_refund, so the return says what happened to the money.
+            if event == .refundSucceeded, takes(event, current.state) == nil,
+                let reopen = takes(.retryRefund, current.state), takes(event, reopen.to) != nil
+            {
+                let result = try await writer.commit(reopen, to: current, actor: actor, data: data, on: connection)
+                current.state = result.to
+                current.version = result.seq
+            }
+            if let decision = takes(event, current.state) {
+                _ = try await writer.commit(decision, to: current, actor: actor, data: data, on: connection)
+            } else {
+                engine.logger.warning(
+                    "refund settled while its return had moved on",
+                    metadata: ["refund": "\(refundID)", "state": "\(record.state)", "event": "\(event.rawValue)"])
+            }
+            return true
+        }
+    }
+
+    /// The newest refunds, optionally with one status.
+    public func list(status: String?, limit: Int) async throws -> [RefundRow] {
+        try await engine.read { [repository] connection in
+            try await repository.list(status: status, limit: limit, on: connection)
+        }
+    }
+
+    /// A page of refunds for finance, oldest first. `cursor` is the previous page's `nextCursor`.
+    public func page(status: String?, from: Date?, to: Date?, limit: Int, cursor: String?) async throws
+        -> (refunds: [RefundRow], nextCursor: String?)
+    {
+        let after = try cursor.map { try PageCursor(text: $0) }
+        let page = try await engine.read { [repository] connection in
+            try await repository.page(
+                status: status, from: from, to: to, after: after.map { ($0.micros, $0.id) }, limit: limit + 1,
+                on: connection)
+        }
+        let shown = page.prefix(limit)
+        let next = page.count > limit ? shown.last.map { PageCursor(at: $0.createdAt, id: $0.id).text } : nil
+        return (Array(shown), next)
+    }
+
+    /// Writes the ledger's payouts as the payment processor's settlement CSV:
+    /// `refund_id,processor_reference,amount,currency,status,settled_at`. Returns the number of rows.
+    public func exportSettlement(to handle: FileHandle) async throws -> Int {
+        var count = 0
+        let formatter = ISO8601DateFormatter()
+        handle.write(Data("refund_id,processor_reference,amount,currency,status,settled_at\n".utf8))
+        try await repository.settlementRows(in: engine.database) { id, reference, amount, currency, status, at in
+            let decimal = Money.decimalString(minorUnits: amount, currencyCode: currency)
+            let line = "\(id.uuidString.lowercased()),\(reference),\(decimal),\(currency),\(status),\(formatter.string(from: at))\n"
+            handle.write(Data(line.utf8))
+            count += 1
+        }
+        return count
+    }
+}

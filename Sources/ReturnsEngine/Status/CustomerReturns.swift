@@ -1,0 +1,55 @@
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+/// What a customer does with the status token of a return: read its status, cancel it before it ships.
+public struct CustomerReturns: Sendable {
+    let engine: Engine
+
+    /// The status behind a customer's token, or nil for a token that opens nothing.
+    public func status(token: String) async throws -> CustomerStatus? {
+        guard token.count <= 128 else { return nil }
+        let read = try await engine.read { [engine] connection -> (StatusSnapshot, WorkflowDefinition)? in
+            guard let snapshot = try await engine.returns.statusSnapshot(token: token, on: connection) else {
+                return nil
+            }
+            return (snapshot, try await engine.definition(of: snapshot.record, on: connection))
+        }
+        guard let (found, definition) = read else { return nil }
+        let record = found.record
+        let (locale, texts) = engine.catalog.statusTexts.texts(for: record.locale)
+        func describe(_ state: String) -> String {
+            texts.states[state] ?? definition.state(named: state)?.description ?? state
+        }
+        let timeline = found.changes.map {
+            CustomerStatus.TimelineEntry(state: $0.state, description: describe($0.state), at: $0.at)
+        }
+        var refund: CustomerStatus.RefundSummary?
+        if found.refunds > 0, let currency = try? Currency(code: record.currency) {
+            refund = .init(
+                amount: Money(minorUnits: found.refundedMinor, currency: currency).decimalString,
+                currency: record.currency, status: found.refundsAllSent ? "sent" : "pending")
+        }
+        let canCancel = (try? definition.decide(event: EngineEvent.cancel.rawValue, in: record.state)) != nil
+        return CustomerStatus(
+            orderRef: record.orderRef, state: record.state, description: describe(record.state), locale: locale,
+            nextStep: texts.next[record.state], expectedBy: found.nextDue, timeline: timeline,
+            refund: refund, canCancel: canCancel, labels: texts.labels)
+    }
+
+    /// Cancels the return behind a customer's token while it has not shipped. Cancelling a cancelled return again
+    /// answers as the first time did. Nil for a token that opens nothing.
+    public func cancel(token: String, idempotencyKey: String?) async throws -> CustomerStatus? {
+        let id = try await engine.read { [engine] connection in
+            try await engine.returns.findReturn(token: token, on: connection)?.id
+        }
+        guard let id else { return nil }
+        do {
+            _ = try await engine.transitions.apply(
+                EngineEvent.cancel.rawValue, to: id, idempotencyKey: idempotencyKey, actor: "customer")
+        } catch EngineError.workflow(.eventNotAllowed(_, let state, _)) where state == "cancelled" {
+            // Already cancelled: the customer's intent holds.
+        }
+        return try await status(token: token)
+    }
+}

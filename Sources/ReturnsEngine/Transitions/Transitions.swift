@@ -1,0 +1,184 @@
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+/// Creating returns and applying events to them: load, decide with the pure state machine, commit, in one
+/// transaction each, every command under its idempotency key.
+public struct Transitions: Sendable {
+    let engine: Engine
+
+    var idempotency: Idempotency { Idempotency(returns: engine.returns) }
+    var writer: DecisionWriter { DecisionWriter(engine: engine) }
+
+    /// Creates a return in its workflow's initial state, pinned to the workflow's current version.
+    public func create(_ request: NewReturn, idempotencyKey: String? = nil, actor: String = "customer")
+        async throws -> CreatedReturn
+    {
+        try Self.validate(request)
+        let catalog = engine.catalog
+        let policy = catalog.policy
+        let now = Date()
+        let currency = request.items[0].unitPrice.currency
+        var paid: Int64 = 0
+        var items: [ItemRecord] = []
+        var requested: [RequestedItem] = []
+        for (index, item) in request.items.enumerated() {
+            guard item.unitPrice.currency == currency else {
+                throw EngineError.invalidInput(
+                    field: "items",
+                    reason: "all items must be in one currency (\(currency.code) and \(item.unitPrice.currency.code) given)")
+            }
+            let total: Money
+            do { total = try item.lineTotal } catch { throw EngineError.invalidInput(field: "items", reason: error.description) }
+            let (sum, overflow) = paid.addingReportingOverflow(total.minorUnits)
+            guard !overflow else { throw EngineError.invalidInput(field: "items", reason: "total is too large") }
+            paid = sum
+            items.append(
+                ItemRecord(
+                    line: index + 1, sku: item.sku, quantity: item.quantity, unitPriceMinor: item.unitPrice.minorUnits,
+                    currency: currency.code, category: item.category, reason: item.reason))
+            requested.append(RequestedItem(sku: item.sku, category: item.category, reason: item.reason, lineTotal: total))
+        }
+        let refusals = policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, now: now)
+        guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
+        let key = idempotencyKey.map { IdempotencyKey.creating(key: $0, request: request.fingerprintParts) }
+        return try await engine.transaction { [self, paid, items] connection in
+            try await idempotency.once(key, on: connection) {
+                // Routing counts the customer's recent returns, so it is decided inside the transaction.
+                let routing: Routing
+                if let named = request.workflow {
+                    routing = Routing(workflow: named, because: "")
+                } else {
+                    // This request counts too: the sixth return in 90 days is "more than 5".
+                    let recent = try await engine.returns.recentReturns(customer: request.customerEmail, on: connection) + 1
+                    routing = policy.route(total: Money(minorUnits: paid, currency: currency), recentReturns: recent)
+                }
+                guard let file = catalog.workflow(named: routing.workflow),
+                    let initial = file.definition.initialState?.name
+                else {
+                    throw EngineError.unknownWorkflow(
+                        name: routing.workflow, known: catalog.files.map(\.definition.name))
+                }
+                let definition = file.definition
+                let partner =
+                    routing.isForPartner
+                    ? PartnerStanding.choose(
+                        for: request.region,
+                        among: try await engine.standings.standings {
+                            try await engine.partners.standings(days: 90, on: connection)
+                        })
+                    : nil
+                let record = ReturnRecord(
+                    id: UUID(), statusToken: Self.newStatusToken(), workflowName: definition.name,
+                    workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
+                    customerEmail: request.customerEmail, locale: request.locale, currency: currency.code,
+                    paidMinor: paid, createdAt: now, updatedAt: now, partnerID: partner?.id)
+                try await engine.returns.insertReturn(record, items: items, on: connection)
+                try await engine.returns.setOrigin(
+                    record.id, orderedAt: request.orderedAt ?? now, region: request.region, on: connection)
+                try await engine.returns.appendEvent(
+                    record.id, seq: 1, event: "created", from: nil, to: initial, actor: actor, dataJSON: "{}",
+                    on: connection)
+                var state = initial
+                if request.startsAtOnce,
+                    let first = EngineEvent.startEvents.lazy.compactMap({
+                        try? definition.decide(event: $0.rawValue, in: initial)
+                    }).first
+                {
+                    state = try await writer.commit(first, to: record, actor: "policy", data: [:], on: connection).to
+                }
+                return CreatedReturn(
+                    id: record.id, token: record.statusToken, state: state, workflow: definition.name,
+                    workflowVersion: definition.version, routing: routing.because, partner: partner?.name,
+                    replayed: false)
+            }
+        }
+    }
+
+    /// Applies `event` to the return `id` in one transaction. A repeated idempotency key answers with the first
+    /// result and writes nothing; the same key with another request is refused. With `partnerID`, only a return
+    /// assigned to that partner is found.
+    public func apply(
+        _ event: String, to id: UUID, idempotencyKey: String? = nil, actor: String,
+        data: [String: JSONValue] = [:], expectedVersion: Int? = nil, partnerID: Int64? = nil
+    ) async throws -> TransitionResult {
+        let key = idempotencyKey.map { IdempotencyKey.applying(key: $0, event: event, data: data, to: id) }
+        return try await engine.transaction { [self] connection in
+            // The row lock comes first: it orders concurrent commands on one return, keys included.
+            // A partner's command on a return not assigned to it is answered as if the return did not exist.
+            guard let record = try await engine.returns.lockReturn(id, on: connection),
+                partnerID == nil || record.partnerID == partnerID
+            else {
+                throw EngineError.returnNotFound(id)
+            }
+            return try await idempotency.once(key, on: connection) {
+                if let expectedVersion, expectedVersion != record.version {
+                    throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
+                }
+                let definition = try await engine.definition(of: record, on: connection)
+                let decision: Decision
+                do {
+                    decision = try definition.decide(event: event, in: record.state, data: data)
+                } catch let error as WorkflowError {
+                    throw EngineError.workflow(error)
+                }
+                return try await writer.commit(decision, to: record, actor: actor, data: data, on: connection)
+            }
+        }
+    }
+
+    static func validate(_ request: NewReturn) throws {
+        let order = request.orderRef.trimmingCharacters(in: .whitespaces)
+        guard !order.isEmpty, order.count <= 100 else {
+            throw EngineError.invalidInput(field: "order", reason: "give the order reference (1 to 100 characters)")
+        }
+        let email = request.customerEmail
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !email.contains(" "), email.count <= 254
+        else {
+            throw EngineError.invalidInput(field: "customer", reason: "'\(email)' is not an email address")
+        }
+        let locale = request.locale
+        let localeOK =
+            locale.count == 2 && locale.allSatisfy(\.isLowercase)
+            || locale.count == 5 && locale.prefix(2).allSatisfy(\.isLowercase) && Array(locale)[2] == "-"
+                && locale.suffix(2).allSatisfy(\.isUppercase)
+        guard localeOK else {
+            throw EngineError.invalidInput(field: "locale", reason: "'\(locale)' is not a locale like en, de or pt-BR")
+        }
+        guard !request.items.isEmpty else {
+            throw EngineError.invalidInput(field: "items", reason: "a return needs at least one item")
+        }
+        if let region = request.region, region.isEmpty || region.count > 32 || region.contains(where: \.isWhitespace) {
+            throw EngineError.invalidInput(field: "region", reason: "'\(region)' is not a region code like EU or US-WEST")
+        }
+    }
+
+    /// 32 random bytes, URL-safe: the customer's only key to the return (and, prefixed, an API key), so it must
+    /// not be guessable.
+    static func newStatusToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+extension NewReturn {
+    /// What a repeated creation must match to be the same request.
+    var fingerprintParts: [String] {
+        [
+            workflow ?? "", orderRef, customerEmail, locale, orderedAt.map { "\($0.timeIntervalSince1970)" } ?? "",
+            region ?? "", "\(startsAtOnce)",
+        ]
+            + items.map {
+                "\($0.sku):\($0.quantity):\($0.unitPrice.minorUnits):\($0.unitPrice.currency.code):\($0.category):\($0.reason)"
+            }
+    }
+}
+
+extension CreatedReturn: Replayable {
+    var returnID: UUID { id }
+}
+
+extension TransitionResult: Replayable {}

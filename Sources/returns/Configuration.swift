@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import ReturnsEngine
+import ReturnsStore
+
+/// The one place `returns` reads its environment. Each setting resolves the same way: the command's flag, then the
+/// variable, then the default. The libraries receive the typed result and never read the environment themselves;
+/// the README's configuration table lists every variable named here (a test keeps the two in step).
+struct Configuration: Sendable {
+    /// This process's environment, read once.
+    static let current = Configuration(environment: ProcessInfo.processInfo.environment)
+
+    let environment: [String: String]
+
+    /// A variable's value; empty counts as unset.
+    func value(_ name: String) -> String? {
+        environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    // MARK: - Database
+
+    /// `--database-url`, else `DATABASE_URL`; nil means the embedded cluster.
+    func databaseURL(flag: String?) -> String? { flag ?? environment["DATABASE_URL"] }
+
+    /// The embedded cluster's folder: `RETURNS_HOME`, else `./.returns`.
+    var home: String { value("RETURNS_HOME") ?? ".returns" }
+
+    /// Where initdb and pg_ctl are, when the operator says so: `RETURNS_PG_BINDIR`.
+    var postgresBinDirectory: String? { value("RETURNS_PG_BINDIR") }
+
+    var cluster: EmbeddedCluster { EmbeddedCluster(home: home, binDirectory: postgresBinDirectory) }
+
+    /// Connections one process may open: `--pool-size`, else `RETURNS_DB_POOL_SIZE`.
+    func poolSize(flag: Int?) -> Int? { flag ?? environment["RETURNS_DB_POOL_SIZE"].flatMap(Int.init) }
+
+    // MARK: - Folders shipped beside the binary
+
+    /// `RETURNS_WORKFLOWS_DIR`, else `./Workflows`, else the one beside the sources.
+    func workflowsFolder() throws -> URL {
+        try ProjectFolder.locate("Workflows", explicit: value("RETURNS_WORKFLOWS_DIR"), variable: "RETURNS_WORKFLOWS_DIR")
+    }
+
+    /// `RETURNS_SCHEMA_DIR`, else `./Schema`, else the one beside the sources.
+    func schemaFolder() throws -> URL {
+        try ProjectFolder.locate("Schema", explicit: value("RETURNS_SCHEMA_DIR"), variable: "RETURNS_SCHEMA_DIR")
+    }
+
+    /// `RETURNS_BENCHMARKS_DIR`, else `./Benchmarks`, else the one beside the sources.
+    func benchmarksFolder() throws -> URL {
+        try ProjectFolder.locate(
+            "Benchmarks", explicit: value("RETURNS_BENCHMARKS_DIR"), variable: "RETURNS_BENCHMARKS_DIR")
+    }
+
+    /// The folders a benchmark reads.
+    func benchmarkFolders() throws -> BenchmarkFolders {
+        BenchmarkFolders(
+            schema: try schemaFolder(), workflows: try workflowsFolder(), postgresBinDirectory: postgresBinDirectory)
+    }
+
+    // MARK: - Logs
+
+    /// Warnings and errors only, on standard error, unless `LOG_LEVEL` says otherwise.
+    func logger(label: String = "returns") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = value("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }
+
+    // MARK: - Serving
+
+    func host(flag: String?) -> String { flag ?? value("HOST") ?? "127.0.0.1" }
+    func port(flag: Int?) -> Int { flag ?? value("PORT").flatMap(Int.init) ?? 8080 }
+    /// Where customers reach the service: `--public-url`, else `RETURNS_PUBLIC_URL`, else `fallback`.
+    func publicURL(flag: String?, fallback: String) -> String { flag ?? value("RETURNS_PUBLIC_URL") ?? fallback }
+
+    func refundProvider(flag: RefundProviderKind?) throws -> RefundProviderKind {
+        if let flag { return flag }
+        guard let text = value("RETURNS_REFUND_PROVIDER") else { return .ledger }
+        guard let kind = RefundProviderKind(rawValue: text) else {
+            throw ConfigurationError("RETURNS_REFUND_PROVIDER='\(text)' must be ledger or webhook")
+        }
+        return kind
+    }
+
+    func refundWebhookURL(flag: String?) -> String? { flag ?? value("RETURNS_REFUND_WEBHOOK_URL") }
+
+    /// `RETURNS_RETENTION_*`: ages such as `14d`, `12h`, `30m` or `90s`, and a batch size.
+    func retention() throws -> RetentionSettings {
+        var settings = RetentionSettings()
+        func age(_ name: String) throws -> Duration? {
+            guard let text = value(name) else { return nil }
+            guard let age = RetentionSettings.parseAge(text) else {
+                throw ConfigurationError("\(name)='\(text)' is not an age; write 14d, 12h, 30m or 90s")
+            }
+            return age
+        }
+        if let age = try age("RETURNS_RETENTION_OUTBOX") { settings.deliveredOutboxAge = age }
+        if let age = try age("RETURNS_RETENTION_TIMERS") { settings.settledTimerAge = age }
+        if let age = try age("RETURNS_RETENTION_KEYS") { settings.idempotencyKeyAge = age }
+        if let age = try age("RETURNS_RETENTION_INTERVAL") { settings.interval = age }
+        if let text = value("RETURNS_RETENTION_BATCH") {
+            guard let batch = Int(text), (1...100_000).contains(batch) else {
+                throw ConfigurationError("RETURNS_RETENTION_BATCH='\(text)' must be a whole number from 1 to 100000")
+            }
+            settings.batchSize = batch
+        }
+        return settings
+    }
+
+    // MARK: - Notifications
+
+    /// The channel notifications go out through: flags, then `RETURNS_NOTIFY_CHANNEL`, `RETURNS_WEBHOOK_URL`,
+    /// `RETURNS_WEBHOOK_SECRET`, `RETURNS_SPOOL_DIR`, `RETURNS_MAIL_FROM`.
+    func channel(
+        kind: ChannelKind?, webhookURL: String?, webhookSecret: String?, spoolDirectory: String?, timeout: Duration
+    ) throws -> ChannelSettings {
+        let kind = try kind ?? value("RETURNS_NOTIFY_CHANNEL").map { text in
+            guard let kind = ChannelKind(rawValue: text) else {
+                throw ConfigurationError("RETURNS_NOTIFY_CHANNEL='\(text)' must be webhook or spool")
+            }
+            return kind
+        } ?? .spool
+        switch kind {
+        case .webhook:
+            return .webhook(
+                url: webhookURL ?? value("RETURNS_WEBHOOK_URL"), secret: webhookSecret ?? value("RETURNS_WEBHOOK_SECRET"),
+                timeout: timeout)
+        case .spool:
+            return .spool(
+                directory: spoolDirectory ?? value("RETURNS_SPOOL_DIR") ?? "./.returns/spool",
+                from: value("RETURNS_MAIL_FROM") ?? "Returns <returns@localhost>")
+        }
+    }
+}
+
+/// A variable's value that cannot be used, said with its name.
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
