@@ -37,13 +37,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Applies events in one transaction each; timer worker; notification dispatcher.
+        // The use cases: load, decide in ReturnsCore, commit through ReturnsStore; the workers. No SQL, no PostgresNIO.
         .target(
             name: "ReturnsEngine",
             dependencies: [
                 "ReturnsCore",
                 "ReturnsStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -96,6 +95,19 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml")]
         ),
+        // Tools, not the service: benchmarks, the demo, synthetic data. They seed and measure the database as a script
+        // would, so they may use PostgresNIO directly; nothing in the service's paths imports them.
+        .target(
+            name: "ReturnsBench",
+            dependencies: [
+                "ReturnsCore",
+                "ReturnsStore",
+                "ReturnsEngine",
+                "ReturnsReconcile",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "returns",
             dependencies: [
@@ -104,25 +116,59 @@ let package = Package(
                 "ReturnsEngine",
                 "ReturnsHTTP",
                 "ReturnsReconcile",
+                "ReturnsBench",
                 "WebhookSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the integration tests share: the test cluster (one template database cloned per test), fixtures, and
+        // running the built binary.
+        .target(
+            name: "ReturnsTestSupport",
+            dependencies: [
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsReconcile", "WebhookSink",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ReturnsTestSupport"
+        ),
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"]),
-        .testTarget(name: "ReturnsStoreTests", dependencies: ["ReturnsStore"]),
         .testTarget(
-            name: "ReturnsReconcileTests",
-            dependencies: ["ReturnsCore", "ReturnsReconcile", .product(name: "NIOCore", package: "swift-nio")]),
+            name: "ReturnsStoreTests",
+            dependencies: [
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsTestSupport", "returns",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(
             name: "ReturnsEngineTests",
             dependencies: [
-                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsHTTP", "ReturnsReconcile", "WebhookSink",
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsBench", "ReturnsTestSupport", "WebhookSink",
                 "returns",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "ReturnsHTTPTests",
+            dependencies: [
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsHTTP", "ReturnsTestSupport", "WebhookSink",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
-            ]
-        ),
+            ]),
+        .testTarget(
+            name: "ReturnsReconcileTests",
+            dependencies: [
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsReconcile", "ReturnsTestSupport", "returns",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
+        .testTarget(
+            name: "ReturnsCLITests",
+            dependencies: [
+                "ReturnsCore", "ReturnsStore", "ReturnsEngine", "ReturnsBench", "ReturnsTestSupport", "returns",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

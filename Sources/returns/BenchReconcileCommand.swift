@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReturnsBench
 import ReturnsEngine
 import ReturnsReconcile
 import ReturnsStore

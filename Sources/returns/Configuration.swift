@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReturnsBench
 import ReturnsEngine
 import ReturnsStore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReturnsCore
+import ReturnsBench
 import ReturnsEngine
 
 struct Demo: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import Foundation
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Concurrent and repeated commands")

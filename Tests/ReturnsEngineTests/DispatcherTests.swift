@@ -1,7 +1,9 @@
 import Foundation
 import ReturnsCore
 import ReturnsEngine
+import ReturnsBench
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 import WebhookSink
 
@@ -120,10 +122,8 @@ struct DispatcherTests {
     @Test("two dispatchers over 1,000 messages: each delivered once, never two at once, in order per return")
     func twoDispatchers() async throws {
         try await TestDatabase.withEngine { engine in
-            try await engine.database.withConnection { connection in
-                try await OutboxRepository(logger: engine.database.logger).seedSynthetic(
-                    returns: 100, perReturn: 10, prefix: "TWO", on: connection)
-            }
+            try await SyntheticOutbox(logger: engine.database.logger).seed(
+                returns: 100, perReturn: 10, prefix: "TWO", in: engine.database)
             let ids: [String] = try await engine.rows("SELECT message_id::text FROM outbox", as: (String.self))
             let expected = Set(ids)
             #expect(expected.count == 1_000)
@@ -156,10 +156,8 @@ struct DispatcherTests {
     @Test("a dispatcher cancelled mid-batch loses nothing: after a restart every message is delivered")
     func cancelledMidBatch() async throws {
         try await TestDatabase.withEngine { engine in
-            try await engine.database.withConnection { connection in
-                try await OutboxRepository(logger: engine.database.logger).seedSynthetic(
-                    returns: 40, perReturn: 5, prefix: "CUT", on: connection)
-            }
+            try await SyntheticOutbox(logger: engine.database.logger).seed(
+                returns: 40, perReturn: 5, prefix: "CUT", in: engine.database)
             let ids: [String] = try await engine.rows("SELECT message_id::text FROM outbox", as: (String.self))
             let expected = Set(ids)
             try await withSink(delay: .milliseconds(20)) { sink, url in
@@ -188,10 +186,8 @@ struct DispatcherTests {
     @Test("a dispatcher process killed mid-batch (SIGKILL) loses nothing: after a restart every message is delivered")
     func killedProcess() async throws {
         try await TestDatabase.withEngine { engine in
-            try await engine.database.withConnection { connection in
-                try await OutboxRepository(logger: engine.database.logger).seedSynthetic(
-                    returns: 60, perReturn: 5, prefix: "KILL", on: connection)
-            }
+            try await SyntheticOutbox(logger: engine.database.logger).seed(
+                returns: 60, perReturn: 5, prefix: "KILL", in: engine.database)
             let ids: [String] = try await engine.rows("SELECT message_id::text FROM outbox", as: (String.self))
             // Slow answers: when the kill comes, part of the batch is on the wire and part still queued.
             try await withSink(delay: .milliseconds(30)) { sink, url in

@@ -1,5 +1,6 @@
 import ReturnsCore
 import ReturnsEngine
+@testable import ReturnsTestSupport
 import Testing
 
 /// The events the engine applies by name must be there where a workflow leads a return into needing them.

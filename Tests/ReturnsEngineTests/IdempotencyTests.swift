@@ -3,6 +3,7 @@ import ReturnsCore
 @testable import ReturnsEngine
 import ReturnsStore
 import Synchronization
+@testable import ReturnsTestSupport
 import Testing
 
 /// The idempotency protocol on its own: `Idempotency.once` and the key derivations beside it.

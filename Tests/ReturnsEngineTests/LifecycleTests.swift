@@ -2,6 +2,7 @@ import Foundation
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("A return's life through standard.yaml")

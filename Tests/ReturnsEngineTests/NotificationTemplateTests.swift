@@ -1,6 +1,7 @@
 import Foundation
 import ReturnsCore
 import ReturnsEngine
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Notification templates and the workflow check")

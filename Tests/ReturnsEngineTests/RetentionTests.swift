@@ -4,6 +4,7 @@ import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 import ServiceLifecycle
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Retention and monthly partitions")

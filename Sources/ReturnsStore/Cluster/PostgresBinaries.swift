@@ -1,13 +1,13 @@
 import Foundation
 
 /// Where the PostgreSQL server programs are: `pg_config --bindir` first, then the distributions' usual folders.
-struct PostgresBinaries {
-    var directory: String
+public struct PostgresBinaries: Sendable {
+    public var directory: String
 
     var initdb: String { directory + "/initdb" }
     var pgCtl: String { directory + "/pg_ctl" }
 
-    static func locate(explicit: String? = nil) throws -> PostgresBinaries {
+    public static func locate(explicit: String? = nil) throws -> PostgresBinaries {
         let manager = FileManager.default
         // An explicit folder is the operator's word: use it or say it is wrong, never look elsewhere.
         if let explicit, !explicit.isEmpty {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ReturnsCore
 import ReturnsEngine
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Finance API")

@@ -5,6 +5,7 @@ import ReturnsCore
 import ReturnsEngine
 import ReturnsHTTP
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 /// A router on a database of its own, with a client that speaks JSON.

@@ -1,4 +1,8 @@
 import Foundation
+import Logging
+import ReturnsCore
+import ReturnsEngine
+import ReturnsStore
 
 /// Runs PostgreSQL's own load generator against a database, the baseline the engine's figures are compared with.
 public struct PgBench: Sendable {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import ReturnsEngine
 import ReturnsHTTP
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Waiting for the database")

@@ -1,5 +1,6 @@
 import Foundation
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("The embedded PostgreSQL launcher, through the command line")

@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("returns reconcile refunds, against a real ledger")

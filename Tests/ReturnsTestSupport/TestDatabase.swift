@@ -8,7 +8,7 @@ import ReturnsStore
 /// database (schema migrated, workflows deployed) that every test clones into a database of its own.
 enum TestDatabase {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let home = packageRoot.appendingPathComponent(".build/returns-test-home").path
     static let prefix = "t\(getpid())_"
     static let logger: Logger = {

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ReturnsCore
+import ReturnsEngine
 import ReturnsStore
 
 /// Delivery throughput: seeds synthetic notifications into a database of its own, runs K dispatchers at once until
@@ -28,10 +30,8 @@ public enum NotificationBenchmark {
             try await Migrator(directory: folders.schema).migrate(database)
             let catalog = WorkflowCatalog.load(folder: folders.workflows)
             try await Engine(database: database, catalog: catalog).deployWorkflows()
-            try await database.withConnection { connection in
-                try await OutboxRepository(logger: logger).seedSynthetic(
-                    returns: returns, perReturn: perReturn, prefix: "BENCH", on: connection)
-            }
+            try await SyntheticOutbox(logger: logger).seed(
+                returns: returns, perReturn: perReturn, prefix: "BENCH", in: database)
             let templates = NotificationTemplates.load(folder: folders.workflows.appendingPathComponent("notifications"))
             let settings = NotificationSettings(batchSize: batchSize)
             let started = ContinuousClock.now

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ReturnsCore
 import ReturnsEngine
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Customer API and status page")

@@ -7,6 +7,7 @@ import ReturnsHTTP
 @testable import ReturnsStore
 import ServiceLifecycle
 import Synchronization
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Live server")

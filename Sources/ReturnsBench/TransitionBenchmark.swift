@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReturnsCore
+import ReturnsEngine
 import ReturnsStore
 
 /// Transition throughput of the engine next to pgbench running the same SQL on the same database.
@@ -96,7 +97,7 @@ public enum TransitionBenchmark {
             _ = try await create(
                 returns, prefix: "PGBENCH-", item: "SHOE-42:50:89.90:EUR", concurrency: concurrency, on: engine)
             let engineRun = try await drive(engineReturns, concurrency: concurrency, on: engine)
-            let prepared = try await database.withConnection { connection in
+            let prepared = try await database.client.withConnection { connection in
                 let count = try await repository.numberReturns(prefix: "PGBENCH-", on: connection)
                 let samples = try await repository.samples(on: connection)
                 let fsync = try await repository.setting("fsync", on: connection)

@@ -3,6 +3,7 @@ import PostgresNIO
 import ReturnsEngine
 @testable import ReturnsStore
 import Synchronization
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Work on a connection that dies under it")

@@ -5,6 +5,7 @@ import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 import ServiceLifecycle
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Schema, invariants and pinning in PostgreSQL")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ReturnsHTTP
+@testable import ReturnsTestSupport
 import Testing
 import Yams
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ReturnsStore
 
 /// The SQL that prepares a scratch benchmark database for pgbench. Never used on a real database: the benchmark
 /// creates its own and drops it after the run.
@@ -22,7 +23,7 @@ public struct BenchmarkRepository: Sendable {
 
     /// Numbers the returns whose order reference starts with `prefix` 1...n in `bench_returns (n, id)`, so a
     /// pgbench script can pick one at random with a primary-key lookup. Returns n.
-    public func numberReturns(prefix: String, on connection: DatabaseConnection) async throws -> Int {
+    public func numberReturns(prefix: String, on connection: PostgresConnection) async throws -> Int {
         try await connection.query("DROP TABLE IF EXISTS bench_returns", logger: logger)
         try await connection.query(
             """
@@ -40,7 +41,7 @@ public struct BenchmarkRepository: Sendable {
     }
 
     /// A server setting as the server reports it (`fsync`, `synchronous_commit`).
-    public func setting(_ name: String, on connection: DatabaseConnection) async throws -> String {
+    public func setting(_ name: String, on connection: PostgresConnection) async throws -> String {
         for try await value in try await connection.query("SELECT current_setting(\(name))", logger: logger)
             .decode(String.self)
         {
@@ -50,7 +51,7 @@ public struct BenchmarkRepository: Sendable {
     }
 
     /// One of each value the engine wrote for a transition, the longest of its kind.
-    public func samples(on connection: DatabaseConnection) async throws -> Samples {
+    public func samples(on connection: PostgresConnection) async throws -> Samples {
         func longest(_ query: PostgresQuery) async throws -> String {
             for try await text in try await connection.query(query, logger: logger).decode(String.self) {
                 return text

@@ -1,4 +1,5 @@
 import Foundation
+@testable import ReturnsTestSupport
 import Testing
 
 /// The README's configuration reference is checked against the code, so neither drifts from the other.

@@ -1,7 +1,9 @@
 import Foundation
 import PostgresNIO
+import ReturnsBench
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("returns bench transitions, as a user runs it")

@@ -1,13 +1,27 @@
 import Foundation
+import Logging
 import PostgresNIO
+import ReturnsStore
 
-extension OutboxRepository {
+/// Synthetic returns with pending notifications, for benchmarks and volume tests. Tooling, not the service: it
+/// writes straight through the pool, as a seeding script would.
+public struct SyntheticOutbox: Sendable {
+    public let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
     /// Writes `returns` synthetic returns with `perReturn` pending notifications each (seq 1...perReturn), for
     /// benchmarks and volume tests. Returns are `standard` ones in `requested`, order refs `PREFIX-N`, locales
     /// cycling through en, es, de, fr, ja. Needs the `standard` workflow deployed.
-    public func seedSynthetic(returns: Int, perReturn: Int, prefix: String, on connection: DatabaseConnection)
-        async throws
-    {
+    public func seed(returns: Int, perReturn: Int, prefix: String, in database: Database) async throws {
+        try await database.client.withConnection { connection in
+            try await seed(returns: returns, perReturn: perReturn, prefix: prefix, on: connection)
+        }
+    }
+
+    func seed(returns: Int, perReturn: Int, prefix: String, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
             INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
@@ -30,6 +44,7 @@ extension OutboxRepository {
             WHERE r.order_ref LIKE \(prefix + "-%")
             ORDER BY r.id, s
             """, logger: logger)
-        try await wake(on: connection)
+        // Wake the dispatchers, as a transition's commit does.
+        try await connection.query("SELECT pg_notify(\(OutboxRepository.wakeChannel), '')", logger: logger)
     }
 }

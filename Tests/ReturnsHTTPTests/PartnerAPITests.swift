@@ -3,6 +3,7 @@ import Hummingbird
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("Partner API")

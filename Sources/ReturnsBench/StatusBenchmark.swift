@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReturnsCore
+import ReturnsEngine
 import ReturnsStore
 
 #if canImport(Glibc)

@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import ReturnsCore
+import ReturnsEngine
+import ReturnsStore
 
 /// Drives a few dozen returns through every path of the shipped workflows, including timer expiries,
 /// so a newcomer sees the engine work end to end.
