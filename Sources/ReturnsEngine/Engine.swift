@@ -12,18 +12,14 @@ public final class Engine: Sendable {
     public let catalog: WorkflowCatalog
     /// Transitions committed by this process, for metrics.
     public let transitionCounts = TransitionCounts()
-    let returns: ReturnRepository
-    let workflows: WorkflowRepository
-    let partners: PartnerRepository
+    let store: Repositories
     private let definitions = Mutex<[String: WorkflowDefinition]>([:])
     let standings = PartnerStandingsCache()
 
     public init(database: Database, catalog: WorkflowCatalog) {
         self.database = database
         self.catalog = catalog
-        self.returns = ReturnRepository(logger: database.logger)
-        self.workflows = WorkflowRepository(logger: database.logger)
-        self.partners = PartnerRepository(logger: database.logger)
+        self.store = Repositories(logger: database.logger)
     }
 
     var logger: Logger { database.logger }
@@ -59,7 +55,7 @@ public final class Engine: Sendable {
         for file in catalog.files {
             let definition = file.definition
             let stored = try await database.withConnection { [self] connection in
-                try await workflows.deploy(
+                try await store.workflows.deploy(
                     name: definition.name, version: definition.version, sha256: file.sha256, source: file.source,
                     on: connection)
             }
@@ -77,7 +73,7 @@ public final class Engine: Sendable {
     {
         let key = "\(name)@\(version)"
         if let cached = definitions.withLock({ $0[key] }) { return cached }
-        guard let source = try await workflows.source(name: name, version: version, on: connection),
+        guard let source = try await store.workflows.source(name: name, version: version, on: connection),
             let definition = WorkflowLoader.load(yaml: source, file: key).0
         else {
             throw StoreError.workflowNotDeployed(name: name, version: version)
@@ -125,4 +121,27 @@ final class PartnerStandingsCache: Sendable {
 
     /// Forgets the standings, so the next return routes with fresh ones (a partner was just added).
     func reset() { cached.withLock { $0 = nil } }
+}
+
+/// The repositories the use cases compose into one transaction; each holds the SQL of one part of the schema.
+struct Repositories: Sendable {
+    let returns: ReturnRepository
+    let items: ItemRepository
+    let timers: TimerRepository
+    let keys: IdempotencyRepository
+    let outbox: OutboxRepository
+    let refunds: RefundRepository
+    let partners: PartnerRepository
+    let workflows: WorkflowRepository
+
+    init(logger: Logger) {
+        returns = ReturnRepository(logger: logger)
+        items = ItemRepository(logger: logger)
+        timers = TimerRepository(logger: logger)
+        keys = IdempotencyRepository(logger: logger)
+        outbox = OutboxRepository(logger: logger)
+        refunds = RefundRepository(logger: logger)
+        partners = PartnerRepository(logger: logger)
+        workflows = WorkflowRepository(logger: logger)
+    }
 }

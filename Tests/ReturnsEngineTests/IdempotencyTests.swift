@@ -44,7 +44,7 @@ struct IdempotencyTests {
     func once() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.makeReturn()
-            let idempotency = Idempotency(returns: engine.returns)
+            let idempotency = Idempotency(keys: engine.store.keys)
             let runs = Mutex(0)
             func attempt(_ data: [String: JSONValue]) async throws -> Answer {
                 let key = IdempotencyKey.applying(key: "once-1", event: "probe", data: data, to: id)
@@ -74,7 +74,7 @@ struct IdempotencyTests {
     func failureRecordsNothing() async throws {
         try await TestDatabase.withEngine { engine in
             let id = try await engine.makeReturn()
-            let idempotency = Idempotency(returns: engine.returns)
+            let idempotency = Idempotency(keys: engine.store.keys)
             let key = IdempotencyKey.applying(key: "once-2", event: "probe", data: [:], to: id)
             await #expect(throws: EngineError.self) {
                 _ = try await engine.database.transaction { connection in

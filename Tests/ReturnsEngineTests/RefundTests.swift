@@ -3,6 +3,7 @@ import PostgresNIO
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 import WebhookSink
 

@@ -7,7 +7,7 @@ import ReturnsStore
 /// return, applying an event, partner reports, customer cancels, manifest imports) runs through `once`, inside the
 /// transaction that does the work, so the result and the key commit together or not at all.
 struct Idempotency {
-    let returns: ReturnRepository
+    let keys: IdempotencyRepository
 
     /// Runs `body` unless `key` was seen: then answers the recorded result, marked replayed, or refuses a key
     /// reused for another request. Call it under the lock that orders commands on the same target (the return's
@@ -16,15 +16,15 @@ struct Idempotency {
         _ key: IdempotencyKey?, on connection: DatabaseConnection, _ body: () async throws -> Result
     ) async throws -> Result {
         guard let key else { return try await body() }
-        if key.locksItself { try await returns.lockKey(key.lockName, on: connection) }
-        if let existing = try await returns.findIdempotencyKey(scope: key.scope, key: key.key, on: connection) {
+        if key.locksItself { try await keys.lockKey(key.lockName, on: connection) }
+        if let existing = try await keys.findIdempotencyKey(scope: key.scope, key: key.key, on: connection) {
             guard existing.requestHash == key.requestHash else { throw EngineError.idempotencyKeyReused(key: key.key) }
             var replay = try JSONCoding.decode(Result.self, from: existing.response)
             replay.replayed = true
             return replay
         }
         let result = try await body()
-        try await returns.recordIdempotencyKey(
+        try await keys.recordIdempotencyKey(
             scope: key.scope, key: key.key, requestHash: key.requestHash, returnID: result.returnID,
             responseJSON: try JSONCoding.encode(result), on: connection)
         return result

@@ -13,7 +13,7 @@ public struct Inventory: Sendable {
         var total = 0
         while true {
             let exported = try await engine.transaction { [engine] connection in
-                let events = try await engine.returns.claimInventory(limit: batchSize, on: connection)
+                let events = try await engine.store.items.claimInventory(limit: batchSize, on: connection)
                 let formatter = ISO8601DateFormatter()
                 var text = ""
                 for event in events {
@@ -21,7 +21,7 @@ public struct Inventory: Sendable {
                         + "\(event.quantity),\(event.grade),\(event.disposition),\(formatter.string(from: event.createdAt))\n"
                 }
                 handle.write(Data(text.utf8))
-                try await engine.returns.markInventoryDelivered(events.map(\.id), on: connection)
+                try await engine.store.items.markInventoryDelivered(events.map(\.id), on: connection)
                 return events.count
             }
             total += exported

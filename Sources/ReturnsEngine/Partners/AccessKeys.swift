@@ -7,7 +7,7 @@ import ReturnsStore
 public struct AccessKeys: Sendable {
     let engine: Engine
 
-    var partners: PartnerRepository { engine.partners }
+    var partners: PartnerRepository { engine.store.partners }
 
     /// Adds a logistics partner and returns its first API key.
     public func addPartner(name: String, region: String?) async throws -> String {

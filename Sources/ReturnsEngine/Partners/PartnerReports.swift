@@ -59,7 +59,7 @@ public struct PartnerReports: Sendable {
     ) async throws -> (returns: [ReturnRecord], nextCursor: String?) {
         let after = try cursor.map { try PageCursor(text: $0) }
         let page = try await engine.read { [engine] connection in
-            try await engine.partners.queue(
+            try await engine.store.partners.queue(
                 partnerID: partnerID, state: state, updatedSince: updatedSince,
                 after: after.map { ($0.micros, $0.id) }, limit: limit + 1, on: connection)
         }

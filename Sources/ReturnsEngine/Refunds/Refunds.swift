@@ -76,7 +76,7 @@ public struct Refunds: Sendable {
             guard let refund = try await repository.find(refundID, on: connection) else {
                 throw EngineError.refundNotFound(refundID)
             }
-            guard let record = try await engine.returns.lockReturn(refund.returnID, on: connection) else {
+            guard let record = try await engine.store.returns.lockReturn(refund.returnID, on: connection) else {
                 throw EngineError.returnNotFound(refund.returnID)
             }
             guard try await change(connection) else { return false }

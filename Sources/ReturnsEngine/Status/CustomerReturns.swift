@@ -10,7 +10,7 @@ public struct CustomerReturns: Sendable {
     public func status(token: String) async throws -> CustomerStatus? {
         guard token.count <= 128 else { return nil }
         let read = try await engine.read { [engine] connection -> (StatusSnapshot, WorkflowDefinition)? in
-            guard let snapshot = try await engine.returns.statusSnapshot(token: token, on: connection) else {
+            guard let snapshot = try await engine.store.returns.statusSnapshot(token: token, on: connection) else {
                 return nil
             }
             return (snapshot, try await engine.definition(of: snapshot.record, on: connection))
@@ -41,7 +41,7 @@ public struct CustomerReturns: Sendable {
     /// answers as the first time did. Nil for a token that opens nothing.
     public func cancel(token: String, idempotencyKey: String?) async throws -> CustomerStatus? {
         let id = try await engine.read { [engine] connection in
-            try await engine.returns.findReturn(token: token, on: connection)?.id
+            try await engine.store.returns.findReturn(token: token, on: connection)?.id
         }
         guard let id else { return nil }
         do {

@@ -12,7 +12,7 @@ public struct Timers: Sendable {
         var report = TimerReport()
         while true {
             let due = try await engine.read { [engine] connection in
-                try await engine.returns.dueTimers(asOf: asOf, limit: batchSize, on: connection)
+                try await engine.store.timers.dueTimers(asOf: asOf, limit: batchSize, on: connection)
             }
             var progressed = false
             for timer in due {
@@ -43,19 +43,18 @@ public struct Timers: Sendable {
     /// With `asOf`, timers the transition arms count from that moment, so a simulated run of time stays consistent.
     func fire(_ timer: TimerRecord, asOf: Date?) async throws -> Outcome {
         try await engine.transaction { [engine] connection in
-            let returns = engine.returns
-            guard let record = try await returns.lockReturn(timer.returnID, on: connection, skipLocked: true) else {
+            guard let record = try await engine.store.returns.lockReturn(timer.returnID, on: connection, skipLocked: true) else {
                 return .busy
             }
             let definition = try await engine.definition(of: record, on: connection)
             guard record.state == timer.state,
                 let decision = try? definition.decide(event: timer.event, in: record.state)
             else {
-                return try await returns.settleTimer(timer.id, status: "discarded", on: connection)
+                return try await engine.store.timers.settleTimer(timer.id, status: "discarded", on: connection)
                     ? .discarded : .settledElsewhere
             }
             // Settle before applying: the transition may re-arm a timer of the same name.
-            guard try await returns.settleTimer(timer.id, status: "fired", on: connection) else {
+            guard try await engine.store.timers.settleTimer(timer.id, status: "fired", on: connection) else {
                 return .settledElsewhere
             }
             _ = try await DecisionWriter(engine: engine).commit(

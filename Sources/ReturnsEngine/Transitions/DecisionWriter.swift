@@ -8,7 +8,6 @@ import ReturnsStore
 struct DecisionWriter {
     let engine: Engine
 
-    var returns: ReturnRepository { engine.returns }
 
     /// Timers are armed from `clock`, the moment the event stands for (the database clock when nil).
     func commit(
@@ -20,8 +19,8 @@ struct DecisionWriter {
         TransitionCounts.pending?.keys.withLock {
             $0.append(.init(workflow: record.workflowName, event: decision.event))
         }
-        try await returns.updateState(id, state: decision.to, version: seq, on: connection)
-        try await returns.appendEvent(
+        try await engine.store.returns.updateState(id, state: decision.to, version: seq, on: connection)
+        try await engine.store.returns.appendEvent(
             id, seq: seq, event: decision.event, from: decision.from, to: decision.to, actor: actor,
             dataJSON: JSONValue.canonicalText(data), on: connection)
         for action in decision.actions {
@@ -30,16 +29,16 @@ struct DecisionWriter {
                 let payload = OutboxPayload(
                     orderRef: record.orderRef, event: decision.event, state: decision.to,
                     statusToken: record.statusToken, data: data,
-                    refundMinor: try await returns.refundedMinor(of: id, on: connection), currency: record.currency)
-                try await returns.enqueueNotification(
+                    refundMinor: try await engine.store.refunds.refundedMinor(of: id, on: connection), currency: record.currency)
+                try await engine.store.outbox.enqueueNotification(
                     id, seq: seq, template: template, locale: record.locale, payloadJSON: payload.jsonText,
                     on: connection)
             case .startTimer(let name, let seconds, let event):
-                try await returns.armTimer(
+                try await engine.store.timers.armTimer(
                     id, name: name, event: event, state: decision.to, seq: seq, seconds: seconds, base: clock,
                     on: connection)
             case .cancelTimer(let name):
-                try await returns.cancelTimer(id, name: name, on: connection)
+                try await engine.store.timers.cancelTimer(id, name: name, on: connection)
             case .issueRefund:
                 try await issueRefund(for: record, seq: seq, on: connection)
             case .recordReceipt:
@@ -55,7 +54,7 @@ struct DecisionWriter {
     func recordReceipt(for record: ReturnRecord, data: [String: JSONValue], on connection: DatabaseConnection)
         async throws
     {
-        let items = try await returns.itemStates(of: record.id, on: connection)
+        let items = try await engine.store.items.itemStates(of: record.id, on: connection)
         let receipts: [ItemReports.Receipt]?
         do { receipts = try ItemReports.receipts(in: data) } catch {
             throw EngineError.invalidInput(field: error.field, reason: error.reason)
@@ -63,7 +62,7 @@ struct DecisionWriter {
         guard let receipts else {
             // No list: everything arrived.
             for item in items where item.received < item.quantity {
-                try await returns.setReceived(record.id, line: item.line, quantity: item.quantity, on: connection)
+                try await engine.store.items.setReceived(record.id, line: item.line, quantity: item.quantity, on: connection)
             }
             return
         }
@@ -80,7 +79,7 @@ struct DecisionWriter {
                     reason: "\(total) received in all would be more than the \(item.quantity) returned")
             }
             received[item.line] = total
-            try await returns.setReceived(record.id, line: item.line, quantity: total, on: connection)
+            try await engine.store.items.setReceived(record.id, line: item.line, quantity: total, on: connection)
         }
     }
 
@@ -88,7 +87,7 @@ struct DecisionWriter {
     func recordInspection(
         for record: ReturnRecord, seq: Int, data: [String: JSONValue], on connection: DatabaseConnection
     ) async throws {
-        let items = try await returns.itemStates(of: record.id, on: connection)
+        let items = try await engine.store.items.itemStates(of: record.id, on: connection)
         let inspections: [ItemReports.Inspection]
         do { inspections = try ItemReports.inspections(in: data) } catch {
             throw EngineError.invalidInput(field: error.field, reason: error.reason)
@@ -113,11 +112,11 @@ struct DecisionWriter {
                         field: "items (line \(item.line))", reason: "nothing of this line was received, so it cannot be graded")
                 }
                 let disposition = inspection.disposition ?? standard
-                try await returns.setInspection(
+                try await engine.store.items.setInspection(
                     record.id, line: item.line, grade: inspection.grade.rawValue, disposition: disposition.rawValue,
                     on: connection)
                 if disposition.isRestock {
-                    try await returns.enqueueRestock(
+                    try await engine.store.items.enqueueRestock(
                         record.id, seq: seq, line: item.line, grade: inspection.grade.rawValue,
                         disposition: disposition.rawValue, on: connection)
                 }
@@ -132,7 +131,7 @@ struct DecisionWriter {
         let definition = try await engine.definition(of: record, on: connection)
         // Workflows that never record a receipt (keep-it) refund what was ordered.
         let requiresReceipt = definition.transitions.contains { $0.actions.contains(.recordReceipt) }
-        let items = try await returns.itemStates(of: id, on: connection)
+        let items = try await engine.store.items.itemStates(of: id, on: connection)
         let lines = items.map { item in
             RefundLine(
                 line: item.line, unitPriceMinor: item.unitPriceMinor, quantity: item.quantity,
@@ -141,14 +140,14 @@ struct DecisionWriter {
         }
         let breakdown = engine.catalog.policy.refund(
             for: lines, currency: try Currency(code: record.currency),
-            labelAlreadyCharged: try await returns.labelCharged(id, on: connection), requiresReceipt: requiresReceipt)
+            labelAlreadyCharged: try await engine.store.items.labelCharged(id, on: connection), requiresReceipt: requiresReceipt)
         guard breakdown.netMinor > 0 else { return }
-        let inserted = try await returns.insertRefund(
+        let inserted = try await engine.store.refunds.insertRefund(
             id, idempotencyKey: IdempotencyKey.refund(returnID: id, seq: seq), amountMinor: breakdown.netMinor,
             currency: record.currency, seq: seq, breakdownJSON: try JSONCoding.encode(breakdown), on: connection)
         guard inserted else { return }
         for line in breakdown.lines {
-            try await returns.addRefunded(id, line: line.line, quantity: line.quantity, on: connection)
+            try await engine.store.items.addRefunded(id, line: line.line, quantity: line.quantity, on: connection)
         }
     }
 }

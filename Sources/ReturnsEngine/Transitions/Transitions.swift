@@ -7,7 +7,7 @@ import ReturnsStore
 public struct Transitions: Sendable {
     let engine: Engine
 
-    var idempotency: Idempotency { Idempotency(returns: engine.returns) }
+    var idempotency: Idempotency { Idempotency(keys: engine.store.keys) }
     var writer: DecisionWriter { DecisionWriter(engine: engine) }
 
     /// Creates a return in its workflow's initial state, pinned to the workflow's current version.
@@ -50,7 +50,7 @@ public struct Transitions: Sendable {
                     routing = Routing(workflow: named, because: "")
                 } else {
                     // This request counts too: the sixth return in 90 days is "more than 5".
-                    let recent = try await engine.returns.recentReturns(customer: request.customerEmail, on: connection) + 1
+                    let recent = try await engine.store.returns.recentReturns(customer: request.customerEmail, on: connection) + 1
                     routing = policy.route(total: Money(minorUnits: paid, currency: currency), recentReturns: recent)
                 }
                 guard let file = catalog.workflow(named: routing.workflow),
@@ -65,7 +65,7 @@ public struct Transitions: Sendable {
                     ? PartnerStanding.choose(
                         for: request.region,
                         among: try await engine.standings.standings {
-                            try await engine.partners.standings(days: 90, on: connection)
+                            try await engine.store.partners.standings(days: 90, on: connection)
                         })
                     : nil
                 let record = ReturnRecord(
@@ -73,10 +73,10 @@ public struct Transitions: Sendable {
                     workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
                     customerEmail: request.customerEmail, locale: request.locale, currency: currency.code,
                     paidMinor: paid, createdAt: now, updatedAt: now, partnerID: partner?.id)
-                try await engine.returns.insertReturn(record, items: items, on: connection)
-                try await engine.returns.setOrigin(
+                try await engine.store.returns.insertReturn(record, items: items, on: connection)
+                try await engine.store.returns.setOrigin(
                     record.id, orderedAt: request.orderedAt ?? now, region: request.region, on: connection)
-                try await engine.returns.appendEvent(
+                try await engine.store.returns.appendEvent(
                     record.id, seq: 1, event: "created", from: nil, to: initial, actor: actor, dataJSON: "{}",
                     on: connection)
                 var state = initial
@@ -106,7 +106,7 @@ public struct Transitions: Sendable {
         return try await engine.transaction { [self] connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
             // A partner's command on a return not assigned to it is answered as if the return did not exist.
-            guard let record = try await engine.returns.lockReturn(id, on: connection),
+            guard let record = try await engine.store.returns.lockReturn(id, on: connection),
                 partnerID == nil || record.partnerID == partnerID
             else {
                 throw EngineError.returnNotFound(id)

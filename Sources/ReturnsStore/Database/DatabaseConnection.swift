@@ -27,3 +27,12 @@ public struct DatabaseConnection: Sendable {
     /// True once the server or the network closed the connection.
     public var isClosed: Bool { raw.isClosed }
 }
+
+extension DatabaseConnection {
+    /// Runs a prepared statement that answers no rows, to its end, so its error (a constraint, say) surfaces here.
+    /// (postgres-nio's command-tag overload of `execute` traps when the statement was prepared in the same call.)
+    func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+    where Statement.Row == () {
+        for try await _ in try await raw.execute(statement, logger: logger) {}
+    }
+}

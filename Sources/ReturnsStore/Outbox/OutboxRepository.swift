@@ -150,3 +150,16 @@ public struct OutboxRepository: Sendable {
         return OutboxStats(pending: 0, oldestPendingAgeSeconds: 0, delivered: 0, failedAttempts: 0, dead: 0)
     }
 }
+
+extension OutboxRepository {
+
+    public func enqueueNotification(
+        _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: DatabaseConnection
+    ) async throws {
+        try await connection.run(
+            TransitionStatements.EnqueueNotification(
+                messageID: UUID(), id: id, seq: seq, template: template, locale: locale, payloadJSON: payloadJSON), logger: logger)
+        // Wakes listening dispatchers at commit; several in one transaction fold into one.
+        try await wake(on: connection)
+    }
+}

@@ -178,3 +178,43 @@ public struct RefundRepository: Sendable {
         }
     }
 }
+
+/// The refunds a transition decides, written in its transaction.
+extension RefundRepository {
+
+    /// Inserts a refund with its itemized breakdown; false when one with the same idempotency key exists.
+    /// The table's trigger refuses refunds adding up to more than was paid.
+    public func insertRefund(
+        _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int, breakdownJSON: String,
+        on connection: DatabaseConnection
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
+            VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq), \(breakdownJSON)::jsonb)
+            ON CONFLICT (return_id, idempotency_key) DO NOTHING
+            RETURNING id
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// What has been refunded or is on its way (everything but failed refunds).
+    public func refundedMinor(of id: UUID, on connection: DatabaseConnection) async throws -> Int64 {
+        let rows = try await connection.execute(TransitionStatements.RefundedMinor(id: id), logger: logger)
+        for try await total in rows { return total }
+        return 0
+    }
+
+    public func refunds(of id: UUID, on connection: DatabaseConnection) async throws -> [RefundRecord] {
+        var refunds: [RefundRecord] = []
+        for try await (refundID, key, amount, currency, status) in try await connection.query(
+            "SELECT id, idempotency_key, amount_minor, currency, status FROM refunds WHERE return_id = \(id) ORDER BY created_at",
+            logger: logger
+        ).decode((UUID, String, Int64, String, String).self) {
+            refunds.append(
+                RefundRecord(id: refundID, idempotencyKey: key, amountMinor: amount, currency: currency, status: status))
+        }
+        return refunds
+    }
+}

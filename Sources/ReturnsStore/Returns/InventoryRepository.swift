@@ -14,7 +14,7 @@ public struct InventoryEvent: Sendable, Hashable, Codable {
     public var createdAt: Date
 }
 
-extension ReturnRepository {
+extension ItemRepository {
     /// Locks up to `limit` pending inventory events, oldest first, skipping those another exporter holds.
     public func claimInventory(limit: Int, on connection: DatabaseConnection) async throws -> [InventoryEvent] {
         var events: [InventoryEvent] = []

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 /// A return line with what happened to it: received, graded, refunded.
@@ -15,19 +16,20 @@ public struct ItemState: Sendable, Hashable, Codable {
     public var disposition: String?
 }
 
-extension ReturnRepository {
+/// The SQL of return lines: what arrived, how it was graded, what was refunded, what goes back to stock.
+public struct ItemRepository: Sendable {
+    public let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
     public func itemStates(of id: UUID, on connection: DatabaseConnection) async throws -> [ItemState] {
         var items: [ItemState] = []
         for try await item in try await connection.execute(TransitionStatements.ItemStates(id: id), logger: logger) {
             items.append(item)
         }
         return items
-    }
-
-    /// When the order was placed (for the return window) and where the customer ships from (for partner choice).
-    public func setOrigin(_ id: UUID, orderedAt: Date, region: String?, on connection: DatabaseConnection) async throws {
-        try await connection.query(
-            "UPDATE returns SET ordered_at = \(orderedAt), region = \(region) WHERE id = \(id)", logger: logger)
     }
 
     public func setReceived(_ id: UUID, line: Int, quantity: Int, on connection: DatabaseConnection) async throws {
@@ -82,16 +84,5 @@ extension ReturnRepository {
             """, logger: logger)
         for try await count in rows.decode(Int.self) { return count > 0 }
         return false
-    }
-
-    /// Returns this customer created in the last 90 days.
-    public func recentReturns(customer: String, on connection: DatabaseConnection) async throws -> Int {
-        let rows = try await connection.query(
-            """
-            SELECT count(*)::bigint FROM returns
-            WHERE customer_email = \(customer) AND created_at > now() - interval '90 days'
-            """, logger: logger)
-        for try await count in rows.decode(Int.self) { return count }
-        return 0
     }
 }

@@ -23,14 +23,6 @@ public struct ReturnRepository: Sendable {
         return records
     }
 
-    /// Runs a prepared statement that answers no rows, to its end, so its error (a constraint, say) surfaces here.
-    /// (postgres-nio's command-tag overload of `execute` traps when the statement was prepared in the same call.)
-    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: DatabaseConnection)
-        async throws where Statement.Row == ()
-    {
-        for try await _ in try await connection.execute(statement, logger: logger) {}
-    }
-
     // MARK: - Returns
 
     /// Locks the return's row for this transaction. `skipLocked` returns nil instead of waiting for another holder.
@@ -107,8 +99,8 @@ public struct ReturnRepository: Sendable {
     }
 
     public func updateState(_ id: UUID, state: String, version: Int, on connection: DatabaseConnection) async throws {
-        try await execute(
-            TransitionStatements.UpdateState(state: state, version: version, id: id), on: connection)
+        try await connection.run(
+            TransitionStatements.UpdateState(state: state, version: version, id: id), logger: logger)
     }
 
     /// Overdue timers and pending notifications, read through the partial indexes on pending rows.
@@ -142,10 +134,9 @@ public struct ReturnRepository: Sendable {
         _ id: UUID, seq: Int, event: String, from: String?, to: String, actor: String, dataJSON: String,
         on connection: DatabaseConnection
     ) async throws {
-        try await execute(
+        try await connection.run(
             TransitionStatements.AppendEvent(
-                id: id, seq: seq, event: event, from: from, to: to, actor: actor, dataJSON: dataJSON),
-            on: connection)
+                id: id, seq: seq, event: event, from: from, to: to, actor: actor, dataJSON: dataJSON), logger: logger)
     }
 
     public func history(of id: UUID, on connection: DatabaseConnection) async throws -> [HistoryEntry] {
@@ -160,142 +151,8 @@ public struct ReturnRepository: Sendable {
         }
         return entries
     }
-
-    // MARK: - Outbox
-
-    public func enqueueNotification(
-        _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: DatabaseConnection
-    ) async throws {
-        try await execute(
-            TransitionStatements.EnqueueNotification(
-                messageID: UUID(), id: id, seq: seq, template: template, locale: locale, payloadJSON: payloadJSON),
-            on: connection)
-        // Wakes listening dispatchers at commit; several in one transaction fold into one.
-        try await OutboxRepository(logger: logger).wake(on: connection)
-    }
-
-    // MARK: - Timers
-
-    /// Arms `name` to fall due `seconds` after `base` (the database clock when nil), replacing a pending timer of
-    /// the same name.
-    public func armTimer(
-        _ id: UUID, name: String, event: String, state: String, seq: Int, seconds: Int, base: Date?,
-        on connection: DatabaseConnection
-    ) async throws {
-        try await cancelTimer(id, name: name, on: connection)
-        try await execute(
-            TransitionStatements.InsertTimer(
-                id: id, name: name, event: event, state: state, seq: seq, base: base, seconds: Double(seconds)),
-            on: connection)
-    }
-
-    public func cancelTimer(_ id: UUID, name: String, on connection: DatabaseConnection) async throws {
-        try await execute(
-            TransitionStatements.CancelTimer(id: id, name: name), on: connection)
-    }
-
-    /// Timers due as of `asOf` (the database clock when nil), oldest first. Not locked: the caller locks the
-    /// return first and then re-reads the timer, the same order a transition takes, so the two never deadlock.
-    public func dueTimers(asOf: Date?, limit: Int, on connection: DatabaseConnection) async throws -> [TimerRecord] {
-        var timers: [TimerRecord] = []
-        for try await (id, returnID, name, event, state, due) in try await connection.query(
-            """
-            SELECT id, return_id, name, event, state, due_at FROM timers
-            WHERE status = 'pending' AND due_at <= coalesce(\(asOf)::timestamptz, now())
-            ORDER BY due_at, id LIMIT \(limit)
-            """, logger: logger
-        ).decode((Int64, UUID, String, String, String, Date).self) {
-            timers.append(TimerRecord(id: id, returnID: returnID, name: name, event: event, state: state, dueAt: due))
-        }
-        return timers
-    }
-
-    /// Marks a pending timer settled as `status`; false when it was no longer pending.
-    public func settleTimer(_ id: Int64, status: String, on connection: DatabaseConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            "UPDATE timers SET status = \(status), settled_at = now() WHERE id = \(id) AND status = 'pending' RETURNING id",
-            logger: logger)
-        for try await _ in rows { return true }
-        return false
-    }
-
-    public func pendingTimers(of id: UUID, on connection: DatabaseConnection) async throws -> [TimerRecord] {
-        var timers: [TimerRecord] = []
-        for try await (timerID, name, event, state, due) in try await connection.query(
-            "SELECT id, name, event, state, due_at FROM timers WHERE return_id = \(id) AND status = 'pending' ORDER BY due_at",
-            logger: logger
-        ).decode((Int64, String, String, String, Date).self) {
-            timers.append(TimerRecord(id: timerID, returnID: id, name: name, event: event, state: state, dueAt: due))
-        }
-        return timers
-    }
-
-    // MARK: - Refunds
-
-    /// Inserts a refund with its itemized breakdown; false when one with the same idempotency key exists.
-    /// The table's trigger refuses refunds adding up to more than was paid.
-    public func insertRefund(
-        _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int, breakdownJSON: String,
-        on connection: DatabaseConnection
-    ) async throws -> Bool {
-        let rows = try await connection.query(
-            """
-            INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
-            VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq), \(breakdownJSON)::jsonb)
-            ON CONFLICT (return_id, idempotency_key) DO NOTHING
-            RETURNING id
-            """, logger: logger)
-        for try await _ in rows { return true }
-        return false
-    }
-
-    /// What has been refunded or is on its way (everything but failed refunds).
-    public func refundedMinor(of id: UUID, on connection: DatabaseConnection) async throws -> Int64 {
-        let rows = try await connection.execute(TransitionStatements.RefundedMinor(id: id), logger: logger)
-        for try await total in rows { return total }
-        return 0
-    }
-
-    public func refunds(of id: UUID, on connection: DatabaseConnection) async throws -> [RefundRecord] {
-        var refunds: [RefundRecord] = []
-        for try await (refundID, key, amount, currency, status) in try await connection.query(
-            "SELECT id, idempotency_key, amount_minor, currency, status FROM refunds WHERE return_id = \(id) ORDER BY created_at",
-            logger: logger
-        ).decode((UUID, String, Int64, String, String).self) {
-            refunds.append(
-                RefundRecord(id: refundID, idempotencyKey: key, amountMinor: amount, currency: currency, status: status))
-        }
-        return refunds
-    }
-
-    // MARK: - Idempotency
-
-    public func findIdempotencyKey(scope: String, key: String, on connection: DatabaseConnection) async throws
-        -> IdempotencyRecord?
-    {
-        for try await record in try await connection.execute(
-            TransitionStatements.FindIdempotencyKey(scope: scope, key: key), logger: logger)
-        {
-            return record
-        }
-        return nil
-    }
-
-    public func recordIdempotencyKey(
-        scope: String, key: String, requestHash: String, returnID: UUID?, responseJSON: String,
-        on connection: DatabaseConnection
-    ) async throws {
-        try await execute(
-            TransitionStatements.RecordIdempotencyKey(
-                scope: scope, key: key, requestHash: requestHash, returnID: returnID, responseJSON: responseJSON),
-            on: connection)
-    }
-
-    /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.
-    public func lockKey(_ key: String, on connection: DatabaseConnection) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
-    }
 }
+
 
 extension ReturnRecord {
     /// A row whose first columns are `ReturnRepository.returnColumns`, in that order.
@@ -307,5 +164,24 @@ extension ReturnRecord {
             id: id, statusToken: token, workflowName: name, workflowVersion: version, state: state,
             version: returnVersion, orderRef: order, customerEmail: email, locale: locale, currency: currency,
             paidMinor: paid, createdAt: created, updatedAt: updated, partnerID: partner)
+    }
+}
+
+extension ReturnRepository {
+    /// When the order was placed (for the return window) and where the customer ships from (for partner choice).
+    public func setOrigin(_ id: UUID, orderedAt: Date, region: String?, on connection: DatabaseConnection) async throws {
+        try await connection.query(
+            "UPDATE returns SET ordered_at = \(orderedAt), region = \(region) WHERE id = \(id)", logger: logger)
+    }
+
+    /// Returns this customer created in the last 90 days.
+    public func recentReturns(customer: String, on connection: DatabaseConnection) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            SELECT count(*)::bigint FROM returns
+            WHERE customer_email = \(customer) AND created_at > now() - interval '90 days'
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 }
