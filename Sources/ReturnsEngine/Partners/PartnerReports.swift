@@ -57,15 +57,13 @@ public struct PartnerReports: Sendable {
     public func queue(
         partnerID: Int64, state: String?, updatedSince: Date?, limit: Int, cursor: String?
     ) async throws -> (returns: [ReturnRecord], nextCursor: String?) {
-        let after = try cursor.map { try PageCursor(text: $0) }
-        let page = try await engine.read { [engine] connection in
+        let after = try PageCursor.position(after: cursor)
+        let rows = try await engine.read { [engine] connection in
             try await engine.store.partners.queue(
-                partnerID: partnerID, state: state, updatedSince: updatedSince,
-                after: after.map { ($0.micros, $0.id) }, limit: limit + 1, on: connection)
+                partnerID: partnerID, state: state, updatedSince: updatedSince, after: after, limit: limit + 1,
+                on: connection)
         }
-        let shown = page.prefix(limit)
-        let next = page.count > limit ? shown.last.map { PageCursor(at: $0.updatedAt, id: $0.id).text } : nil
-        return (Array(shown), next)
+        return PageCursor.page(rows, limit: limit) { ($0.updatedAt, $0.id) }
     }
 
     private func apply(_ event: EngineEvent, data: [String: JSONValue], by report: PartnerReport) async throws

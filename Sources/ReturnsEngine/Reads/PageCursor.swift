@@ -27,3 +27,18 @@ struct PageCursor {
 
     var text: String { "\(micros)_\(id.uuidString.lowercased())" }
 }
+
+extension PageCursor {
+    /// The position after which a page starts, from the previous page's cursor (nil: from the beginning).
+    static func position(after cursor: String?) throws -> (micros: Int64, id: UUID)? {
+        try cursor.map { try PageCursor(text: $0) }.map { ($0.micros, $0.id) }
+    }
+
+    /// The first `limit` of `rows`, fetched as `limit + 1`, and the cursor after them when more follow.
+    static func page<Row>(_ rows: [Row], limit: Int, at position: (Row) -> (Date, UUID)) -> ([Row], String?) {
+        let shown = Array(rows.prefix(limit))
+        guard rows.count > limit, let last = shown.last else { return (shown, nil) }
+        let (date, id) = position(last)
+        return (shown, PageCursor(at: date, id: id).text)
+    }
+}

@@ -116,15 +116,11 @@ public struct Refunds: Sendable {
     public func page(status: String?, from: Date?, to: Date?, limit: Int, cursor: String?) async throws
         -> (refunds: [RefundRow], nextCursor: String?)
     {
-        let after = try cursor.map { try PageCursor(text: $0) }
-        let page = try await engine.read { [repository] connection in
-            try await repository.page(
-                status: status, from: from, to: to, after: after.map { ($0.micros, $0.id) }, limit: limit + 1,
-                on: connection)
+        let after = try PageCursor.position(after: cursor)
+        let rows = try await engine.read { [repository] connection in
+            try await repository.page(status: status, from: from, to: to, after: after, limit: limit + 1, on: connection)
         }
-        let shown = page.prefix(limit)
-        let next = page.count > limit ? shown.last.map { PageCursor(at: $0.createdAt, id: $0.id).text } : nil
-        return (Array(shown), next)
+        return PageCursor.page(rows, limit: limit) { ($0.createdAt, $0.id) }
     }
 
     /// Writes the ledger's payouts as the payment processor's settlement CSV:
