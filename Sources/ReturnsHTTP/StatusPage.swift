@@ -1,4 +1,5 @@
 import Foundation
+import ReturnsCore
 import ReturnsEngine
 
 /// The customer's status page: plain HTML and inline CSS, readable on a phone, no JavaScript. Cancelling is a
@@ -81,19 +82,5 @@ enum StatusPage {
         return first.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "en"
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

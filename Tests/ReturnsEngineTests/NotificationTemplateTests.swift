@@ -80,6 +80,25 @@ struct NotificationTemplateTests {
         #expect(rendered.html == "<p>R&amp;D &lt;1&gt;</p>\n")
     }
 
+    @Test("the HTML part escapes < > & \" ' next to every combining mark and prefix; subject and text stay as given")
+    func escapingOnScalars() throws {
+        let template = try NotificationTemplate(
+            name: "t", locale: "en", path: "t.mustache",
+            source: "{{! subject }}\nOrder {{order_ref}}\n{{! text }}\nHi {{order_ref}}\n{{! html }}\n<p>{{order_ref}}</p>\n")
+        var joiners: [Unicode.Scalar] = [Unicode.Scalar(0x600)!, Unicode.Scalar(0x6DD)!, Unicode.Scalar(0x110BD)!]
+        for value in 0x300...0x36F { joiners.append(Unicode.Scalar(value)!) }  // combining diacritical marks
+        for value in 0x20D0...0x20FF { joiners.append(Unicode.Scalar(value)!) }  // combining marks for symbols
+        for joiner in joiners {
+            for special in ["<", ">", "&", "\"", "'"] {
+                let value = String(Character(joiner)) + special + "a href=x" + String(Character(joiner))
+                let html = template.render(["order_ref": value]).html
+                let inner = html.dropFirst("<p>".count).dropLast("</p>\n".count)
+                #expect(!inner.unicodeScalars.contains { "<>\"'".unicodeScalars.contains($0) }, "U+\(String(joiner.value, radix: 16))")
+                #expect(template.render(["order_ref": value]).text == "Hi \(value)\n")
+            }
+        }
+    }
+
     @Test("a template without all three parts is refused with its file and part")
     func missingPart() {
         #expect(throws: TemplateError.self) {

@@ -149,4 +149,27 @@ struct CustomerAPITests {
             #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == 0)
         }
     }
+
+    @Test("an order reference hiding a link behind U+0600 shows on the status page as text, not as a link")
+    func combiningMarksOnThePage() async throws {
+        try await API.withRouter { api in
+            let attack = "\u{0600}<a href=https://evil.example/\u{0600}>Claim refund\u{0600}</a \u{0600}>"
+            let body = try JSONEncoder().encode([
+                "order_ref": attack, "customer_email": "m@example.com",
+            ])
+            var json = String(decoding: body, as: UTF8.self)
+            json.removeLast()
+            json += #", "items": [{"sku": "SHOE", "quantity": 1, "unit_price": "89.90", "currency": "EUR"}]}"#
+            let reply = try await api.send(.post, "/v1/returns", json: json)
+            #expect(reply.status == .created, "\(reply.text.prefix(300))")
+            let token = try #require(reply.json["status_token"]?.stringValue)
+            let page = try await api.send(.get, "/status/\(token)")
+            #expect(page.status == .ok)
+            // Searched as scalars: as Characters, U+0600 and "<" are one and a live link would not be found.
+            let scalars = Array(page.text.unicodeScalars)
+            let link = Array("<a href=https://evil.example/".unicodeScalars)
+            #expect(!scalars.indices.contains { scalars[$0...].starts(with: link) })
+            #expect(page.text.contains("&lt;a href=https://evil.example/"))
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import ReturnsCore
 
 /// One notification template in one locale: a subject, a plain-text body and an HTML body.
 ///
@@ -60,8 +61,11 @@ public struct NotificationTemplate: Sendable {
                     path: path, line: firstLines[part] ?? 1, reason: "the \(part.rawValue) part is empty")
             }
             do {
-                // Subject and text are not HTML: a customer's "&" must stay "&" there.
-                parts[part] = try MustacheTemplate(string: part == .html ? text : "{{% CONTENT_TYPE: TEXT}}" + text)
+                // Subject and text are not HTML: a customer's "&" must stay "&" there. The HTML part escapes on
+                // Unicode scalars (Mustache's own HTML escaping compares Characters, which a combining mark defeats).
+                Self.registerContentTypes
+                parts[part] = try MustacheTemplate(
+                    string: (part == .html ? "{{% CONTENT_TYPE: \(ScalarHTML.name)}}" : "{{% CONTENT_TYPE: TEXT}}") + text)
             } catch let error as MustacheTemplate.ParserError {
                 throw TemplateError(
                     path: path, line: (firstLines[part] ?? 1) + error.context.lineNumber - 1,
@@ -74,6 +78,9 @@ public struct NotificationTemplate: Sendable {
         }
         self.parts = parts
     }
+
+    /// Registers `ScalarHTML` with Mustache once, before any template is parsed.
+    static let registerContentTypes: Void = MustacheContentTypes.register(ScalarHTML(), named: ScalarHTML.name)
 
     static func marker(_ line: Substring) -> Part? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -102,6 +109,13 @@ public struct NotificationTemplate: Sendable {
         }
         return 1
     }
+}
+
+/// HTML escaping on Unicode scalars, for the HTML part of notifications.
+struct ScalarHTML: MustacheContentType {
+    static let name = "RETURNS_HTML"
+
+    func escapeText(_ text: String) -> String { HTMLText.escape(text) }
 }
 
 /// A notification ready for a channel.
