@@ -1,6 +1,6 @@
 import Foundation
 import ReturnsCore
-import ReturnsEngine
+@testable import ReturnsEngine
 @testable import ReturnsTestSupport
 import Testing
 
@@ -180,5 +180,22 @@ struct NotificationTemplateTests {
         let failed = try CLI.run(
             ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(failed.code == 1)
+    }
+}
+
+@Suite("Spooled mail headers")
+struct SpoolHeaderTests {
+    @Test("a header value with a line break or control character is refused, never written", arguments: [
+        "x\r\nBcc:evil@attacker.com", "a@example.com\nBcc: b@example.com", "a@example.com\r", "a\u{7}@example.com",
+    ])
+    func refusesControlCharacters(to: String) throws {
+        let notification = OutgoingNotification(
+            messageID: UUID(), returnID: UUID(), seq: 2, event: "ship", state: "in_transit", template: "shipped",
+            locale: "en", requestedLocale: "en", to: to, orderRef: "A-1", statusURL: "https://r.example/status/t",
+            rendered: RenderedNotification(subject: "s", text: "t", html: "h"), data: [:], attempt: 1)
+        #expect(throws: DeliveryError.self) { try SpoolChannel.message(notification, from: "R <r@example.com>", date: Date()) }
+        var clean = notification
+        clean.to = "ana@example.com"
+        #expect(try SpoolChannel.message(clean, from: "R <r@example.com>", date: Date()).contains("To: ana@example.com\r\n"))
     }
 }

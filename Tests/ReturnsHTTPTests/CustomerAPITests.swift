@@ -172,4 +172,23 @@ struct CustomerAPITests {
             #expect(page.text.contains("&lt;a href=https://evil.example/"))
         }
     }
+
+    @Test("an email address that would add a mail header is refused with 400, and nothing is written")
+    func headerInjection() async throws {
+        try await API.withRouter { api in
+            let before = try await api.engine.count("SELECT count(*)::int FROM returns")
+            for address in ["x\r\nBcc:evil@attacker.com", "x@example.com\r\nBcc: evil@attacker.com", "x@example.com\n"] {
+                let body = try JSONEncoder().encode(["order_ref": "H-1", "customer_email": address])
+                var json = String(decoding: body, as: UTF8.self)
+                json.removeLast()
+                json += #", "items": [{"sku": "SHOE", "quantity": 1, "unit_price": "89.90", "currency": "EUR"}]}"#
+                let reply = try await api.send(.post, "/v1/returns", json: json)
+                #expect(reply.status == .badRequest)
+                #expect(reply.json["field"] == .string("customer"), "\(reply.text)")
+                #expect(!reply.text.contains("\r\nBcc") && !reply.text.contains("\nBcc"))
+            }
+            #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == before)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM outbox") == 0)
+        }
+    }
 }

@@ -19,7 +19,7 @@ public struct SpoolChannel: NotificationChannel {
     }
 
     public func deliver(_ notification: OutgoingNotification) async throws {
-        let message = Self.message(notification, from: from, date: Date())
+        let message = try Self.message(notification, from: from, date: Date())
         let name = notification.messageID.uuidString.lowercased()
         let temporary = directory.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
         let final = directory.appendingPathComponent("\(name).eml")
@@ -40,7 +40,16 @@ public struct SpoolChannel: NotificationChannel {
     }
 
     /// The message text: headers, then a multipart/alternative body with a text and an HTML part, CRLF lines.
-    public static func message(_ notification: OutgoingNotification, from: String, date: Date) -> String {
+    /// A header value with a control character (a line break would start a header of its own) is refused, not sent.
+    public static func message(_ notification: OutgoingNotification, from: String, date: Date) throws(DeliveryError)
+        -> String
+    {
+        for (name, value) in [
+            ("From", from), ("To", notification.to), ("Content-Language", notification.locale),
+            ("X-Returns-Template", notification.template),
+        ] where value.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) {
+            throw DeliveryError("the \(name) header would hold a control character or line break; not sent")
+        }
         let id = notification.messageID.uuidString.lowercased()
         let boundary = "returns-\(id)"
         var lines = [
