@@ -167,11 +167,11 @@ struct ReturnEligibilityTests {
             name: "JPY 1499 is below the yen keep-it threshold", currency: "JPY", total: 1_499, workflow: "keep-it",
             because: ["1499 JPY", "below 1500 JPY"]),
         RouteCase(
-            name: "a currency without thresholds is standard however cheap", currency: "CHF", total: 1,
-            workflow: "standard", because: ["routine"]),
+            name: "a currency without a review threshold goes to a specialist however cheap", currency: "CHF", total: 1,
+            workflow: "specialist", because: ["no review threshold for CHF"]),
         RouteCase(
-            name: "a currency without thresholds is standard however dear", currency: "CHF", total: 99_999_999,
-            workflow: "standard", because: ["routine"]),
+            name: "a currency without a review threshold goes to a specialist however dear", currency: "CHF",
+            total: 99_999_999, workflow: "specialist", because: ["no review threshold for CHF"]),
     ]
 
     @Test("a request is routed by value and by the customer's recent returns", arguments: ReturnEligibilityTests.routes)
@@ -189,6 +189,28 @@ struct ReturnEligibilityTests {
         for (total, recent) in [(Int64(1), 0), (1_000_000_000, 0), (500, 1_000)] {
             #expect(
                 ReturnPolicy.permissive.route(total: try Self.eur(total), recentReturns: recent).workflow == "standard")
+        }
+    }
+
+    /// The active codes of ISO 4217 (list one, 2024).
+    static let iso4217 = """
+        AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF \
+        CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF \
+        GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD \
+        LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP \
+        PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP \
+        TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XOF XPF XSU XUA YER ZAR ZMW ZWG
+        """.split(separator: " ").map(String.init)
+
+    @Test("no currency of ISO 4217 routes an item worth a fortune around review: it is reviewed or refused")
+    func everyCurrencyIsReviewed() throws {
+        #expect(Self.iso4217.count == 167)
+        for code in Self.iso4217 {
+            // A currency this program does not know is refused when the request is read.
+            guard let currency = try? Currency(code: code) else { continue }
+            let fortune = Money(minorUnits: 900_000_000_000, currency: currency)
+            let routing = Self.policy.route(total: fortune, recentReturns: 0)
+            #expect(routing.workflow == "specialist", "\(code): \(routing.because)")
         }
     }
 }

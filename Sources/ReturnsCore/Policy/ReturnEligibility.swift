@@ -77,6 +77,13 @@ extension ReturnPolicy {
         if let threshold = specialistAbove[code], total.minorUnits > threshold {
             return Routing(workflow: "specialist", because: "worth \(total), above \(Money(minorUnits: threshold, currency: total.currency))")
         }
+        // A policy that reviews high-value returns must say what high is in this currency; without a threshold the
+        // return cannot be known to be under it, so a specialist reviews it.
+        if !specialistAbove.isEmpty, specialistAbove[code] == nil {
+            return Routing(
+                workflow: "specialist",
+                because: "the policy has no review threshold for \(code) (routing.specialist_above), so a specialist reviews it")
+        }
         if let threshold = keepItBelow[code], total.minorUnits < threshold {
             return Routing(workflow: "keep-it", because: "worth \(total), below \(Money(minorUnits: threshold, currency: total.currency))")
         }
