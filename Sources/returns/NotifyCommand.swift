@@ -113,27 +113,27 @@ struct NotifyCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List notifications, oldest first.")
 
-        @Option(help: "pending, delivered or dead.")
-        var status: String?
+        @Option(help: "Only notifications with this status.")
+        var status: NotificationStatus?
         @Option(help: "At most this many (1 to 10000).")
         var limit = 100
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            try validateListFilter(status: status, allowed: ["pending", "delivered", "dead"], limit: limit)
+            try validateListLimit(limit)
         }
 
         func run() async throws {
             let entries = try await database.withEngine { engine in
-                try await engine.outbox.entries(status: status, limit: limit)
+                try await engine.outbox.entries(status: status?.rawValue, limit: limit)
             }
             if output.json {
                 try printJSON(entries.map(NotificationView.init))
                 return
             }
             if entries.isEmpty {
-                print("no notifications" + (status.map { " with status \($0)" } ?? ""))
+                print("no notifications" + (status.map { " with status \($0.rawValue)" } ?? ""))
                 return
             }
             let rows = entries.map { entry in
@@ -236,5 +236,3 @@ struct NotifyCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension ChannelKind: ExpressibleByArgument {}

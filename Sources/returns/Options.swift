@@ -46,12 +46,8 @@ func writing<T>(to output: String?, _ body: (FileHandle) async throws -> T) asyn
     return try await body(file)
 }
 
-/// Checks the `--status` and `--limit` of a list command.
-func validateListFilter(status: String?, allowed: [String], limit: Int) throws {
-    if let status, !allowed.contains(status) {
-        let choices = allowed.dropLast().joined(separator: ", ") + " or " + (allowed.last ?? "")
-        throw ValidationError("--status must be \(choices)")
-    }
+/// Checks the `--limit` of a list command (its `--status` is an enum that ArgumentParser checks).
+func validateListLimit(_ limit: Int) throws {
     guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
 }
 

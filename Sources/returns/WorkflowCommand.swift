@@ -126,12 +126,8 @@ struct WorkflowCommand: AsyncParsableCommand {
 
         @Argument(help: "The workflow's name (standard, specialist, keep-it) or a path to its file.")
         var name: String
-        @Option(help: "mermaid or dot.")
-        var format: String = "mermaid"
-
-        func validate() throws {
-            if WorkflowGraphFormat(rawValue: format) == nil { throw ValidationError("--format must be mermaid or dot") }
-        }
+        @Option(help: "Mermaid (for Markdown) or DOT (for Graphviz).")
+        var format: WorkflowGraphFormat = .mermaid
 
         func run() async throws {
             let catalog: WorkflowCatalog
@@ -147,7 +143,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 printError("no valid workflow '\(name)'; known: \(catalog.files.map(\.definition.name).joined(separator: ", "))")
                 throw ExitCode(2)
             }
-            print(file.definition.graph(format: WorkflowGraphFormat(rawValue: format) ?? .mermaid), terminator: "")
+            print(file.definition.graph(format: format), terminator: "")
         }
     }
 }
