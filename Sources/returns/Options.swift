@@ -33,6 +33,13 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// An export writes its CSV to standard output unless given `--output`; `--json` reports what went into that file.
+func validateJSONNeedsFile(json: Bool, output: String?) throws {
+    if json && output == nil {
+        throw ValidationError("--json needs --output FILE: without it the CSV itself goes to standard output")
+    }
+}
+
 /// Runs `body` with `--output`'s file (created or truncated), or standard output without one, and closes the file.
 func writing<T>(to output: String?, _ body: (FileHandle) async throws -> T) async throws -> T {
     guard let output else { return try await body(FileHandle.standardOutput) }
