@@ -72,7 +72,7 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             let target = try channel.makeChannel()
             let (report, stats) = try await database.withEngine { engine in
-                let dispatcher = try engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
+                let dispatcher = engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
                 return (try await dispatcher.drain(), try await engine.outbox.stats())
             }
             if output.json {
@@ -101,7 +101,7 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             let target = try channel.makeChannel()
             try await database.withEngine { engine in
-                let dispatcher = try engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
+                let dispatcher = engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
                 let started = "dispatching notifications through \(target.name); stop with Ctrl-C"
                 // With --json, standard output holds only the figures printed at the end.
                 if output.json { printError(started, prefix: "") } else { print(started) }
