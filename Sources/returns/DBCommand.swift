@@ -12,13 +12,28 @@ struct DBCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start the embedded cluster and print how to reach it.")
 
+        @OptionGroup var output: OutputOptions
+
         func run() async throws {
             let endpoint = try await reportingErrors {
                 try Configuration.current.cluster.start()
             }
+            if output.json {
+                return try printJSON(
+                    StartOutput(
+                        socketDirectory: endpoint.socketDirectory, port: endpoint.port, user: EmbeddedCluster.superuser,
+                        database: "returns"))
+            }
             print(
                 "embedded PostgreSQL is running: psql -h \(endpoint.socketDirectory) -p \(endpoint.port) -U \(EmbeddedCluster.superuser) returns"
             )
+        }
+
+        struct StartOutput: Encodable {
+            var socketDirectory: String
+            var port: Int
+            var user: String
+            var database: String
         }
     }
 

@@ -15,9 +15,11 @@ struct Demo: AsyncParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await database.withEngine { engine in
+            if output.json { return try printJSON(DemoOutput(try await DemoScenario().run(on: engine))) }
             print("returns demo: database \(engine.database.settings)")
             let report = try await DemoScenario().run(on: engine)
             let seconds = report.elapsed.totalSeconds
@@ -56,5 +58,34 @@ struct Demo: AsyncParsableCommand {
                   returns db stop                           stop the embedded PostgreSQL
                 """)
         }
+    }
+}
+
+/// `demo --json`: every return the demo made, with its path and final state, and the counts.
+struct DemoOutput: Encodable {
+    struct Return: Encodable {
+        var id: String
+        var workflow: String
+        var path: String
+        var state: String
+    }
+
+    var returns: [Return]
+    var transitions: Int
+    var refused: Int
+    var timers: TimerReport
+    /// The return whose whole timeline the text output shows.
+    var showcase: String?
+    var seconds: Double
+
+    init(_ report: DemoScenario.Report) {
+        returns = report.outcomes.map {
+            Return(id: $0.id.uuidString.lowercased(), workflow: $0.workflow, path: $0.path, state: $0.state)
+        }
+        transitions = report.transitions
+        refused = report.refused
+        timers = report.timers
+        showcase = report.showcase?.uuidString.lowercased()
+        seconds = report.elapsed.totalSeconds
     }
 }

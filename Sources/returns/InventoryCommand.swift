@@ -20,14 +20,25 @@ struct InventoryCommand: AsyncParsableCommand {
         @Option(help: "The file to write (default: standard output).")
         var output: String?
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var format: OutputOptions
+
+        func validate() throws {
+            try validateJSONNeedsFile(json: format.json, output: output)
+        }
 
         func run() async throws {
             let count = try await writing(to: output) { handle in
                 try await database.withEngine { engine in try await engine.inventory.export(to: handle) }
             }
             if let output {
+                if format.json { return try printJSON(ExportOutput(file: output, movements: count)) }
                 print("wrote \(count) stock movements to \(output)")
             }
+        }
+
+        struct ExportOutput: Encodable {
+            var file: String
+            var movements: Int
         }
     }
 }

@@ -72,7 +72,7 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             let target = try channel.makeChannel()
             let (report, stats) = try await database.withEngine { engine in
-                let dispatcher = try engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
+                let dispatcher = engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
                 return (try await dispatcher.drain(), try await engine.outbox.stats())
             }
             if output.json {
@@ -96,14 +96,18 @@ struct NotifyCommand: AsyncParsableCommand {
 
         @OptionGroup var channel: ChannelOptions
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let target = try channel.makeChannel()
             try await database.withEngine { engine in
-                let dispatcher = try engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
-                print("dispatching notifications through \(target.name); stop with Ctrl-C")
+                let dispatcher = engine.outbox.makeDispatcher(channel: target, settings: channel.settings)
+                let started = "dispatching notifications through \(target.name); stop with Ctrl-C"
+                // With --json, standard output holds only the figures printed at the end.
+                if output.json { printError(started, prefix: "") } else { print(started) }
                 try await NotificationService.runUntilSignalled(dispatcher, logger: engine.database.logger)
                 let metrics = dispatcher.metrics.snapshot()
+                if output.json { return try printJSON(metrics) }
                 print(
                     "stopped: delivered \(metrics.delivered), failed attempts \(metrics.failed), dead \(metrics.dead)")
             }
@@ -113,27 +117,27 @@ struct NotifyCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List notifications, oldest first.")
 
-        @Option(help: "pending, delivered or dead.")
-        var status: String?
+        @Option(help: "Only notifications with this status.")
+        var status: NotificationStatus?
         @Option(help: "At most this many (1 to 10000).")
         var limit = 100
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            try validateListFilter(status: status, allowed: ["pending", "delivered", "dead"], limit: limit)
+            try validateListLimit(limit)
         }
 
         func run() async throws {
             let entries = try await database.withEngine { engine in
-                try await engine.outbox.entries(status: status, limit: limit)
+                try await engine.outbox.entries(status: status?.rawValue, limit: limit)
             }
             if output.json {
                 try printJSON(entries.map(NotificationView.init))
                 return
             }
             if entries.isEmpty {
-                print("no notifications" + (status.map { " with status \($0)" } ?? ""))
+                print("no notifications" + (status.map { " with status \($0.rawValue)" } ?? ""))
                 return
             }
             let rows = entries.map { entry in
@@ -192,6 +196,7 @@ struct NotifyCommand: AsyncParsableCommand {
         @Flag(name: .customLong("all-dead"), help: "Retry every dead notification.")
         var allDead = false
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             if (id == nil) == !allDead { throw ValidationError("give a message id or --all-dead, not both") }
@@ -200,6 +205,7 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             if allDead {
                 let count = try await database.withEngine { engine in try await engine.outbox.retryAllDead() }
+                if output.json { return try printJSON(RetryOutput(retried: count)) }
                 print("\(count) dead notification\(count == 1 ? "" : "s") pending again")
                 return
             }
@@ -208,7 +214,15 @@ struct NotifyCommand: AsyncParsableCommand {
                     "'\(id ?? "")' is not a message id; ids look like 3f2b8c1e-5d4a-4f6b-9c1d-2e3f4a5b6c7d")
             }
             try await database.withEngine { engine in try await engine.outbox.retry(messageID) }
-            print("notification \(messageID.uuidString.lowercased()) is pending again, due now")
+            let shown = messageID.uuidString.lowercased()
+            if output.json { return try printJSON(RetryOutput(retried: 1, messageID: shown)) }
+            print("notification \(shown) is pending again, due now")
+        }
+
+        /// How many notifications are pending again; with a message id, which.
+        struct RetryOutput: Encodable {
+            var retried: Int
+            var messageID: String?
         }
     }
 
@@ -236,5 +250,3 @@ struct NotifyCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension ChannelKind: ExpressibleByArgument {}

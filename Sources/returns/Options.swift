@@ -33,6 +33,13 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// An export writes its CSV to standard output unless given `--output`; `--json` reports what went into that file.
+func validateJSONNeedsFile(json: Bool, output: String?) throws {
+    if json && output == nil {
+        throw ValidationError("--json needs --output FILE: without it the CSV itself goes to standard output")
+    }
+}
+
 /// Runs `body` with `--output`'s file (created or truncated), or standard output without one, and closes the file.
 func writing<T>(to output: String?, _ body: (FileHandle) async throws -> T) async throws -> T {
     guard let output else { return try await body(FileHandle.standardOutput) }
@@ -46,12 +53,8 @@ func writing<T>(to output: String?, _ body: (FileHandle) async throws -> T) asyn
     return try await body(file)
 }
 
-/// Checks the `--status` and `--limit` of a list command.
-func validateListFilter(status: String?, allowed: [String], limit: Int) throws {
-    if let status, !allowed.contains(status) {
-        let choices = allowed.dropLast().joined(separator: ", ") + " or " + (allowed.last ?? "")
-        throw ValidationError("--status must be \(choices)")
-    }
+/// Checks the `--limit` of a list command (its `--status` is an enum that ArgumentParser checks).
+func validateListLimit(_ limit: Int) throws {
     guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
 }
 

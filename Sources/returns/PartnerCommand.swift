@@ -22,10 +22,12 @@ struct PartnerCommand: AsyncParsableCommand {
         @Option(help: "The region it serves, like EU or US-WEST; without one it serves every region.")
         var region: String?
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let key = try await database.withEngine { engine in try await engine.accessKeys.addPartner(name: name, region: region) }
             printError("partner \(name) added; its API key follows and is not shown again", prefix: "")
+            if output.json { return try printJSON(PartnerKeyOutput(partner: name, key: key)) }
             print(key)
         }
     }
@@ -37,12 +39,20 @@ struct PartnerCommand: AsyncParsableCommand {
         @Argument(help: "The partner's name.")
         var name: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let key = try await database.withEngine { engine in try await engine.accessKeys.rotatePartnerKey(name: name) }
             printError("partner \(name) has a new API key (the old one is revoked); it is not shown again", prefix: "")
+            if output.json { return try printJSON(PartnerKeyOutput(partner: name, key: key)) }
             print(key)
         }
+    }
+
+    /// `partner add --json` and `partner rotate-key --json`.
+    struct PartnerKeyOutput: Encodable {
+        var partner: String
+        var key: String
     }
 
     struct List: AsyncParsableCommand {
@@ -80,11 +90,18 @@ struct FinanceCommand: AsyncParsableCommand {
         @Argument(help: "Who the key is for, like a person or a system (letters, digits, '-', '_', '.').")
         var name: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let key = try await database.withEngine { engine in try await engine.accessKeys.addFinanceKey(name: name) }
             printError("finance key \(name) made; it follows and is not shown again", prefix: "")
+            if output.json { return try printJSON(KeyOutput(name: name, key: key)) }
             print(key)
+        }
+
+        struct KeyOutput: Encodable {
+            var name: String
+            var key: String
         }
     }
 
@@ -95,6 +112,7 @@ struct FinanceCommand: AsyncParsableCommand {
         @Argument(help: "The name the keys were made with.")
         var name: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let count = try await database.withEngine { engine in try await engine.accessKeys.revokeFinanceKeys(name: name) }
@@ -102,7 +120,13 @@ struct FinanceCommand: AsyncParsableCommand {
                 printError("no working finance key is named '\(name)'")
                 throw ExitCode(2)
             }
+            if output.json { return try printJSON(RevokedOutput(name: name, revoked: count)) }
             print("revoked \(count) finance key\(count == 1 ? "" : "s") named \(name)")
+        }
+
+        struct RevokedOutput: Encodable {
+            var name: String
+            var revoked: Int
         }
     }
 }

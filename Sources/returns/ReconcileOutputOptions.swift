@@ -8,8 +8,8 @@ struct ReconcileOutputOptions: ParsableArguments {
     var from: String?
     @Option(help: "Engine records up to this date, inclusive for a bare date.")
     var to: String?
-    @Option(help: "table, csv or json. Default: table on a terminal, json otherwise.")
-    var format: String?
+    @Option(help: "The report's format. Default: table on a terminal, json otherwise.")
+    var format: ReportWriter.Format?
     @Option(help: "Write the report to this file instead of standard output.")
     var output: String?
 
@@ -20,11 +20,7 @@ struct ReconcileOutputOptions: ParsableArguments {
         )
     }
 
-    func resolvedFormat() throws -> ReportWriter.Format {
-        guard let format else { return output == nil && isatty(STDOUT_FILENO) == 1 ? .table : .json }
-        guard let chosen = ReportWriter.Format(rawValue: format) else {
-            throw ReconcileError.usage("--format must be table, csv or json")
-        }
-        return chosen
+    var resolvedFormat: ReportWriter.Format {
+        format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? .table : .json)
     }
 }

@@ -25,7 +25,7 @@ struct ReconcilePartnerCommand: AsyncParsableCommand {
             guard let partner else { throw ReconcileError.usage("give the partner: --partner NAME") }
             guard let manifest else { throw ReconcileError.usage("give the manifest file: --manifest FILE") }
             let (from, to) = try options.period()
-            let report = ReportWriter(format: try options.resolvedFormat(), handle: handle)
+            let report = ReportWriter(format: options.resolvedFormat, handle: handle)
             let catalog = WorkflowCatalog.load(folder: try Configuration.current.workflowsFolder())
             let progress = ProgressBar(file: manifest)
             defer { progress.finish() }

@@ -13,8 +13,16 @@ struct ReconcileRefundsCommand: AsyncParsableCommand {
 
     @Option(help: "The settlement CSV file.")
     var settlement: String?
-    @Option(help: "standard (default), stripe or adyen.")
-    var preset: String?
+    // A transform rather than ArgumentParser's generic refusal: scripts match this message, as reconcile's tests do.
+    @Option(
+        help: "The settlement file's layout: standard (ours, the default), stripe or adyen.",
+        transform: { text in
+            guard let preset = SettlementLayout.Preset(argument: text) else {
+                throw ValidationError("--preset must be stripe or adyen (or standard)")
+            }
+            return preset
+        })
+    var preset: SettlementLayout.Preset = .standard
     @Option(help: "FIELD=COLUMN: read FIELD from COLUMN (repeatable).")
     var map: [String] = []
     @OptionGroup var options: ReconcileOutputOptions
@@ -23,16 +31,10 @@ struct ReconcileRefundsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reconciling(database, output: options.output) { client, logger, handle in
             guard let settlement else { throw ReconcileError.usage("give the settlement file: --settlement FILE") }
-            var layout = SettlementLayout(preset: .standard)
-            if let preset {
-                guard let chosen = SettlementLayout.Preset(rawValue: preset) else {
-                    throw ReconcileError.usage("--preset must be stripe or adyen (or standard)")
-                }
-                layout = SettlementLayout(preset: chosen)
-            }
+            var layout = SettlementLayout(preset: preset)
             try layout.map(map)
             let (from, to) = try options.period()
-            let report = ReportWriter(format: try options.resolvedFormat(), handle: handle)
+            let report = ReportWriter(format: options.resolvedFormat, handle: handle)
             let progress = ProgressBar(file: settlement)
             defer { progress.finish() }
             return try await RefundReconciler(file: settlement, layout: layout, from: from, to: to).run(

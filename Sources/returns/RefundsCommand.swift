@@ -19,8 +19,8 @@ struct RefundsCommand: AsyncParsableCommand {
                 after --max-attempts the refund fails and its return moves to refund_failed.
                 """)
 
-        @Option(help: "ledger or webhook.")
-        var provider = "ledger"
+        @Option(help: "Where refunds go: the ledger in this database, or a payment adapter's webhook.")
+        var provider: RefundProviderKind = .ledger
         @Option(name: .customLong("webhook-url"), help: "The payment adapter's URL, for --provider webhook.")
         var webhookURL: String?
         @Option(name: .customLong("max-attempts"), help: "Attempts before a refund fails for good (1 to 100).")
@@ -29,8 +29,7 @@ struct RefundsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard ["ledger", "webhook"].contains(provider) else { throw ValidationError("--provider must be ledger or webhook") }
-            if provider == "webhook" {
+            if provider == .webhook {
                 guard let webhookURL, let url = URL(string: webhookURL), url.scheme == "http" || url.scheme == "https"
                 else { throw ValidationError("--provider webhook needs --webhook-url http(s)://...") }
             }
@@ -40,7 +39,7 @@ struct RefundsCommand: AsyncParsableCommand {
         func run() async throws {
             let report = try await database.withEngine { engine in
                 let chosen: any RefundProvider =
-                    provider == "webhook"
+                    provider == .webhook
                     ? WebhookRefundProvider(url: URL(string: webhookURL ?? "")!) : LedgerProvider(database: engine.database)
                 return try await engine.refunds.sendDue(
                     through: chosen, retry: RefundRetryPolicy(maxAttempts: maxAttempts))
@@ -56,25 +55,27 @@ struct RefundsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List refunds, oldest first.")
 
-        @Option(help: "Only refunds with this status: pending, succeeded or failed.")
-        var status: String?
+        @Option(help: "Only refunds with this status.")
+        var status: RefundStatus?
         @Option(help: "At most this many (1 to 10000).")
         var limit = 100
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            try validateListFilter(status: status, allowed: ["pending", "succeeded", "failed"], limit: limit)
+            try validateListLimit(limit)
         }
 
         func run() async throws {
-            let rows = try await database.withEngine { engine in try await engine.refunds.list(status: status, limit: limit) }
+            let rows = try await database.withEngine { engine in
+                try await engine.refunds.list(status: status?.rawValue, limit: limit)
+            }
             if output.json {
                 try printJSON(rows)
                 return
             }
             if rows.isEmpty {
-                print("no refunds" + (status.map { " with status \($0)" } ?? ""))
+                print("no refunds" + (status.map { " with status \($0.rawValue)" } ?? ""))
                 return
             }
             print(
@@ -120,14 +121,25 @@ struct RefundsCommand: AsyncParsableCommand {
         @Option(help: "The file to write (default: standard output).")
         var output: String?
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var format: OutputOptions
+
+        func validate() throws {
+            try validateJSONNeedsFile(json: format.json, output: output)
+        }
 
         func run() async throws {
             let count = try await writing(to: output) { handle in
                 try await database.withEngine { engine in try await engine.refunds.exportSettlement(to: handle) }
             }
             if let output {
+                if format.json { return try printJSON(ExportOutput(file: output, rows: count)) }
                 print("wrote \(count) settlement rows to \(output)")
             }
+        }
+
+        struct ExportOutput: Encodable {
+            var file: String
+            var rows: Int
         }
     }
 }

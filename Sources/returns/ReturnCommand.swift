@@ -154,7 +154,7 @@ struct ReturnCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            try validateListFilter(status: nil, allowed: [], limit: limit)
+            try validateListLimit(limit)
         }
 
         func run() async throws {

@@ -118,5 +118,3 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension RefundProviderKind: ExpressibleByArgument {}

@@ -21,6 +21,12 @@ struct LauncherTests {
         #expect(first.output.contains("embedded PostgreSQL is running: psql -h "))
         let again = try run(["db", "start"], home: home)
         #expect(again.output == first.output)
+        let reach = try CLI.json(try run(["db", "start", "--json"], home: home).output)
+        let socketDirectory = try #require(reach["socketDirectory"] as? String)
+        let port = try #require(reach["port"] as? Int)
+        #expect(first.output.contains("psql -h \(socketDirectory) -p \(port) -U returns returns"), "\(reach)")
+        #expect(reach["user"] as? String == "returns")
+        #expect(reach["database"] as? String == "returns")
         // The server listens on a socket inside its folder and on loopback only.
         let conf = try String(contentsOfFile: clusterFolder(home) + "/data/postgresql.conf", encoding: .utf8)
         #expect(conf.contains("listen_addresses = '127.0.0.1'"))

@@ -77,9 +77,19 @@ public struct WorkflowCatalog: Sendable {
         let notifications = NotificationTemplates.load(folder: folder.appendingPathComponent("notifications"))
         problems += notifications.problems(for: files)
         let states = Set(files.flatMap { $0.definition.states.map(\.name) })
-        let (statusTexts, statusProblems) = StatusTextCatalog.load(
-            folder: folder.appendingPathComponent("status"), states: states)
-        if paths.isEmpty { problems += statusProblems }
+        let statusFolder = folder.appendingPathComponent("status")
+        let (statusTexts, statusProblems) = StatusTextCatalog.load(folder: statusFolder, states: states)
+        if paths.isEmpty {
+            // StatusTextCatalog names its files as if under ./Workflows; a check of another folder must point there.
+            let shown = displayPath(statusFolder.path)
+            problems += statusProblems.map { problem in
+                var problem = problem
+                if problem.file.hasPrefix("Workflows/status") {
+                    problem.file = shown + problem.file.dropFirst("Workflows/status".count)
+                }
+                return problem
+            }
+        }
         return WorkflowCatalog(
             files: files, templates: templates, problems: problems, policy: policy, statusTexts: statusTexts,
             notifications: notifications)
