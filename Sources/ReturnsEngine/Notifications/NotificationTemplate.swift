@@ -113,7 +113,7 @@ public struct NotificationTemplate: Sendable {
 
 /// HTML escaping on Unicode scalars, for the HTML part of notifications.
 struct ScalarHTML: MustacheContentType {
-    static let name = "RETURNS_HTML"
+    static let name = "SCALAR_HTML"
 
     func escapeText(_ text: String) -> String { HTMLText.escape(text) }
 }

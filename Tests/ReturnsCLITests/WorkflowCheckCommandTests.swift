@@ -1,4 +1,5 @@
 import Foundation
+@testable import ReturnsTestSupport
 import Testing
 
 @Suite("returns workflow check on folders, as a user runs it")

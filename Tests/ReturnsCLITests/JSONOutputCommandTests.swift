@@ -2,6 +2,7 @@ import Foundation
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
+@testable import ReturnsTestSupport
 import Testing
 
 /// Commands that print data answer `--json` with what the text says; closed choices are refused by the parser.
