@@ -8,6 +8,53 @@ import Testing
 
 @Suite("Partner API")
 struct PartnerAPITests {
+    @Test(
+        "a refused inspection report changes nothing, and the corrected report goes through under the same key",
+        arguments: [
+            (#"{"items": [{"line": 1, "grade": "A", "disposition": "liquidate"}]}"#, "disposition_reason"),
+            (#"{"items": [{"line": 99, "grade": "A"}]}"#, "no line 99"),
+            (#"{"items": [{"line": 1, "grade": "A"}, {"line": 2, "grade": "B"}]}"#, "nothing of this line was received"),
+        ])
+    func refusedInspectionChangesNothing(body: String, says: String) async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.accessKeys.addPartner(name: "acme-eu", region: "EU")
+            let (id, _) = try await api.requestReturn()
+            let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
+            _ = try await api.send(
+                .post, path + "/scans", json: #"{"kind": "picked_up", "tracking_number": "1Z999"}"#, key: key,
+                idempotencyKey: "scan-1")
+            // Line 2 arrives only for the report that names it unreceived; the others receive both lines.
+            let receipt =
+                says.contains("received")
+                ? #"{"items": [{"line": 1, "quantity_received": 1}]}"#
+                : #"{"items": [{"line": 1, "quantity_received": 1}, {"line": 2, "quantity_received": 2}]}"#
+            let received = try await api.send(.post, path + "/receipt", json: receipt, key: key, idempotencyKey: "r-1")
+            #expect(received.json["state"] == .string("received"))
+            func snapshot() async throws -> [Int] {
+                [
+                    try await api.engine.count("SELECT count(*)::int FROM return_events WHERE return_id = \(id)"),
+                    try await api.engine.count(
+                        "SELECT count(*)::int FROM timers WHERE return_id = \(id) AND status = 'pending'"),
+                    try await api.engine.count(
+                        "SELECT count(*)::int FROM return_items WHERE return_id = \(id) AND grade IS NOT NULL"),
+                    try await api.engine.count("SELECT count(*)::int FROM outbox WHERE return_id = \(id)"),
+                    try await api.engine.count("SELECT count(*)::int FROM refunds WHERE return_id = \(id)"),
+                ]
+            }
+            let before = try await snapshot()
+            let refused = try await api.send(.post, path + "/inspection", json: body, key: key, idempotencyKey: "i-1")
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains(says), "\(refused.text)")
+            #expect(try await snapshot() == before)
+            #expect(try await api.engine.lookup.details(of: id).record.state == "received")
+            let corrected = try await api.send(
+                .post, path + "/inspection", json: #"{"items": [{"line": 1, "grade": "A"}]}"#, key: key,
+                idempotencyKey: "i-1")
+            #expect(corrected.status == .ok, "\(corrected.text)")
+            #expect(corrected.json["state"] == .string("refund_pending"))
+        }
+    }
+
     @Test("the whole path: customer requests, partner ships, receives and inspects, finance retries the failed refund")
     func wholePath() async throws {
         try await API.withRouter { api in

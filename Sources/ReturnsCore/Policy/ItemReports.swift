@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a partner reports about items, read from event data.
 public enum ItemReports {
     /// One receipt line: how many of a return line arrived.
@@ -66,6 +68,44 @@ public enum ItemReports {
             inspections.append(Inspection(line: line, grade: grade, disposition: disposition, dispositionReason: reason))
         }
         return inspections
+    }
+
+    /// A return line as a report sees it: its number and how many of it arrived.
+    public struct Line: Sendable, Hashable {
+        public var line: Int
+        public var received: Int
+
+        public init(line: Int, received: Int) {
+            self.line = line
+            self.received = received
+        }
+    }
+
+    /// Checks a whole inspection report against the return's lines before any of it is applied: every line named
+    /// exists and arrived, and a disposition other than the policy's default for its grade gives a reason.
+    public static func check(
+        _ inspections: [Inspection], against lines: [Line], defaultDisposition: (Grade) -> Disposition
+    ) throws(ItemReportError) {
+        for inspection in inspections {
+            if let number = inspection.line {
+                guard let line = lines.first(where: { $0.line == number }) else {
+                    throw .init(
+                        field: "items", reason: "the return has no line \(number); its lines are 1 to \(lines.count)")
+                }
+                guard line.received > 0 else {
+                    throw .init(
+                        field: "items (line \(number))", reason: "nothing of this line was received, so it cannot be graded")
+                }
+            }
+            let standard = defaultDisposition(inspection.grade)
+            if let chosen = inspection.disposition, chosen != standard,
+                inspection.dispositionReason?.trimmingCharacters(in: .whitespaces).isEmpty != false
+            {
+                throw .init(
+                    field: "items (line \(inspection.line ?? 0)).disposition_reason",
+                    reason: "overriding the default disposition \(standard.rawValue) with \(chosen.rawValue) needs a reason")
+            }
+        }
     }
 
     private static func wholeNumber(_ value: JSONValue?, _ field: String, minimum: Int) throws(ItemReportError) -> Int {

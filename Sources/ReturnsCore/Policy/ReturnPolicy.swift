@@ -22,6 +22,9 @@ public struct ReturnPolicy: Sendable, Hashable {
     /// Where an item of each grade goes unless the partner says otherwise (with a reason).
     public var defaultDisposition: [Grade: Disposition]
 
+    /// Where an item of `grade` goes unless the partner says otherwise with a reason.
+    public func disposition(for grade: Grade) -> Disposition { defaultDisposition[grade] ?? .liquidate }
+
     /// A percentage of the refunded line, kept between a minimum and a maximum per currency.
     public struct Fee: Sendable, Hashable {
         public var percent: Int

@@ -88,30 +88,11 @@ struct DecisionWriter {
         for record: ReturnRecord, seq: Int, data: [String: JSONValue], on connection: DatabaseConnection
     ) async throws {
         let items = try await engine.store.items.itemStates(of: record.id, on: connection)
-        let inspections: [ItemReports.Inspection]
-        do { inspections = try ItemReports.inspections(in: data) } catch {
-            throw EngineError.invalidInput(field: error.field, reason: error.reason)
-        }
+        let inspections = try Self.checkedInspections(in: data, items: items, policy: engine.catalog.policy)
         for inspection in inspections {
             let targets = inspection.line.map { line in items.filter { $0.line == line } } ?? items.filter { $0.received > 0 }
-            if let line = inspection.line, targets.isEmpty {
-                throw EngineError.invalidInput(
-                    field: "items", reason: "the return has no line \(line); its lines are 1 to \(items.count)")
-            }
-            let standard = engine.catalog.policy.defaultDisposition[inspection.grade] ?? .liquidate
-            if let chosen = inspection.disposition, chosen != standard,
-                inspection.dispositionReason?.trimmingCharacters(in: .whitespaces).isEmpty != false
-            {
-                throw EngineError.invalidInput(
-                    field: "items (line \(inspection.line ?? 0)).disposition_reason",
-                    reason: "overriding the default disposition \(standard.rawValue) with \(chosen.rawValue) needs a reason")
-            }
+            let disposition = inspection.disposition ?? engine.catalog.policy.disposition(for: inspection.grade)
             for item in targets {
-                guard item.received > 0 else {
-                    throw EngineError.invalidInput(
-                        field: "items (line \(item.line))", reason: "nothing of this line was received, so it cannot be graded")
-                }
-                let disposition = inspection.disposition ?? standard
                 try await engine.store.items.setInspection(
                     record.id, line: item.line, grade: inspection.grade.rawValue, disposition: disposition.rawValue,
                     on: connection)
@@ -121,6 +102,21 @@ struct DecisionWriter {
                         disposition: disposition.rawValue, on: connection)
                 }
             }
+        }
+    }
+
+    /// The inspections `data` reports, checked whole against the return's lines (see `ItemReports.check`).
+    static func checkedInspections(in data: [String: JSONValue], items: [ItemState], policy: ReturnPolicy) throws
+        -> [ItemReports.Inspection]
+    {
+        do {
+            let inspections = try ItemReports.inspections(in: data)
+            try ItemReports.check(
+                inspections, against: items.map { .init(line: $0.line, received: $0.received) },
+                defaultDisposition: policy.disposition(for:))
+            return inspections
+        } catch {
+            throw EngineError.invalidInput(field: error.field, reason: error.reason)
         }
     }
 

@@ -102,6 +102,19 @@ public struct Transitions: Sendable {
         _ event: String, to id: UUID, idempotencyKey: String? = nil, actor: String,
         data: [String: JSONValue] = [:], expectedVersion: Int? = nil, partnerID: Int64? = nil
     ) async throws -> TransitionResult {
+        try await apply(
+            event, to: id, idempotencyKey: idempotencyKey, actor: actor, data: data, expectedVersion: expectedVersion,
+            partnerID: partnerID, check: nil)
+    }
+
+    /// `apply`, with `check` run on the locked return once the event is known to apply, before anything is written:
+    /// a command of several steps checks all of them in its first, so a report refused in a later step changes
+    /// nothing.
+    func apply(
+        _ event: String, to id: UUID, idempotencyKey: String?, actor: String, data: [String: JSONValue],
+        expectedVersion: Int?, partnerID: Int64?,
+        check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
+    ) async throws -> TransitionResult {
         let key = idempotencyKey.map { IdempotencyKey.applying(key: $0, event: event, data: data, to: id) }
         return try await engine.transaction { [self] connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
@@ -122,6 +135,7 @@ public struct Transitions: Sendable {
                 } catch let error as WorkflowError {
                     throw EngineError.workflow(error)
                 }
+                try await check?(record, connection)
                 return try await writer.commit(decision, to: record, actor: actor, data: data, on: connection)
             }
         }
