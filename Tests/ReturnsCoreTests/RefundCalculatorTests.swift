@@ -1,4 +1,4 @@
-import ReturnsCore
+@testable import ReturnsCore
 import Testing
 
 @Suite("Refund calculator")
@@ -411,5 +411,17 @@ struct RefundPropertyTests {
         var other = SplitMix64(state: 43)
         var again = SplitMix64(state: 42)
         #expect(try Self.order(&other).description != Self.order(&again).description)
+    }
+
+    @Test("a percentage fee is exact on amounts whose product with the percentage overflows 64 bits", arguments: [
+        Int64(9_200_000_000_000_000_000), Int64.max, 92_233_720_368_547_759, 123_456_789_012_345_678,
+    ])
+    func feeWithoutOverflow(gross: Int64) {
+        for percent in [0, 1, 15, 50, 99, 100] {
+            let fee = ReturnPolicy.fee(ReturnPolicy.Fee(percent: percent), on: gross, currency: "JPY")
+            // The same arithmetic in 128 bits.
+            let exact = (Int128(gross) * Int128(percent) + 50) / 100
+            #expect(Int128(fee) == exact, "\(percent)% of \(gross)")
+        }
     }
 }

@@ -104,8 +104,12 @@ extension ReturnPolicy {
 
     /// A percentage of `gross`, rounded half up, clamped to the fee's minimum and maximum and to `gross` itself.
     static func fee(_ fee: Fee, on gross: Int64, currency: String) -> Int64 {
-        let (product, overflow) = gross.multipliedReportingOverflow(by: Int64(fee.percent))
-        var amount = overflow ? gross : (product + 50) / 100
+        // gross × percent / 100, rounded half up, without forming gross × percent: that product overflows for
+        // amounts past Int64.max / 100 (9.2e16 minor units), where the fee used to become the whole line.
+        // With gross = 100q + r: (gross × p + 50) / 100 = q × p + (r × p + 50) / 100, exactly.
+        let percent = Int64(min(max(fee.percent, 0), 100))
+        let (whole, remainder) = gross.quotientAndRemainder(dividingBy: 100)
+        var amount = whole * percent + (remainder * percent + 50) / 100
         if fee.percent > 0, let minimum = fee.minimum[currency] { amount = max(amount, minimum) }
         if let maximum = fee.maximum[currency] { amount = min(amount, maximum) }
         return min(max(amount, 0), gross)
