@@ -44,9 +44,34 @@ struct JSONBody {
         guard case .object(let fields) = value else {
             throw Problem(.badRequest, "malformed-json", title: "The body must be a JSON object", detail: "send {...}")
         }
+        // PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, naming where it is, instead of failing
+        // at the database with a 500.
+        if let path = Self.pathOfNUL(in: value, at: "") {
+            throw Problem.invalid(path.isEmpty ? "body" : path, "must not contain the NUL character (\\u0000)")
+        }
         let body = JSONBody(fields: fields)
         try body.refuseUnknown(known)
         return body
+    }
+
+    /// Where the first string or key holding U+0000 is (`items[0].notes`), or nil.
+    static func pathOfNUL(in value: JSONValue, at path: String) -> String? {
+        switch value {
+        case .string(let text): return text.unicodeScalars.contains("\u{0}") ? path : nil
+        case .array(let values):
+            for (index, element) in values.enumerated() {
+                if let found = pathOfNUL(in: element, at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let fields):
+            for (key, element) in fields.sorted(by: { $0.key < $1.key }) {
+                let inner = path.isEmpty ? key : "\(path).\(key)"
+                if key.unicodeScalars.contains("\u{0}") { return inner }
+                if let found = pathOfNUL(in: element, at: inner) { return found }
+            }
+            return nil
+        case .null, .bool, .number: return nil
+        }
     }
 
     private static func reason(_ error: any Error) -> String {

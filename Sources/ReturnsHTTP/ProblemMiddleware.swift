@@ -32,17 +32,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: error.body ?? error.status.reasonPhrase)
         } catch let error as StoreError {
             switch error {
-            case .unreachable, .connectionLost: throw Self.unavailable
+            case .unreachable, .connectionLost: throw Self.unavailable(request.method)
             default: break
             }
             context.logger.error("store error", metadata: ["error": "\(String(reflecting: error))"])
-            throw Self.internalError
+            throw Self.internalError(request.method)
         } catch let error as PSQLError {
             context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
-            throw Self.isConnectionLost(error) ? Self.unavailable : Self.internalError
+            throw Self.isConnectionLost(error) ? Self.unavailable(request.method) : Self.internalError(request.method)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            throw Self.internalError
+            throw Self.internalError(request.method)
         }
     }
 
@@ -55,16 +55,22 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return state.hasPrefix("08") || state.hasPrefix("57")
     }
 
-    static var unavailable: Problem {
-        Problem(
-            .serviceUnavailable, "database-unavailable", title: "The database cannot be reached",
-            detail: "retry shortly with the same Idempotency-Key: a change that was made before the database went "
-                + "away is answered with its first result, never made twice")
+    /// What a client can safely do again: a POST with its Idempotency-Key, any read as it is.
+    static func retryAdvice(_ method: HTTPRequest.Method) -> String {
+        method == .post
+            ? "retry with the same Idempotency-Key: a change already made is answered with its first result, never made twice"
+            : "retry the request; reading changes nothing"
     }
 
-    static var internalError: Problem {
+    static func unavailable(_ method: HTTPRequest.Method) -> Problem {
+        Problem(
+            .serviceUnavailable, "database-unavailable", title: "The database cannot be reached",
+            detail: "retry shortly: " + retryAdvice(method))
+    }
+
+    static func internalError(_ method: HTTPRequest.Method) -> Problem {
         Problem(
             .internalServerError, "internal", title: "Something went wrong on our side",
-            detail: "the error is logged; retry with the same Idempotency-Key, which is safe")
+            detail: "the error is logged; " + retryAdvice(method))
     }
 }

@@ -234,6 +234,35 @@ struct PartnerAPITests {
             #expect(bad.json["field"] == .string("cursor"))
         }
     }
+
+    @Test("NUL in any string field, and a cursor past any row, are 400 naming the field; nothing is written")
+    func badInputIsNot500() async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.accessKeys.addPartner(name: "acme-eu", region: "EU")
+            let (id, _) = try await api.requestReturn()
+            let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
+            let events = try await api.engine.count("SELECT count(*)::int FROM return_events")
+            for (body, field) in [
+                (#"{"kind": "picked_up", "tracking_number": "1Z\u0000"}"#, "tracking_number"),
+                (#"{"kind": "picked_up", "tracking_number": "1Z", "notes": ["ok", "a\u0000b"]}"#, "notes[1]"),
+            ] {
+                let reply = try await api.send(.post, path + "/scans", json: body, key: key, idempotencyKey: "n-\(field)")
+                #expect(reply.status == .badRequest, "\(reply.text)")
+                #expect(reply.json["field"] == .string(field), "\(reply.text)")
+            }
+            let created = try await api.send(
+                .post, "/v1/returns",
+                json: #"{"order_ref": "N\u0000", "customer_email": "n@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "20.00", "currency": "EUR"}]}"#)
+            #expect(created.status == .badRequest)
+            #expect(created.json["field"] == .string("order_ref"), "\(created.text)")
+            #expect(try await api.engine.count("SELECT count(*)::int FROM return_events") == events)
+            for cursor in ["9223372036854775807_\(UUID().uuidString)", "-1_\(UUID().uuidString)"] {
+                let page = try await api.send(.get, "/v1/partner/returns?cursor=\(cursor)", key: key)
+                #expect(page.status == .badRequest, "\(page.text)")
+                #expect(page.json["field"] == .string("cursor"))
+            }
+        }
+    }
 }
 
 /// A payment provider that refuses every refund for good.

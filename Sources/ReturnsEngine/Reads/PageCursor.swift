@@ -13,7 +13,10 @@ struct PageCursor {
 
     init(text: String) throws {
         let parts = text.split(separator: "_")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+        // Microseconds from 1970 to the end of year 9999: every position a row of ours can have.
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_999_999).contains(micros),
+            let id = UUID(uuidString: String(parts[1]))
+        else {
             throw EngineError.invalidInput(field: "cursor", reason: "not a cursor this service gave out; start without one")
         }
         self.init(micros: micros, id: id)
