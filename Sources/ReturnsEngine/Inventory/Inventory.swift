@@ -1,4 +1,5 @@
 import Foundation
+import ReturnsCore
 import ReturnsStore
 
 /// Stock movements of returned items graded back to stock, queued by inspections, exported for the shop's stock
@@ -17,7 +18,7 @@ public struct Inventory: Sendable {
                 let formatter = ISO8601DateFormatter()
                 var text = ""
                 for event in events {
-                    text += "\(event.returnID.uuidString.lowercased()),\(event.line),\(Self.csvField(event.sku)),"
+                    text += "\(event.returnID.uuidString.lowercased()),\(event.line),\(CSVField.text(event.sku)),"
                         + "\(event.quantity),\(event.grade),\(event.disposition),\(formatter.string(from: event.createdAt))\n"
                 }
                 handle.write(Data(text.utf8))
@@ -27,11 +28,5 @@ public struct Inventory: Sendable {
             total += exported
             if exported < batchSize { return total }
         }
-    }
-
-    /// RFC 4180 quoting for a field that may hold a comma, a quote or a line break.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -131,7 +131,9 @@ public struct Refunds: Sendable {
         handle.write(Data("refund_id,processor_reference,amount,currency,status,settled_at\n".utf8))
         try await repository.settlementRows(in: engine.database) { id, reference, amount, currency, status, at in
             let decimal = Money.decimalString(minorUnits: amount, currencyCode: currency)
-            let line = "\(id.uuidString.lowercased()),\(reference),\(decimal),\(currency),\(status),\(formatter.string(from: at))\n"
+            // The reference is the provider's text: neutralised. The rest this program formats itself.
+            let line = "\(id.uuidString.lowercased()),\(CSVField.text(reference)),\(decimal),\(CSVField.text(currency)),"
+                + "\(status),\(formatter.string(from: at))\n"
             handle.write(Data(line.utf8))
             count += 1
         }

@@ -80,11 +80,13 @@ public final class ReportWriter {
                     + "\(item.expected ?? "-") -> \(item.actual ?? "-")\n")
         case .csv:
             emit(
+                // The key, expected and actual values come from the file or the records: neutralised as text.
                 [
-                    item.kind, item.keyName, item.key, item.line.map(String.init) ?? "", item.expected ?? "",
-                    item.actual ?? "",
+                    CSVField.quoted(item.kind), CSVField.quoted(item.keyName), CSVField.text(item.key),
+                    item.line.map(String.init) ?? "", CSVField.text(item.expected ?? ""),
+                    CSVField.text(item.actual ?? ""),
                 ]
-                .map(Self.csvField).joined(separator: ",") + "\n")
+                .joined(separator: ",") + "\n")
         case .json:
             var object = written == 0 ? "\n    {" : ",\n    {"
             object += "\"kind\": \(Self.quote(item.kind)), \(Self.quote(item.keyName)): \(Self.quote(item.key)), "
@@ -103,11 +105,6 @@ public final class ReportWriter {
 
     static func amount(_ minor: Int64, _ currency: String) -> String {
         Money.decimalString(minorUnits: minor, currencyCode: currency)
-    }
-
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func quote(_ text: String) -> String {

@@ -103,6 +103,8 @@ public struct EmbeddedCluster: Sendable {
             """
         if isThrowaway {
             settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            // Every test has a pool of its own and the suite runs them at once: 200 was seen running out.
+            settings += "max_connections = 500\n"
         }
         let conf = data.appendingPathComponent("postgresql.conf")
         guard let handle = try? FileHandle(forWritingTo: conf) else { throw ClusterError.initFailed(detail: "cannot write \(conf.path)") }
