@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -21,6 +22,45 @@ extension URLSession {
                 }
             }
             task.resume()
+        }
+    }
+}
+
+/// Why a request given up on by `withDeadline` failed.
+struct DeadlinePassed: Error, CustomStringConvertible {
+    var seconds: TimeInterval
+    var description: String { "no answer within \(seconds) s" }
+}
+
+/// The result of `work`, or `DeadlinePassed` once `seconds` have gone by, whichever comes first. The work is not
+/// awaited past the deadline (URLSession's own timeout is an idle timeout, and a peer that trickles bytes never
+/// trips it); it ends by itself, and its result is dropped.
+func withDeadline<T: Sendable>(_ seconds: TimeInterval, _ work: @escaping @Sendable () async throws -> T)
+    async throws -> T
+{
+    let first = FirstResult<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        first.wait(continuation)
+        Task {
+            do { first.finish(.success(try await work())) } catch { first.finish(.failure(error)) }
+        }
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            first.finish(.failure(DeadlinePassed(seconds: seconds)))
+        }
+    }
+}
+
+/// Resumes a continuation with whichever result comes first, once.
+private final class FirstResult<T: Sendable>: Sendable {
+    private let pending = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func wait(_ continuation: CheckedContinuation<T, any Error>) { pending.withLock { $0 = continuation } }
+
+    func finish(_ result: Result<T, any Error>) {
+        pending.withLock { continuation in
+            continuation?.resume(with: result)
+            continuation = nil
         }
     }
 }

@@ -78,9 +78,12 @@ public struct WebhookRefundProvider: RefundProvider {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.sendWithoutCancellation(request)
+            (data, response) = try await withDeadline(timeout) { [request] in
+                try await URLSession.shared.sendWithoutCancellation(request)
+            }
         } catch {
-            throw .transient("\(url.absoluteString) did not answer: \(error.localizedDescription)")
+            let reason = (error as? DeadlinePassed)?.description ?? error.localizedDescription
+            throw .transient("\(url.absoluteString) did not answer: \(reason)")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         switch status {

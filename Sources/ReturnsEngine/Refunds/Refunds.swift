@@ -9,35 +9,40 @@ public struct Refunds: Sendable {
 
     var repository: RefundRepository { RefundRepository(logger: engine.logger) }
 
-    /// Sends every due pending refund through `provider` once and records the outcome: paid refunds move their
+    /// Sends every pending refund due at the start of this pass through `provider` once and records the outcome: paid refunds move their
     /// return on with `refund_succeeded`; a refund that fails for good moves it to `refund_failed`.
+    ///
+    /// Each refund is claimed just before it is sent, under a lease of its own: a lease over a whole batch ran out
+    /// while the batch's later refunds were still waiting their turn behind a slow provider, and another worker
+    /// sent them at the same time. A provider must answer within the lease (see `RefundRetryPolicy`).
     public func sendDue(
-        through provider: any RefundProvider, retry: RefundRetryPolicy = RefundRetryPolicy(), batchSize: Int = 50
+        through provider: any RefundProvider, retry: RefundRetryPolicy = RefundRetryPolicy()
     ) async throws -> RefundReport {
         var report = RefundReport()
+        // One pass sends what was due when it began, each once: a refund put back for a retry waits for a later pass.
+        let passStart = try await engine.read { [repository] connection in try await repository.now(on: connection) }
         while true {
             let claimed = try await engine.read { [repository] connection in
-                try await repository.claimDue(limit: batchSize, leaseSeconds: retry.leaseSeconds, on: connection)
+                try await repository.claimDue(
+                    limit: 1, leaseSeconds: retry.leaseSeconds, dueBy: passStart, on: connection)
             }
-            for refund in claimed {
-                let outcome: Result<String, RefundProviderError>
-                do { outcome = .success(try await provider.send(refund)) } catch { outcome = .failure(error) }
-                switch outcome {
-                case .success(let reference):
-                    try await confirm(refund.id, provider: provider.name, reference: reference)
-                    report.paid += 1
-                case .failure(.transient(let reason)) where refund.attempts < retry.maxAttempts:
-                    let delay = retry.delay(afterAttempt: refund.attempts)
-                    try await engine.read { [repository] connection in
-                        try await repository.scheduleRetry(refund.id, error: reason, delaySeconds: delay, on: connection)
-                    }
-                    report.retrying += 1
-                case .failure(let error):
-                    try await fail(refund.id, reason: "\(error.description) (attempt \(refund.attempts))")
-                    report.failed += 1
+            guard let refund = claimed.first else { return report }
+            let outcome: Result<String, RefundProviderError>
+            do { outcome = .success(try await provider.send(refund)) } catch { outcome = .failure(error) }
+            switch outcome {
+            case .success(let reference):
+                try await confirm(refund.id, provider: provider.name, reference: reference)
+                report.paid += 1
+            case .failure(.transient(let reason)) where refund.attempts < retry.maxAttempts:
+                let delay = retry.delay(afterAttempt: refund.attempts)
+                try await engine.read { [repository] connection in
+                    try await repository.scheduleRetry(refund.id, error: reason, delaySeconds: delay, on: connection)
                 }
+                report.retrying += 1
+            case .failure(let error):
+                try await fail(refund.id, reason: "\(error.description) (attempt \(refund.attempts))")
+                report.failed += 1
             }
-            if claimed.count < batchSize { return report }
         }
     }
 

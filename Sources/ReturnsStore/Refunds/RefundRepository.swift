@@ -45,14 +45,19 @@ public struct RefundRepository: Sendable {
 
     /// Takes up to `limit` due pending refunds for `leaseSeconds`: another worker skips them until then, and if this
     /// one dies they fall due again. Each claim counts as an attempt.
-    public func claimDue(limit: Int, leaseSeconds: Int, on connection: DatabaseConnection) async throws -> [RefundRow] {
+    /// Claims up to `limit` pending refunds due by `dueBy` (the database clock when nil), pushing their next
+    /// attempt a lease away so no other worker takes them meanwhile.
+    public func claimDue(limit: Int, leaseSeconds: Int, dueBy: Date? = nil, on connection: DatabaseConnection)
+        async throws -> [RefundRow]
+    {
         try await decode(
             try await connection.query(
                 """
                 UPDATE refunds SET attempts = attempts + 1, updated_at = now(),
                        next_attempt_at = now() + make_interval(secs => \(Double(leaseSeconds)))
                 WHERE id IN (
-                    SELECT id FROM refunds WHERE status = 'pending' AND next_attempt_at <= now()
+                    SELECT id FROM refunds WHERE status = 'pending'
+                      AND next_attempt_at <= least(now(), coalesce(\(dueBy)::timestamptz, now()))
                     ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger))
@@ -159,6 +164,14 @@ public struct RefundRepository: Sendable {
             return stored
         }
         return reference
+    }
+
+    /// The database's clock, which every due time is measured against.
+    public func now(on connection: DatabaseConnection) async throws -> Date {
+        for try await now in try await connection.query("SELECT now()", logger: logger).decode(Date.self) {
+            return now
+        }
+        return Date()
     }
 
     /// Ledger payouts in the settlement file's shape, oldest first, streamed to `row`.
