@@ -46,6 +46,16 @@ struct ItemReportsTests {
         #expect(try Self.receipts(data) == [ReceiptLine(line: 2, quantity: 3), ReceiptLine(line: 1, quantity: 0)])
     }
 
+    @Test("a receipt of nothing at all is refused: it would move the return on with nothing to inspect")
+    func zeroReceipt() {
+        let data: [String: JSONValue] = ["items": .array([Self.entry(["line": .number(1), "quantity": .number(0)])])]
+        #expect {
+            try Self.receipts(data)
+        } throws: { error in
+            (error as? ItemReportError)?.field == "items" && "\(error)".contains("every quantity is 0")
+        }
+    }
+
     struct Malformed: Sendable, CustomTestStringConvertible {
         var name: String
         var data: [String: JSONValue]

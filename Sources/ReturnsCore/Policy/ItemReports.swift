@@ -31,6 +31,10 @@ public enum ItemReports {
             let quantity = try wholeNumber(fields["quantity"], "items[\(index)].quantity", minimum: 0)
             receipts.append(Receipt(line: line, quantity: quantity))
         }
+        // A receipt says something arrived; one of nothing would move the return on to inspection all the same.
+        guard receipts.contains(where: { $0.quantity > 0 }) else {
+            throw .init(field: "items", reason: "every quantity is 0; send the receipt once something has arrived")
+        }
         return receipts
     }
 
