@@ -62,6 +62,7 @@ let package = Package(
             ],
             // The byte-level CSV reader runs per byte of files with millions of lines. Unoptimized it is ~30x
             // slower, which would make debug builds (and the 100,000-line test) crawl: optimize it in debug too.
+            // The COPY row writers it calls (ReturnsStore's CopyText) are inlinable, so they compile here as well.
             // Its state lives in a class used by one task at a time; dynamic exclusivity checks on those property
             // accesses took a third of the parse time (perf), so they are off for this target.
             swiftSettings: [

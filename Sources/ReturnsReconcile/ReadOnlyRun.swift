@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import ReturnsCore
+import ReturnsStore
 
 /// The frame every reconciliation runs in: one transaction, always rolled back, read-only after its temporary
 /// tables exist, with timestamps read as UTC.
