@@ -57,7 +57,6 @@ let package = Package(
                 "ReturnsStore",
                 "ReturnsEngine",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The byte-level CSV reader runs per byte of files with millions of lines. Unoptimized it is ~30x

@@ -126,22 +126,21 @@ public enum ReconcileBenchmark {
         CREATE TEMPORARY TABLE settlement_raw (refund_id text, processor_reference text, amount text, currency text,
                                                status text, settled_at text) ON COMMIT DROP;
         \\copy settlement_raw FROM '\(file)' WITH (FORMAT csv, HEADER true)
-        \(RefundReconciler.linesTableSQL);
+        \(SettlementMatching.linesTableSQL);
         INSERT INTO settlement_lines
         SELECT row_number() OVER () + 1, lower(refund_id), refund_id::uuid, processor_reference,
                (amount::numeric * CASE upper(currency) WHEN 'JPY' THEN 1 ELSE 100 END)::bigint, upper(currency), status,
                settled_at::timestamptz
         FROM settlement_raw;
         ANALYZE settlement_lines;
-        \(ReadOnlyRun.resultTableSQL);
-        PREPARE judge(timestamptz, timestamptz) AS \(RefundReconciler.judgeSQL);
+        \(ReconcileRun.resultTableSQL);
+        PREPARE judge(timestamptz, timestamptz) AS \(SettlementMatching.judgeSQL);
         EXECUTE judge(NULL, NULL);
         SELECT kind, count(*) FROM recon_result GROUP BY kind;
-        PREPARE engine_totals(timestamptz, timestamptz) AS \(RefundReconciler.engineTotalsSQL);
+        PREPARE engine_totals(timestamptz, timestamptz) AS \(SettlementMatching.engineTotalsSQL);
         EXECUTE engine_totals(NULL, NULL);
-        \(RefundReconciler.settlementTotalsSQL);
-        SELECT kind, key, line, expected, actual, expected_minor, actual_minor, currency FROM recon_result
-        ORDER BY line NULLS LAST, key, kind;
+        \(SettlementMatching.settlementTotalsSQL);
+        \(ReconcileRun.resultsSQL);
         ROLLBACK;
 
         """

@@ -29,7 +29,7 @@ public struct CopyText {
     public var count: Int { storage.count }
 
     /// The rows so far, for one COPY write; the builder starts empty again.
-    public mutating func take() -> ByteBuffer {
+    mutating func take() -> ByteBuffer {
         let buffer = ByteBuffer(bytes: storage)
         storage.removeAll(keepingCapacity: true)
         return buffer
