@@ -56,8 +56,6 @@ let package = Package(
                 "ReturnsCore",
                 "ReturnsStore",
                 "ReturnsEngine",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             // The byte-level CSV reader runs per byte of files with millions of lines. Unoptimized it is ~30x
             // slower, which would make debug builds (and the 100,000-line test) crawl: optimize it in debug too.
