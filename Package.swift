@@ -56,12 +56,10 @@ let package = Package(
                 "ReturnsCore",
                 "ReturnsStore",
                 "ReturnsEngine",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             // The byte-level CSV reader runs per byte of files with millions of lines. Unoptimized it is ~30x
             // slower, which would make debug builds (and the 100,000-line test) crawl: optimize it in debug too.
+            // The COPY row writers it calls (ReturnsStore's CopyText) are inlinable, so they compile here as well.
             // Its state lives in a class used by one task at a time; dynamic exclusivity checks on those property
             // accesses took a third of the parse time (perf), so they are off for this target.
             swiftSettings: [
@@ -90,7 +88,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("openapi.yaml")]

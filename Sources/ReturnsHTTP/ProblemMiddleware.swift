@@ -1,6 +1,5 @@
 import Hummingbird
 import Logging
-import PostgresNIO
 import ReturnsEngine
 import ReturnsStore
 
@@ -37,22 +36,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             context.logger.error("store error", metadata: ["error": "\(String(reflecting: error))"])
             throw Self.internalError(request.method)
-        } catch let error as PSQLError {
+        } catch let error where StoreError.isDatabaseError(error) {
+            // A connection that failed, not a statement: a retry is safe and is what the client should do, so the
+            // answer is 503, not a 500.
             context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
-            throw Self.isConnectionLost(error) ? Self.unavailable(request.method) : Self.internalError(request.method)
+            throw StoreError.isConnectionFailure(error) ? Self.unavailable(request.method) : Self.internalError(request.method)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             throw Self.internalError(request.method)
         }
-    }
-
-    /// The connection failed, not the statement: no server error code at all, or SQLSTATE class 08 (connection
-    /// exception) or 57 (the server is shutting down, restarting, or an operator ended this connection, as
-    /// `pg_terminate_backend` does). A retry under the same Idempotency-Key is safe and is what the client should
-    /// do, so the answer is 503, not a 500.
-    static func isConnectionLost(_ error: PSQLError) -> Bool {
-        guard let state = error.serverInfo?[.sqlState] else { return true }
-        return state.hasPrefix("08") || state.hasPrefix("57")
     }
 
     /// What a client can safely do again: a POST with its Idempotency-Key, any read as it is.

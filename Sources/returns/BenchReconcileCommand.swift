@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReturnsBench
-import ReturnsEngine
-import ReturnsReconcile
 import ReturnsStore
 
 struct BenchReconcileCommand: AsyncParsableCommand {
@@ -31,7 +29,7 @@ struct BenchReconcileCommand: AsyncParsableCommand {
             let server = try await database.settings()
             return try await ReconcileBenchmark.run(
                 server: server, lines: lines, binary: binary, folder: folder,
-                catalog: WorkflowCatalog.load(folder: try Configuration.current.workflowsFolder()), logger: Configuration.current.logger())
+                folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
         }
         if output.json {
             try printJSON(result)

@@ -26,7 +26,7 @@ struct PartnerScorecardCommand: AsyncParsableCommand {
                     partner: partner, rules: InspectionRules(catalog: engine.catalog),
                     from: try from.map { try ReconcilePeriod.parse($0, option: "--from") },
                     to: try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) },
-                    client: engine.database.client, logger: engine.database.logger)
+                    in: engine.database)
                 card.lastReconciliation = ReconciliationRecord.load(partner: partner, home: Configuration.current.home)
                 return card
             } catch let error as ReconcileError {

@@ -21,7 +21,7 @@ struct ReconcilePartnerCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await reconciling(database, output: options.output) { client, logger, handle in
+        try await reconciling(database, output: options.output) { db, handle in
             guard let partner else { throw ReconcileError.usage("give the partner: --partner NAME") }
             guard let manifest else { throw ReconcileError.usage("give the manifest file: --manifest FILE") }
             let (from, to) = try options.period()
@@ -31,7 +31,7 @@ struct ReconcilePartnerCommand: AsyncParsableCommand {
             defer { progress.finish() }
             let summary = try await PartnerReconciler(
                 file: manifest, partner: partner, rules: InspectionRules(catalog: catalog), from: from, to: to
-            ).run(on: client, logger: logger, report: report, warn: printWarning, progress: progress.update)
+            ).run(in: db, report: report, warn: printWarning, progress: progress.update)
             do {
                 try ReconciliationRecord(partner: partner, file: manifest, at: Date(), summary: summary).save(
                     home: Configuration.current.home)

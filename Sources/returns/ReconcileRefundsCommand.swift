@@ -29,7 +29,7 @@ struct ReconcileRefundsCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await reconciling(database, output: options.output) { client, logger, handle in
+        try await reconciling(database, output: options.output) { db, handle in
             guard let settlement else { throw ReconcileError.usage("give the settlement file: --settlement FILE") }
             var layout = SettlementLayout(preset: preset)
             try layout.map(map)
@@ -38,7 +38,7 @@ struct ReconcileRefundsCommand: AsyncParsableCommand {
             let progress = ProgressBar(file: settlement)
             defer { progress.finish() }
             return try await RefundReconciler(file: settlement, layout: layout, from: from, to: to).run(
-                on: client, logger: logger, report: report, warn: printWarning, progress: progress.update)
+                in: db, report: report, warn: printWarning, progress: progress.update)
         }
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
-import PostgresNIO
 import ReturnsEngine
 import ReturnsReconcile
 import ReturnsStore
@@ -11,14 +9,14 @@ import ReturnsStore
 /// usage, 3 database unreachable.
 func reconciling(
     _ database: DatabaseOptions, output: String?,
-    _ body: (PostgresClient, Logger, FileHandle) async throws -> ReconcileSummary
+    _ body: (Database, FileHandle) async throws -> ReconcileSummary
 ) async throws {
     let summary: ReconcileSummary
     do {
         let logger = Configuration.current.logger()
         let settings = try await database.settings()
         summary = try await Database.with(settings, logger: logger) { db in
-            try await writing(to: output) { handle in try await body(db.client, logger, handle) }
+            try await writing(to: output) { handle in try await body(db, handle) }
         }
     } catch let error as ReconcileError {
         printError(error.description)

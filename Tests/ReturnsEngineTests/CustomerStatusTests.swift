@@ -16,7 +16,10 @@ struct CustomerStatusTests {
 
             /// What the status must say, worked out from the stored rows the long way.
             func expectMatchesRows(refund expected: (amount: String, status: String)?) async throws {
-                let status = try #require(try await engine.customers.status(token: token))
+                guard let status = try await engine.customers.status(token: token) else {
+                    Issue.record("the token opens nothing")
+                    return
+                }
                 let details = try await engine.lookup.details(of: id)
                 #expect(status.state == details.record.state)
                 #expect(status.timeline.map(\.state) == details.history.filter { $0.from != $0.to }.map(\.to))

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ReturnsStore
 import Testing
 
 @testable import ReturnsReconcile

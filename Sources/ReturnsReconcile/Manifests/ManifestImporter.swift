@@ -1,12 +1,10 @@
 import Foundation
-import Logging
-import PostgresNIO
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 
 /// Applies a partner's manifest to the engine: each return's receipts, then its inspection results, through
-/// `Engine.reportReceipt` and `Engine.reportInspection`, the same path the partner API takes.
+/// `engine.partnerReports.receipt` and `.inspection`, the same path the partner API takes.
 ///
 /// The whole file is checked first (format, and that every line names a return assigned to this partner and one of
 /// its SKUs); one bad line and nothing is applied. Every event carries an idempotency key named after its
@@ -52,15 +50,9 @@ public struct ManifestImporter: Sendable {
         let reader = try ManifestReader(path: file)
         var lines: [ManifestReader.Line] = []
         while let line = try reader.next() { lines.append(line) }
-        let logger = engine.database.logger
-        let (partnerID, assignments) = try await engine.database.client.withConnection { [self, lines] connection in
-            let partnerID = try await PartnerLookup.id(of: partner, on: connection, logger: logger)
-            return (
-                partnerID,
-                try await Self.assignments(
-                    of: lines.compactMap(\.returnID), partnerID: partnerID, on: connection, logger: logger)
-            )
-        }
+        let partnerID = try await PartnerLookup.find(named: partner, in: engine.database).id
+        let assignments = try await PartnerAssignments.of(
+            lines.compactMap(\.returnID), partnerID: partnerID, in: engine.database)
         var problems: [ReconcileError] = []
         var details: [UUID: ReturnDetails] = [:]
         for line in lines {
@@ -156,17 +148,5 @@ public struct ManifestImporter: Sendable {
             }
         }
         return Report(lines: lines.count, steps: steps)
-    }
-
-    /// For each id that exists: whether it is assigned to the partner.
-    static func assignments(of ids: [UUID], partnerID: Int64, on connection: PostgresConnection, logger: Logger)
-        async throws -> [UUID: Bool]
-    {
-        var found: [UUID: Bool] = [:]
-        let rows = try await connection.query(
-            "SELECT id, partner_id IS NOT DISTINCT FROM \(partnerID) FROM returns WHERE id = ANY(\(ids))",
-            logger: logger)
-        for try await (id, assigned) in rows.decode((UUID, Bool).self) { found[id] = assigned }
-        return found
     }
 }

@@ -1,23 +1,16 @@
-import Logging
-import PostgresNIO
+import ReturnsStore
 
-/// Finds a partner by name, refusing an unknown one with the names that exist.
-enum PartnerLookup {
-    static func id(of name: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        for try await id in try await connection.query("SELECT id FROM partners WHERE name = \(name)", logger: logger)
-            .decode(Int64.self)
-        {
-            return id
+extension PartnerLookup {
+    /// The partner's id; an unknown name is a usage error that lists the partners there are.
+    var id: Int64 {
+        get throws(ReconcileError) {
+            switch self {
+            case .found(let id): return id
+            case .unknown(let name, let names):
+                throw .usage(
+                    "no partner named '\(name)'; "
+                        + (names.isEmpty ? "there are no partners yet" : "partners: \(names.joined(separator: ", "))"))
+            }
         }
-        var names: [String] = []
-        for try await known in try await connection.query(
-            "SELECT name FROM partners ORDER BY name LIMIT 20", logger: logger
-        )
-        .decode(String.self) {
-            names.append(known)
-        }
-        throw ReconcileError.usage(
-            "no partner named '\(name)'; "
-                + (names.isEmpty ? "there are no partners yet" : "partners: \(names.joined(separator: ", "))"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ReturnsCore
+import ReturnsStore
 
 /// Reads a settlement file with a layout and writes each refund line, checked, as a COPY row for the
 /// `settlement_lines` temporary table.

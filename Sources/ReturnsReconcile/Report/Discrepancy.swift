@@ -1,3 +1,6 @@
+import ReturnsCore
+import ReturnsStore
+
 /// One place where the file and the engine disagree.
 public struct Discrepancy: Sendable, Hashable {
     public var kind: String
@@ -18,5 +21,19 @@ public struct Discrepancy: Sendable, Hashable {
         self.line = line
         self.expected = expected
         self.actual = actual
+    }
+
+    /// A discrepancy the matching SQL stored, its amounts written out in their currency after the words around them.
+    init(_ row: ReconcileRun.ResultRow, keyName: String) {
+        func text(_ words: String?, _ minor: Int64?) -> String? {
+            guard let minor else { return words }
+            let amount =
+                Money.decimalString(minorUnits: minor, currencyCode: row.currency ?? "") + " " + (row.currency ?? "")
+            return words.map { "\($0) " + amount } ?? amount
+        }
+        self.init(
+            kind: row.kind, keyName: keyName, key: row.key, line: row.line,
+            expected: text(row.expected, row.expectedMinor),
+            actual: text(row.actual, row.actualMinor))
     }
 }

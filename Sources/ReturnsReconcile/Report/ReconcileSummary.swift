@@ -16,6 +16,13 @@ public struct ReconcileSummary: Sendable, Hashable {
         self.lines = lines
     }
 
+    /// Every kind of `kinds` with its count in `found`; the first, "matched", with `matched` instead.
+    static func counts(of kinds: [String], matched: Int, found: [String: Int]) -> [(kind: String, count: Int)] {
+        var counts = kinds.map { (kind: $0, count: found[$0] ?? 0) }
+        counts[0].count = matched
+        return counts
+    }
+
     public var matched: Int { counts.first { $0.kind == "matched" }?.count ?? 0 }
     public var discrepancies: Int { counts.filter { $0.kind != "matched" }.reduce(0) { $0 + $1.count } }
 

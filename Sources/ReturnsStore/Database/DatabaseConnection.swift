@@ -24,6 +24,13 @@ public struct DatabaseConnection: Sendable {
         try await raw.execute(statement, logger: logger)
     }
 
+    /// Streams the rows `writeData` writes into `table` with COPY FROM STDIN, in PostgreSQL's text format.
+    func copyFrom(table: String, logger: Logger, _ writeData: (PostgresCopyFromWriter) async throws -> Void)
+        async throws
+    {
+        try await raw.copyFrom(table: table, logger: logger, writeData: writeData)
+    }
+
     /// True once the server or the network closed the connection.
     public var isClosed: Bool { raw.isClosed }
 }

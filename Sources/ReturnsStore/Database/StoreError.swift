@@ -43,4 +43,18 @@ public enum StoreError: Error, CustomStringConvertible {
         }
         return String(describing: error)
     }
+
+    /// Whether `error` is PostgreSQL's, or the connection's to it, as opposed to one of this program's own.
+    public static func isDatabaseError(_ error: any Error) -> Bool {
+        error is PSQLError
+    }
+
+    /// Whether a database error says the connection failed, not the statement: no server error code at all, or
+    /// SQLSTATE class 08 (connection exception) or 57 (the server is shutting down, restarting, or an operator ended
+    /// this connection, as `pg_terminate_backend` does).
+    public static func isConnectionFailure(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        guard let state = error.serverInfo?[.sqlState] else { return true }
+        return state.hasPrefix("08") || state.hasPrefix("57")
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import PostgresNIO
 import ReturnsEngine
+import ReturnsReconcile
 import ReturnsStore
 
 /// `returns bench reconcile`: a settlement file of N lines and the matching ledger in a scratch database, reconciled
@@ -22,8 +22,10 @@ public enum ReconcileBenchmark {
 
     static let database = "returns_bench_reconcile"
 
+    /// Runs the benchmark on a scratch database of `server`, the generated file in a folder under `parent`; psql is
+    /// looked for in `folders.postgresBinDirectory` first.
     public static func run(
-        server: DatabaseSettings, lines: Int, binary: String, folder parent: String, catalog: WorkflowCatalog,
+        server: DatabaseSettings, lines: Int, binary: String, folder parent: String, folders: BenchmarkFolders,
         logger: Logger
     ) async throws -> Result {
         let folder = parent + "/returns-bench-reconcile-\(UUID().uuidString)"
@@ -34,7 +36,7 @@ public enum ReconcileBenchmark {
         try await Database.createDatabaseIfMissing(settings, logger: logger)
         do {
             let result = try await measure(
-                settings: settings, lines: lines, binary: binary, folder: folder, catalog: catalog, logger: logger)
+                settings: settings, lines: lines, binary: binary, folder: folder, folders: folders, logger: logger)
             try? await Database.dropDatabase(database, on: server, logger: logger)
             return result
         } catch {
@@ -44,42 +46,22 @@ public enum ReconcileBenchmark {
     }
 
     static func measure(
-        settings: DatabaseSettings, lines: Int, binary: String, folder: String, catalog: WorkflowCatalog, logger: Logger
+        settings: DatabaseSettings, lines: Int, binary: String, folder: String, folders: BenchmarkFolders,
+        logger: Logger
     ) async throws -> Result {
         let file = folder + "/settlement-\(lines).csv"
-        let psql = try locatePsql()
+        let psql = try locatePsql(binDirectory: folders.postgresBinDirectory)
+        let catalog = WorkflowCatalog.load(folder: folders.workflows)
         let seedStart = Date()
         try await Database.with(settings, logger: logger) { db in
-            try await Migrator(directory: try Migrator.locateSchema()).migrate(db)
+            try await Migrator(directory: folders.schema).migrate(db)
             try await Engine(database: db, catalog: catalog).deployWorkflows()
             let version = catalog.workflow(named: "standard")?.definition.version ?? 1
-            // The per-row over-refund trigger is the engine's guard, not what is measured here; the scratch
-            // database is dropped afterwards.
-            try await db.client.query("ALTER TABLE refunds DISABLE TRIGGER refunds_within_paid", logger: logger)
-            try await db.client.query(
-                """
-                INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
-                                     customer_email, currency, paid_minor)
-                SELECT md5('r' || g)::uuid, md5('t' || g), 'standard', \(version), 'refunded', 1, 'O-' || g,
-                       'c' || g || '@example.com', (ARRAY['EUR', 'USD', 'JPY'])[g % 3 + 1], 1000000
-                FROM generate_series(1, \(lines)) g
-                """, logger: logger)
-            try await db.client.query(
-                """
-                INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, status, decided_seq,
-                                     provider_reference)
-                SELECT md5('f' || g)::uuid, md5('r' || g)::uuid, 'bench:' || g, 100 + g % 50000,
-                       (ARRAY['EUR', 'USD', 'JPY'])[g % 3 + 1], 'succeeded', 5, 'pr_' || g
-                FROM generate_series(1, \(lines)) g
-                """, logger: logger)
-            try await db.client.query("ANALYZE", logger: logger)
+            try await ReconcileBenchmarkLedger.seed(lines: lines, workflowVersion: version, in: db)
         }
         try runPsql(
-            psql, settings: settings,
-            script: """
-                \\copy (SELECT id AS refund_id, provider_reference AS processor_reference, CASE currency WHEN 'JPY' THEN amount_minor::text ELSE (amount_minor / 100) || '.' || lpad((amount_minor % 100)::text, 2, '0') END AS amount, currency, 'settled' AS status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS settled_at FROM refunds ORDER BY provider_reference) TO '\(file)' WITH (FORMAT csv, HEADER true)
-
-                """, folder: folder, logger: logger)
+            psql, settings: settings, script: ReconcileBenchmarkLedger.exportScript(file: file), folder: folder,
+            logger: logger)
         let seedSeconds = Date().timeIntervalSince(seedStart)
         let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: file)[.size]) as? Int) ?? 0
 
@@ -105,7 +87,9 @@ public enum ReconcileBenchmark {
                     + ((try? String(contentsOfFile: folder + "/reconcile.log", encoding: .utf8)) ?? ""))
         }
         let baselineStart = Date()
-        try runPsql(psql, settings: settings, script: baselineScript(file: file), folder: folder, logger: logger)
+        try runPsql(
+            psql, settings: settings, script: ReconcileBenchmarkLedger.baselineScript(file: file), folder: folder,
+            logger: logger)
         let baselineSeconds = Date().timeIntervalSince(baselineStart)
         try? FileManager.default.removeItem(atPath: file)
         try? FileManager.default.removeItem(atPath: report)
@@ -114,37 +98,6 @@ public enum ReconcileBenchmark {
             oursSeconds: oursSeconds, baselineSeconds: baselineSeconds,
             peakMegabytes: Double(peak > before ? peak : before) / 1024, matched: summary?["matched"] as? Int ?? -1,
             exitCode: code)
-    }
-
-    /// psql: `\copy` the CSV as it is, convert to the same typed table, then the identical matching SQL and report
-    /// queries `reconcile refunds` runs.
-    static func baselineScript(file: String) -> String {
-        """
-        \\set ON_ERROR_STOP on
-        BEGIN;
-        SET LOCAL TimeZone = 'UTC';
-        CREATE TEMPORARY TABLE settlement_raw (refund_id text, processor_reference text, amount text, currency text,
-                                               status text, settled_at text) ON COMMIT DROP;
-        \\copy settlement_raw FROM '\(file)' WITH (FORMAT csv, HEADER true)
-        \(RefundReconciler.linesTableSQL);
-        INSERT INTO settlement_lines
-        SELECT row_number() OVER () + 1, lower(refund_id), refund_id::uuid, processor_reference,
-               (amount::numeric * CASE upper(currency) WHEN 'JPY' THEN 1 ELSE 100 END)::bigint, upper(currency), status,
-               settled_at::timestamptz
-        FROM settlement_raw;
-        ANALYZE settlement_lines;
-        \(ReadOnlyRun.resultTableSQL);
-        PREPARE judge(timestamptz, timestamptz) AS \(RefundReconciler.judgeSQL);
-        EXECUTE judge(NULL, NULL);
-        SELECT kind, count(*) FROM recon_result GROUP BY kind;
-        PREPARE engine_totals(timestamptz, timestamptz) AS \(RefundReconciler.engineTotalsSQL);
-        EXECUTE engine_totals(NULL, NULL);
-        \(RefundReconciler.settlementTotalsSQL);
-        SELECT kind, key, line, expected, actual, expected_minor, actual_minor, currency FROM recon_result
-        ORDER BY line NULLS LAST, key, kind;
-        ROLLBACK;
-
-        """
     }
 
     static func runPsql(_ psql: String, settings: DatabaseSettings, script: String, folder: String, logger: Logger)
@@ -178,9 +131,10 @@ public enum ReconcileBenchmark {
         }
     }
 
-    static func locatePsql() throws -> String {
+    /// psql in `binDirectory` (the server binaries' folder the operator named), else beside the distributions' servers.
+    static func locatePsql(binDirectory: String?) throws -> String {
         var candidates: [String] = []
-        if let bindir = ProcessInfo.processInfo.environment["RETURNS_PG_BINDIR"] { candidates.append(bindir + "/psql") }
+        if let binDirectory { candidates.append(binDirectory + "/psql") }
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(
             by: >)
