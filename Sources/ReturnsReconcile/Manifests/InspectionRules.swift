@@ -1,5 +1,7 @@
+import Foundation
 import ReturnsCore
 import ReturnsEngine
+import ReturnsStore
 
 /// What the workflows say about receipts and inspections: which events record them, and each workflow's
 /// inspection SLA, read from the timer its receipt step starts (`start_timer: {name: inspection_sla, after: 48h}`),
@@ -41,5 +43,14 @@ public struct InspectionRules: Sendable, Hashable {
         self.receiptEvents = receiptEvents
         self.inspectionEvents = inspectionEvents
         self.slaSeconds = slaSeconds
+    }
+}
+
+extension InspectionRules {
+    /// What the engine's records of `partnerID` are read for under these rules, over [from, to).
+    func inspections(of partnerID: Int64, from: Date?, to: Date?) -> PartnerInspections {
+        PartnerInspections(
+            partnerID: partnerID, receiptEvents: receiptEvents, inspectionEvents: inspectionEvents,
+            slaSeconds: slaSeconds, from: from, to: to)
     }
 }

@@ -48,9 +48,7 @@ public struct PartnerReconciler: Sendable {
                 return true
             }
             let matched = try await run.judge(
-                ManifestMatching(
-                    partnerID: partnerID, receiptEvents: rules.receiptEvents, inspectionEvents: rules.inspectionEvents,
-                    slaSeconds: rules.slaSeconds, from: from, to: to))
+                ManifestMatching(rules.inspections(of: partnerID, from: from, to: to)))
             let counts = ReconcileSummary.counts(of: Self.kinds, matched: matched, found: try await run.counts())
             let summary = ReconcileSummary(counts: counts, lines: reader.lines)
             report.begin(summary)

@@ -23,10 +23,8 @@ public struct PartnerScorecard: Sendable, Hashable, Codable {
         partner: String, rules: InspectionRules, from: Date?, to: Date?, in database: Database
     ) async throws -> PartnerScorecard {
         let partnerID = try await PartnerLookup.find(named: partner, in: database).id
-        let figures = try await PartnerScorecardQuery(
-            partnerID: partnerID, receiptEvents: rules.receiptEvents, inspectionEvents: rules.inspectionEvents,
-            slaSeconds: rules.slaSeconds, from: from, to: to
-        ).figures(in: database)
+        let figures = try await PartnerScorecardQuery(rules.inspections(of: partnerID, from: from, to: to))
+            .figures(in: database)
         return PartnerScorecard(
             partner: partner, volume: figures.volume, inspected: figures.inspected, medianHours: figures.medianHours,
             p95Hours: figures.p95Hours,

@@ -4,27 +4,12 @@ import PostgresNIO
 /// How a logistics partner's manifest is judged against what the engine recorded for returns assigned to that
 /// partner, in the SQL of a `ReconcileRun` that loaded the manifest.
 public struct ManifestMatching: Sendable, Hashable {
-    public var partnerID: Int64
-    /// Events whose transitions record a receipt.
-    public var receiptEvents: [String]
-    /// Events that end the inspection.
-    public var inspectionEvents: [String]
-    /// Seconds from receipt to inspection allowed, per workflow name.
-    public var slaSeconds: [String: Int]
-    /// Engine receipts and inspections in [from, to) are expected in the manifest; nil leaves that end open.
-    public var from: Date?
-    public var to: Date?
+    /// The partner, its inspection rules and the period; in the manifest, engine receipts and inspections in
+    /// [from, to) are expected.
+    public var inspections: PartnerInspections
 
-    public init(
-        partnerID: Int64, receiptEvents: [String], inspectionEvents: [String], slaSeconds: [String: Int],
-        from: Date? = nil, to: Date? = nil
-    ) {
-        self.partnerID = partnerID
-        self.receiptEvents = receiptEvents
-        self.inspectionEvents = inspectionEvents
-        self.slaSeconds = slaSeconds
-        self.from = from
-        self.to = to
+    public init(_ inspections: PartnerInspections) {
+        self.inspections = inspections
     }
 
     /// The temporary table the manifest is copied into.
@@ -38,8 +23,8 @@ public struct ManifestMatching: Sendable, Hashable {
 
     /// Stores every discrepancy in `recon_result` and answers how many lines matched.
     var judgeQuery: PostgresQuery {
-        let workflows = slaSeconds.keys.sorted()
-        let seconds = workflows.map { slaSeconds[$0]! }
+        let workflows = inspections.slaSeconds.keys.sorted()
+        let seconds = workflows.map { inspections.slaSeconds[$0]! }
         return """
             WITH lines AS (
                 SELECT m.*, row_number() OVER (PARTITION BY m.return_key, m.sku ORDER BY m.line) AS copy_no
@@ -54,15 +39,15 @@ public struct ManifestMatching: Sendable, Hashable {
             ),
             times AS (
                 SELECT e.return_id,
-                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(receiptEvents)::text[])) AS received_at,
-                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(inspectionEvents)::text[])) AS inspected_at
+                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(inspections.receiptEvents)::text[])) AS received_at,
+                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(inspections.inspectionEvents)::text[])) AS inspected_at
                 FROM return_events e
                 WHERE e.return_id IN (SELECT return_id FROM manifest_lines WHERE return_id IS NOT NULL)
                 GROUP BY e.return_id
             ),
             found AS (
                 SELECT l.line, l.return_key, l.sku, l.quantity, l.grade, l.disposition, l.copy_no,
-                       r.id IS NOT NULL AS known, r.partner_id IS NOT DISTINCT FROM \(partnerID)::bigint AS assigned,
+                       r.id IS NOT NULL AS known, r.partner_id IS NOT DISTINCT FROM \(inspections.partnerID)::bigint AS assigned,
                        it.return_id IS NOT NULL AS has_sku, it.received, it.grade AS e_grade,
                        it.disposition AS e_disposition, l.inspected_at,
                        coalesce(t.inspected_at, l.inspected_at) - coalesce(t.received_at, l.received_at) AS took,
@@ -102,13 +87,13 @@ public struct ManifestMatching: Sendable, Hashable {
                 SELECT NULL, i.return_id::text, 'missing_in_manifest', i.sku || ' received ' || i.quantity_received,
                        NULL
                 FROM returns r JOIN return_items i ON i.return_id = r.id
-                WHERE r.partner_id = \(partnerID)::bigint AND i.quantity_received > 0
+                WHERE r.partner_id = \(inspections.partnerID)::bigint AND i.quantity_received > 0
                   AND EXISTS (
                       SELECT 1 FROM return_events e
                       WHERE e.return_id = r.id
-                        AND (e.event = ANY(\(receiptEvents)::text[]) OR e.event = ANY(\(inspectionEvents)::text[]))
-                        AND (\(from)::timestamptz IS NULL OR e.occurred_at >= \(from)::timestamptz)
-                        AND (\(to)::timestamptz IS NULL OR e.occurred_at < \(to)::timestamptz))
+                        AND (e.event = ANY(\(inspections.receiptEvents)::text[]) OR e.event = ANY(\(inspections.inspectionEvents)::text[]))
+                        AND (\(inspections.from)::timestamptz IS NULL OR e.occurred_at >= \(inspections.from)::timestamptz)
+                        AND (\(inspections.to)::timestamptz IS NULL OR e.occurred_at < \(inspections.to)::timestamptz))
                   AND NOT EXISTS (SELECT 1 FROM manifest_lines m WHERE m.return_id = r.id AND m.sku = i.sku)
             ),
             stored AS (

@@ -3,27 +3,11 @@ import PostgresNIO
 
 /// How a logistics partner performs over a period, from the engine's own records of its receipts and inspections.
 public struct PartnerScorecardQuery: Sendable, Hashable {
-    public var partnerID: Int64
-    /// Events whose transitions record a receipt.
-    public var receiptEvents: [String]
-    /// Events that end the inspection.
-    public var inspectionEvents: [String]
-    /// Seconds from receipt to inspection allowed, per workflow name.
-    public var slaSeconds: [String: Int]
-    /// Receipts in [from, to) count; nil leaves that end open.
-    public var from: Date?
-    public var to: Date?
+    /// The partner, its inspection rules and the period; receipts in [from, to) count.
+    public var inspections: PartnerInspections
 
-    public init(
-        partnerID: Int64, receiptEvents: [String], inspectionEvents: [String], slaSeconds: [String: Int],
-        from: Date? = nil, to: Date? = nil
-    ) {
-        self.partnerID = partnerID
-        self.receiptEvents = receiptEvents
-        self.inspectionEvents = inspectionEvents
-        self.slaSeconds = slaSeconds
-        self.from = from
-        self.to = to
+    public init(_ inspections: PartnerInspections) {
+        self.inspections = inspections
     }
 
     /// The partner's figures for the period.
@@ -45,15 +29,15 @@ public struct PartnerScorecardQuery: Sendable, Hashable {
     /// Reads the figures; writes nothing.
     public func figures(in database: Database) async throws -> Figures {
         let logger = database.logger
-        let workflows = slaSeconds.keys.sorted()
-        let seconds = workflows.map { slaSeconds[$0]! }
+        let workflows = inspections.slaSeconds.keys.sorted()
+        let seconds = workflows.map { inspections.slaSeconds[$0]! }
         let scoped: PostgresQuery = """
             WITH times AS (
                 SELECT r.id, r.workflow_name,
-                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(receiptEvents)::text[])) AS received_at,
-                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(inspectionEvents)::text[])) AS inspected_at
+                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(inspections.receiptEvents)::text[])) AS received_at,
+                       min(e.occurred_at) FILTER (WHERE e.event = ANY(\(inspections.inspectionEvents)::text[])) AS inspected_at
                 FROM returns r JOIN return_events e ON e.return_id = r.id
-                WHERE r.partner_id = \(partnerID)::bigint
+                WHERE r.partner_id = \(inspections.partnerID)::bigint
                 GROUP BY r.id, r.workflow_name
             ),
             scoped AS (
@@ -62,8 +46,8 @@ public struct PartnerScorecardQuery: Sendable, Hashable {
                 LEFT JOIN unnest(\(workflows)::text[], \(seconds)::bigint[]) AS sla(workflow_name, seconds)
                        ON sla.workflow_name = t.workflow_name
                 WHERE t.received_at IS NOT NULL
-                  AND (\(from)::timestamptz IS NULL OR t.received_at >= \(from)::timestamptz)
-                  AND (\(to)::timestamptz IS NULL OR t.received_at < \(to)::timestamptz)
+                  AND (\(inspections.from)::timestamptz IS NULL OR t.received_at >= \(inspections.from)::timestamptz)
+                  AND (\(inspections.to)::timestamptz IS NULL OR t.received_at < \(inspections.to)::timestamptz)
             )
             SELECT count(*)::bigint, count(inspected_at)::bigint,
                    (percentile_cont(0.5) WITHIN GROUP (ORDER BY took) / 3600)::float8,
