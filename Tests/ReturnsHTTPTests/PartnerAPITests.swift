@@ -59,7 +59,7 @@ struct PartnerAPITests {
     func wholePath() async throws {
         try await API.withRouter { api in
             let key = try await api.engine.accessKeys.addPartner(name: "acme-eu", region: "EU")
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "alice")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "alice")
             let (id, token) = try await api.requestReturn()
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
 
@@ -116,7 +116,7 @@ struct PartnerAPITests {
         try await API.withRouter { api in
             let acme = try await api.engine.accessKeys.addPartner(name: "acme", region: "EU")
             let other = try await api.engine.accessKeys.addPartner(name: "other", region: "US")
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "bob")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "bob")
             let (id, _) = try await api.requestReturn(region: "EU")
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
             let scan = #"{"kind": "picked_up", "tracking_number": "1Z"}"#
