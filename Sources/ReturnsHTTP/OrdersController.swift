@@ -38,8 +38,8 @@ struct OrdersController: Sendable {
     @Sendable func put(_ request: Request, context: Context) async throws -> Response {
         _ = try await auth.require(.merchant, request)
         let ref = try context.parameters.require("order_ref")
-        let known = Set(OrderFields.orderNames + ["lines"])
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: known)
+        let body = try await JSONBody.read(
+            request, limit: configuration.maxBodyBytes, known: Set(OrderFields.orderNames + ["lines"]))
         if let named = body.fields["order_ref"]?.stringValue, named != ref {
             throw Problem.invalid("order_ref", "'\(named)' differs from the path's '\(ref)'; leave it out or make them one")
         }
@@ -112,36 +112,8 @@ struct OrdersController: Sendable {
 
     /// An order from a JSON object, checked field by field as every other way in checks it.
     static func order(_ body: JSONBody) throws -> Order {
-        var order: Order
-        do { order = try OrderFields.order(try texts(body)) } catch let problem as OrderProblem {
-            throw Problem.invalid(body.name(problem.field), problem.message)
+        do { return try OrderFields.order(json: body.fields) } catch {
+            throw Problem.invalid(body.name(error.field), error.message)
         }
-        for line in try body.objects("lines", known: Set(OrderFields.lineNames), maximum: OrderFields.maximumLines) {
-            do { order.lines.append(try OrderFields.line(try texts(line), currency: order.currency)) } catch let problem
-                as OrderProblem
-            {
-                throw Problem.invalid(line.name(problem.field), problem.message)
-            }
-        }
-        do { try OrderFields.complete(order) } catch { throw Problem.invalid(body.name(error.field), error.message) }
-        return order
-    }
-
-    /// The object's scalar fields as text (numbers as written, booleans as true or false); nested values refused.
-    static func texts(_ body: JSONBody) throws -> (String) -> String? {
-        var texts: [String: String] = [:]
-        for (field, value) in body.fields where field != "lines" {
-            switch value {
-            case .null: continue
-            case .string(let text):
-                let trimmed = text.trimmingCharacters(in: .whitespaces)
-                if !trimmed.isEmpty { texts[field] = trimmed }
-            case .number(let number):
-                texts[field] = number == number.rounded() && abs(number) < 9e15 ? "\(Int64(number))" : "\(number)"
-            case .bool(let flag): texts[field] = flag ? "true" : "false"
-            case .array, .object: throw Problem.invalid(body.name(field), "must be a string, a number or true/false")
-            }
-        }
-        return { texts[$0] }
     }
 }

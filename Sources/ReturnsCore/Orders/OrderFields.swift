@@ -151,3 +151,53 @@ public enum OrderFields {
 extension Character {
     var isControlCharacter: Bool { unicodeScalars.contains { $0.value < 32 || (0x7F...0x9F).contains($0.value) } }
 }
+
+extension OrderFields {
+    /// An order from a JSON object (a request body or one JSON line): its fields, and `lines` as a list of
+    /// objects. Problems name the field as the document does (`lines[2].unit_price`).
+    public static func order(json fields: [String: JSONValue]) throws(OrderProblem) -> Order {
+        try refuseUnknown(fields, known: Set(orderNames + ["lines"]), path: "")
+        var order = try order(try texts(fields, path: ""))
+        guard case .array(let lines)? = fields["lines"] else {
+            throw OrderProblem(field: "lines", fields["lines"] == nil ? "required" : "must be a list of line objects")
+        }
+        for (index, entry) in lines.enumerated() {
+            let path = "lines[\(index)]."
+            guard case .object(let line) = entry else { throw OrderProblem(field: "lines[\(index)]", "must be an object") }
+            try refuseUnknown(line, known: Set(lineNames), path: path)
+            do { order.lines.append(try self.line(try texts(line, path: path), currency: order.currency)) } catch {
+                throw OrderProblem(field: error.field.hasPrefix(path) ? error.field : path + error.field, error.message)
+            }
+        }
+        try complete(order)
+        return order
+    }
+
+    private static func refuseUnknown(_ fields: [String: JSONValue], known: Set<String>, path: String)
+        throws(OrderProblem)
+    {
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw OrderProblem(
+                field: path + unknown, "unknown field; known fields are \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// The object's scalar fields as text (numbers as written, booleans as true or false; lists and objects refused,
+    /// `lines` aside).
+    private static func texts(_ fields: [String: JSONValue], path: String) throws(OrderProblem) -> (String) -> String? {
+        var texts: [String: String] = [:]
+        for (field, value) in fields where field != "lines" {
+            switch value {
+            case .null: continue
+            case .string(let text):
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty { texts[field] = trimmed }
+            case .number(let number):
+                texts[field] = number == number.rounded() && abs(number) < 9e15 ? "\(Int64(number))" : "\(number)"
+            case .bool(let flag): texts[field] = flag ? "true" : "false"
+            case .array, .object: throw OrderProblem(field: path + field, "must be a string, a number or true/false")
+            }
+        }
+        return { texts[$0] }
+    }
+}

@@ -67,6 +67,8 @@ public struct ReturnFromOrder: Sendable, Hashable {
     public var overrideReason: String?
     /// Take the workflow's first step at once (issue the label), as the customer's API does.
     public var startsAtOnce: Bool
+    /// The workflow staff chose; nil lets the policy route (the only choice a customer has).
+    public var workflow: String?
 
     /// How the caller shows the order is theirs.
     public enum Proof: Sendable, Hashable {
@@ -90,8 +92,10 @@ public struct ReturnFromOrder: Sendable, Hashable {
 
     public init(
         orderRef: String, proof: Proof, lines: [Line], locale: String = "en", clientAddress: String? = nil,
-        priceOverrides: [String: Int64] = [:], overrideReason: String? = nil, startsAtOnce: Bool = true
+        priceOverrides: [String: Int64] = [:], overrideReason: String? = nil, startsAtOnce: Bool = true,
+        workflow: String? = nil
     ) {
+        self.workflow = workflow
         self.startsAtOnce = startsAtOnce
         self.orderRef = orderRef
         self.proof = proof

@@ -20,6 +20,9 @@ extension Transitions {
         if !request.priceOverrides.isEmpty, request.proof != .staff || (request.overrideReason ?? "").isEmpty {
             throw EngineError.invalidInput(field: "override_price", reason: "only staff may set a price, and only with a reason")
         }
+        if request.workflow != nil, request.proof != .staff {
+            throw EngineError.invalidInput(field: "workflow", reason: "only staff may choose the workflow")
+        }
         let limits = engine.lookupLimits
         if let address = request.clientAddress {
             let failures = try await engine.read { [self] connection in
@@ -78,7 +81,7 @@ extension Transitions {
         }
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         let new = NewReturn(
-            workflow: nil, orderRef: order.ref, customerEmail: order.customerEmail, locale: request.locale,
+            workflow: request.workflow, orderRef: order.ref, customerEmail: order.customerEmail, locale: request.locale,
             items: items, orderedAt: order.windowStart, region: order.region, startsAtOnce: request.startsAtOnce)
         // Keys are scoped by the order: a key reused by someone else for another order finds nothing of this one.
         let key = idempotencyKey.map {
