@@ -252,7 +252,7 @@ struct PartnerAPITests {
             }
             let created = try await api.send(
                 .post, "/v1/returns",
-                json: #"{"order_ref": "N\u0000", "customer_email": "n@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "20.00", "currency": "EUR"}]}"#)
+                json: #"{"order_ref": "N\u0000", "email": "n@example.com", "lines": [{"order_line": "1", "quantity": 1}]}"#)
             #expect(created.status == .badRequest)
             #expect(created.json["field"] == .string("order_ref"), "\(created.text)")
             #expect(try await api.engine.count("SELECT count(*)::int FROM return_events") == events)

@@ -46,6 +46,7 @@ extension Transitions {
         var items: [ReturnItem] = []
         var refusals: [PolicyRefusal] = []
         var seen: Set<String> = []
+        var shortfall: EngineError?
         for (index, wanted) in request.lines.enumerated() {
             let field = "lines[\(index)]"
             guard seen.insert(wanted.orderLine).inserted else {
@@ -65,9 +66,10 @@ extension Transitions {
             if line.finalSale {
                 refusals.append(.init(field: "line \(line.lineID) (\(line.sku))", reason: "it was bought in a final sale"))
             }
+            // Said now, thrown only if the database refuses: a repeated request (its key seen) must replay first.
             let available = stored.available(line.lineID)
-            if wanted.quantity > available {
-                throw EngineError.alreadyReturned(
+            if wanted.quantity > available, shortfall == nil {
+                shortfall = EngineError.alreadyReturned(
                     line: line.lineID,
                     detail: available == 0
                         ? "every unit of line \(line.lineID) (\(line.sku)) is already returned or in a return"
@@ -98,11 +100,12 @@ extension Transitions {
                     }),
             ])
         }
+        if key == nil, let shortfall { throw shortfall }
         do {
             return try await create(
                 new, order: (stored.id, request.lines.map(\.orderLine)), key: key, actor: actor, note: note)
         } catch OrderRefusal.lineExhausted {
-            throw EngineError.alreadyReturned(line: "", detail: OrderRefusal.lineExhausted.description)
+            throw shortfall ?? EngineError.alreadyReturned(line: "", detail: OrderRefusal.lineExhausted.description)
         }
     }
 }
