@@ -72,6 +72,18 @@ extension ReturnPolicy {
         return refusals
     }
 
+    /// Refusals from the block lists: the customer, the order, or a SKU.
+    public func blocks(email: String, orderRef: String, skus: [String]) -> [PolicyRefusal] {
+        var refusals: [PolicyRefusal] = []
+        if blockedEmails.contains(email.lowercased()) || blockedOrders.contains(orderRef) {
+            refusals.append(.init(field: "order \(orderRef)", reason: "returns of this order are not accepted; contact customer service"))
+        }
+        for sku in skus where blockedSKUs.contains(sku) {
+            refusals.append(.init(field: "item \(sku)", reason: "this product cannot be returned"))
+        }
+        return refusals
+    }
+
     /// Routes by value and by the customer's recent returns. Only a return made from an order of record
     /// (`ofRecord`) may be kept by the customer: the value of any other is only what its caller typed.
     public func route(total: Money, recentReturns: Int, ofRecord: Bool = true) -> Routing {
