@@ -17,11 +17,17 @@ public final class Engine: Sendable {
     let standings = PartnerStandingsCache()
     /// The limit on failed order lookups.
     public let lookupLimits: LookupLimits
+    /// Where an order missing from the local table is looked up.
+    public let orderSource: any OrderSource
 
-    public init(database: Database, catalog: WorkflowCatalog, lookupLimits: LookupLimits = LookupLimits()) {
+    public init(
+        database: Database, catalog: WorkflowCatalog, lookupLimits: LookupLimits = LookupLimits(),
+        orderSource: any OrderSource = LocalOrderSource()
+    ) {
         self.database = database
         self.catalog = catalog
         self.lookupLimits = lookupLimits
+        self.orderSource = orderSource
         self.store = Repositories(logger: database.logger)
     }
 

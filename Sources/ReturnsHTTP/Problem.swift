@@ -123,6 +123,12 @@ public struct Problem: HTTPResponseError, Sendable {
             return Problem(.conflict, "already-returned", title: "Nothing left to return", detail: error.description)
         case .orderConflict:
             return Problem(.conflict, "order-conflict", title: "The order change is refused", detail: error.description)
+        case .orderSourceFailed(_, let timedOut):
+            var problem = Problem(
+                timedOut ? .gatewayTimeout : .badGateway, "order-source-failed",
+                title: "The shop's order system failed", detail: error.description)
+            problem.retryAfter = 30
+            return problem
         }
     }
 }

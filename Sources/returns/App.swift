@@ -22,7 +22,7 @@ enum App {
         try catalog.requireValid()
         return try await Database.with(settings, logger: logger) { database in
             try await migrator.migrate(database)
-            let engine = Engine(database: database, catalog: catalog)
+            let engine = Engine(database: database, catalog: catalog, orderSource: try configuration.orderSource())
             try await engine.deployWorkflows()
             do {
                 // Usually a no-op; once a month it creates the next month's partitions. A busy lock is not worth

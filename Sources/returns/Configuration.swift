@@ -85,6 +85,23 @@ struct Configuration: Sendable {
 
     func refundWebhookURL(flag: String?) -> String? { flag ?? value("RETURNS_REFUND_WEBHOOK_URL") }
 
+    /// Where orders missing from the local table are looked up: `RETURNS_ORDER_LOOKUP_URL` (unset: only the local
+    /// table), signed with `RETURNS_ORDER_LOOKUP_SECRET`, each attempt given `RETURNS_ORDER_LOOKUP_TIMEOUT` seconds.
+    func orderSource() throws -> any OrderSource {
+        guard let text = value("RETURNS_ORDER_LOOKUP_URL") else { return LocalOrderSource() }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ConfigurationError("RETURNS_ORDER_LOOKUP_URL='\(text)' is not an http(s) URL like https://shop.example/returns-api")
+        }
+        var timeout: TimeInterval = 5
+        if let seconds = value("RETURNS_ORDER_LOOKUP_TIMEOUT") {
+            guard let parsed = Double(seconds), parsed > 0, parsed <= 60 else {
+                throw ConfigurationError("RETURNS_ORDER_LOOKUP_TIMEOUT='\(seconds)' must be seconds from 0.1 to 60")
+            }
+            timeout = parsed
+        }
+        return HTTPOrderSource(base: url, secret: value("RETURNS_ORDER_LOOKUP_SECRET"), timeout: timeout)
+    }
+
     /// `RETURNS_RETENTION_*`: ages such as `14d`, `12h`, `30m` or `90s`, and a batch size.
     func retention() throws -> RetentionSettings {
         var settings = RetentionSettings()

@@ -72,6 +72,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         case .notFound: throw ExitCode(2)
         case .invalid: throw ExitCode(64)
         case .conflict, .stale, .keyReused, .rateLimited: throw ExitCode(1)
+        case .upstream: throw ExitCode(69)
         }
     } catch let error as StoreError {
         printError(error.description)

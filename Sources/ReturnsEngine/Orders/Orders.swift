@@ -40,6 +40,19 @@ public struct Orders: Sendable {
         try await engine.read { [self] connection in try await orders.find(ref: ref, on: connection) }
     }
 
+    /// The order `ref` as stored; when the local table has none, as the order source has it (stored first, so the
+    /// next lookup is local). A source that fails or answers nonsense stores nothing.
+    public func findOrFetch(ref: String) async throws -> StoredOrder? {
+        if let stored = try await find(ref: ref) { return stored }
+        let fetched: Order?
+        do { fetched = try await engine.orderSource.order(ref: ref) } catch {
+            throw EngineError.orderSourceFailed(error.description, timedOut: error.timedOut)
+        }
+        guard let fetched else { return nil }
+        _ = try await put(fetched)
+        return try await find(ref: ref)
+    }
+
     static func check(_ order: Order) throws {
         do { try OrderFields.complete(order) } catch {
             throw EngineError.invalidInput(field: error.field, reason: error.message)

@@ -22,6 +22,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case alreadyReturned(line: String, detail: String)
     /// The change to an order is refused: it would undo what returns of it already hold.
     case orderConflict(String)
+    /// The shop's order system did not answer in time, or answered something that is not an order.
+    case orderSourceFailed(String, timedOut: Bool)
 
     public var description: String {
         switch self {
@@ -56,6 +58,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return detail
         case .orderConflict(let detail):
             return detail
+        case .orderSourceFailed(let detail, _):
+            return detail + "; try again later"
         }
     }
 
@@ -66,6 +70,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
         case .workflow, .refusedByPolicy, .partnerExists, .alreadyReturned, .orderConflict: .conflict
         case .tooManyLookups: .rateLimited
+        case .orderSourceFailed: .upstream
         case .versionConflict: .stale
         case .idempotencyKeyReused: .keyReused
         }
@@ -73,5 +78,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
 
     public enum Kind: Sendable {
         case notFound, invalid, conflict, stale, keyReused, rateLimited
+        /// A system this one depends on failed.
+        case upstream
     }
 }

@@ -33,7 +33,7 @@ extension Transitions {
                 throw EngineError.tooManyLookups(retryAfterSeconds: failures.retryAfter)
             }
         }
-        guard let stored = try await engine.orders.find(ref: ref), request.proves(stored.order) else {
+        guard let stored = try await engine.orders.findOrFetch(ref: ref), request.proves(stored.order) else {
             if let address = request.clientAddress {
                 try await engine.transaction { [self] connection in
                     try await engine.store.orders.recordLookupFailure(
