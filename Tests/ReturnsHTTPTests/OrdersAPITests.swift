@@ -65,6 +65,27 @@ struct OrdersAPITests {
         }
     }
 
+    @Test("an Idempotency-Key reused by another caller never answers with someone else's return")
+    func keysScopedByOrder() async throws {
+        try await API.withRouter { api in
+            try await api.engine.makeOrder("S-1", email: "ana@example.com")
+            try await api.engine.makeOrder("S-2", email: "eve@example.com")
+            let body = { (order: String, email: String) in
+                #"{"order_ref": "\#(order)", "email": "\#(email)", "lines": [{"order_line": "1", "quantity": 1}]}"#
+            }
+            let ana = try await api.send(.post, "/v1/returns", json: body("S-1", "ana@example.com"), idempotencyKey: "k-1")
+            #expect(ana.status == .created)
+            // The same key for Ana's order without her email: the order is not found, no token leaks.
+            let guessed = try await api.send(.post, "/v1/returns", json: body("S-1", "eve@example.com"), idempotencyKey: "k-1")
+            #expect(guessed.status == .notFound)
+            #expect(!guessed.text.contains(try #require(ana.json["status_token"]?.stringValue)))
+            // The same key for Eve's own order is Eve's own request: a new return, not Ana's.
+            let eve = try await api.send(.post, "/v1/returns", json: body("S-2", "eve@example.com"), idempotencyKey: "k-1")
+            #expect(eve.status == .created)
+            #expect(eve.json["id"] != ana.json["id"] && eve.json["status_token"] != ana.json["status_token"])
+        }
+    }
+
     @Test("merchant, partner, finance and no key on the order routes: 200, 403, 403, 401")
     func roles() async throws {
         try await API.withRouter { api in
