@@ -162,7 +162,18 @@ struct OrderReturnTests {
         try await TestDatabase.withEngine { engine in
             try await engine.makeOrder("O-9", lines: ["SCARF:1:19.00"], finalSale: ["1"])
             try await engine.makeOrder("O-10", lines: ["PHONE:1:499.00:electronics"], orderedAt: Date().addingTimeInterval(-40 * 86_400))
-            for (ref, words) in [("O-9", "final sale"), ("O-10", "within 15 days")] {
+            // Ordered 40 days ago but delivered 10 days ago: the window counts from delivery, so it is open.
+            try await engine.makeOrder(
+                "O-12", lines: ["TABLET:1:299.00:electronics"], orderedAt: Date().addingTimeInterval(-40 * 86_400),
+                deliveredAt: Date().addingTimeInterval(-10 * 86_400))
+            #expect(try await engine.transitions.create(from: ask("O-12", [("1", 1)])).state == "label_issued")
+            try await engine.makeOrder(
+                "O-13", lines: ["TABLET:1:299.00:electronics"], orderedAt: Date().addingTimeInterval(-40 * 86_400),
+                deliveredAt: Date().addingTimeInterval(-20 * 86_400))
+            for (ref, words) in [
+                ("O-9", "final sale"), ("O-10", "within 15 days of the order"),
+                ("O-13", "within 15 days of delivery; this order was delivered 20 days ago"),
+            ] {
                 do {
                     _ = try await engine.transitions.create(from: ask(ref, [("1", 1)]))
                     Issue.record("\(ref) was accepted")
@@ -171,8 +182,8 @@ struct OrderReturnTests {
                     #expect(error.description.contains(words), "\(error)")
                 }
             }
-            #expect(try await engine.count("SELECT count(*)::int FROM returns") == 0)
-            #expect(try await engine.count("SELECT sum(quantity_returned)::int FROM order_lines") == 0)
+            #expect(try await engine.count("SELECT count(*)::int FROM returns") == 1)
+            #expect(try await engine.count("SELECT sum(quantity_returned)::int FROM order_lines") == 1)
         }
     }
 

@@ -46,8 +46,11 @@ public struct Routing: Sendable, Hashable {
 }
 
 extension ReturnPolicy {
-    /// Every reason the request is refused (empty when it is accepted).
-    public func refusals(for items: [RequestedItem], orderedAt: Date, now: Date) -> [PolicyRefusal] {
+    /// Every reason the request is refused (empty when it is accepted). The window counts from `orderedAt`, or
+    /// from the delivery when `delivered` (the order of record knows it).
+    public func refusals(for items: [RequestedItem], orderedAt: Date, delivered: Bool = false, now: Date)
+        -> [PolicyRefusal]
+    {
         var refusals: [PolicyRefusal] = []
         let age = Int(now.timeIntervalSince(orderedAt) / 86_400)
         for item in items {
@@ -66,7 +69,9 @@ extension ReturnPolicy {
                 refusals.append(
                     .init(
                         field: "item \(item.sku)",
-                        reason: "\(item.category) items can be returned within \(window) days of the order; this order is \(age) days old"))
+                        reason: delivered
+                            ? "\(item.category) items can be returned within \(window) days of delivery; this order was delivered \(age) days ago"
+                            : "\(item.category) items can be returned within \(window) days of the order; this order is \(age) days old"))
             }
         }
         return refusals

@@ -10,8 +10,10 @@ public struct NewReturn: Sendable, Hashable {
     public var customerEmail: String
     public var locale: String
     public var items: [ReturnItem]
-    /// When the order was placed, for the return window; nil means today.
+    /// When the order was placed (or, with `delivered`, received), for the return window; nil means today.
     public var orderedAt: Date?
+    /// Whether `orderedAt` is the delivery date (the order of record knows it).
+    public var delivered = false
     /// Where the customer ships from, for choosing a logistics partner.
     public var region: String?
     /// Take the workflow's first step in the same transaction: issue the shipping label, or approve a keep-it

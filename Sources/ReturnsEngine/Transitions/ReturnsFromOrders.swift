@@ -82,9 +82,13 @@ extension Transitions {
                     category: line.category, reason: wanted.reason))
         }
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
-        let new = NewReturn(
+        if let stray = request.priceOverrides.keys.sorted().first(where: { !seen.contains($0) }) {
+            throw EngineError.invalidInput(field: "override_price", reason: "line '\(stray)' is not one of the lines returned")
+        }
+        var new = NewReturn(
             workflow: request.workflow, orderRef: order.ref, customerEmail: order.customerEmail, locale: request.locale,
             items: items, orderedAt: order.windowStart, region: order.region, startsAtOnce: request.startsAtOnce)
+        new.delivered = order.deliveredAt != nil
         // Keys are scoped by the order: a key reused by someone else for another order finds nothing of this one.
         let key = idempotencyKey.map {
             IdempotencyKey.creating(

@@ -56,7 +56,7 @@ public struct Transitions: Sendable {
         }
         let refusals =
             policy.blocks(email: request.customerEmail, orderRef: request.orderRef, skus: request.items.map(\.sku))
-            + policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, now: now)
+            + policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, delivered: request.delivered, now: now)
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         return try await engine.transaction { [self, paid, items] connection in
             try await idempotency.once(key, on: connection) {
