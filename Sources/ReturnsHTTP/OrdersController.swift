@@ -12,8 +12,10 @@ struct OrdersController: Sendable {
     let configuration: ServerConfiguration
     var auth: Authentication { Authentication(engine: engine) }
 
-    /// Orders one bulk request may carry.
+    /// Orders one bulk request may carry, and the body they may take (beyond the general limit, which one order
+    /// fits in but a thousand do not; only a merchant key gets this far).
     static let bulkMaximum = 1_000
+    var bulkBodyBytes: Int { max(configuration.maxBodyBytes, 8 << 20) }
 
     func addRoutes(to router: Router<Context>) {
         router.put("/v1/orders/{order_ref}", use: put)
@@ -52,7 +54,7 @@ struct OrdersController: Sendable {
 
     @Sendable func bulk(_ request: Request, context: Context) async throws -> Response {
         _ = try await auth.require(.merchant, request)
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: ["orders"])
+        let body = try await JSONBody.read(request, limit: bulkBodyBytes, known: ["orders"])
         let entries = try body.objects("orders", known: Set(OrderFields.orderNames + ["lines"]), maximum: Self.bulkMaximum)
         let orders = try entries.map(Self.order)
         var seen: Set<String> = []
