@@ -31,6 +31,6 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration, migr
     CustomerController(engine: engine, configuration: configuration).addRoutes(to: router)
     PartnerController(engine: engine, configuration: configuration).addRoutes(to: router)
     FinanceController(engine: engine, configuration: configuration).addRoutes(to: router)
-    OperationsController(engine: engine, metrics: metrics, migrator: migrator).addRoutes(to: router)
+    OperationsController(engine: engine, metrics: metrics, migrator: migrator, configuration: configuration).addRoutes(to: router)
     return router
 }

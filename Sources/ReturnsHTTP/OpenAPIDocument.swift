@@ -8,4 +8,24 @@ public enum OpenAPIDocument {
     }
 
     public static var text: String { bundled ?? "openapi: 3.1.0\ninfo: {title: returns, version: missing}\npaths: {}\n" }
+
+    /// The document as served: its `servers` is the one address clients are to use, the configured public URL,
+    /// instead of the file's development default.
+    public static func text(servedAt publicBaseURL: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // A JSON string is a YAML scalar too, so any URL is quoted safely.
+        let quoted = (try? JSONEncoder().encode(publicBaseURL)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        let replacement = ["servers:", "  - url: \(quoted)"]
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("servers:") }) else {
+            let after = lines.firstIndex(where: { $0.hasPrefix("info:") }).map { index in
+                lines[(index + 1)...].firstIndex(where: { !$0.hasPrefix(" ") && !$0.isEmpty }) ?? lines.endIndex
+            } ?? lines.endIndex
+            lines.insert(contentsOf: replacement, at: after)
+            return lines.joined(separator: "\n")
+        }
+        // The block ends at the next line that is not indented (the next top-level key).
+        let end = lines[(start + 1)...].firstIndex(where: { !$0.hasPrefix(" ") && !$0.isEmpty }) ?? lines.endIndex
+        lines.replaceSubrange(start..<end, with: replacement)
+        return lines.joined(separator: "\n")
+    }
 }
