@@ -14,7 +14,9 @@ public enum OpenAPIDocument {
     public static func text(servedAt publicBaseURL: String) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A JSON string is a YAML scalar too, so any URL is quoted safely.
-        let quoted = (try? JSONEncoder().encode(publicBaseURL)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let quoted = (try? encoder.encode(publicBaseURL)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
         let replacement = ["servers:", "  - url: \(quoted)"]
         guard let start = lines.firstIndex(where: { $0.hasPrefix("servers:") }) else {
             let after = lines.firstIndex(where: { $0.hasPrefix("info:") }).map { index in
