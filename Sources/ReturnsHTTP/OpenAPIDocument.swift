@@ -18,16 +18,16 @@ public enum OpenAPIDocument {
         encoder.outputFormatting = .withoutEscapingSlashes
         let quoted = (try? encoder.encode(publicBaseURL)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
         let replacement = ["servers:", "  - url: \(quoted)"]
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("servers:") }) else {
-            let after = lines.firstIndex(where: { $0.hasPrefix("info:") }).map { index in
-                lines[(index + 1)...].firstIndex(where: { !$0.hasPrefix(" ") && !$0.isEmpty }) ?? lines.endIndex
-            } ?? lines.endIndex
-            lines.insert(contentsOf: replacement, at: after)
-            return lines.joined(separator: "\n")
+        // A top-level block ends at the next line that is not indented (the next top-level key).
+        func end(ofBlockAt start: Int) -> Int {
+            lines[(start + 1)...].firstIndex { !$0.hasPrefix(" ") && !$0.isEmpty } ?? lines.endIndex
         }
-        // The block ends at the next line that is not indented (the next top-level key).
-        let end = lines[(start + 1)...].firstIndex(where: { !$0.hasPrefix(" ") && !$0.isEmpty }) ?? lines.endIndex
-        lines.replaceSubrange(start..<end, with: replacement)
+        if let start = lines.firstIndex(where: { $0.hasPrefix("servers:") }) {
+            lines.replaceSubrange(start..<end(ofBlockAt: start), with: replacement)
+        } else {
+            let info = lines.firstIndex { $0.hasPrefix("info:") }
+            lines.insert(contentsOf: replacement, at: info.map { end(ofBlockAt: $0) } ?? lines.endIndex)
+        }
         return lines.joined(separator: "\n")
     }
 }

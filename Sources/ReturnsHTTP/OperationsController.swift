@@ -70,7 +70,8 @@ struct OperationsController: Sendable {
     /// for tools that read only `text/*` as text. Both are declared in the document.
     @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
         let accept = request.headers[.accept]?.lowercased() ?? ""
-        let type = accept.contains("text/yaml") && !accept.contains("application/yaml") ? "text/yaml" : "application/yaml"
+        let asksForText = accept.contains("text/yaml") && !accept.contains("application/yaml")
+        let type = asksForText ? "text/yaml" : "application/yaml"
         return Response(
             status: .ok, headers: [.contentType: "\(type); charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: document)))

@@ -16,9 +16,10 @@ enum StatusPage {
             <section class="now"><h2>\(label("status"))</h2><p>\(escape(status.description))</p></section>
             """
         if let next = status.nextStep {
-            let due = status.expectedBy.map {
-                " <span class=\"due\">(\(label("expected_by")) \(time($0, day, precise: false)))</span>"
-            } ?? ""
+            let due =
+                status.expectedBy.map {
+                    " <span class=\"due\">(\(label("expected_by")) \(time($0, day, precise: false)))</span>"
+                } ?? ""
             body += "\n<section><h2>\(label("next_step"))</h2><p>\(escape(next))\(due)</p></section>"
         }
         if let refund = status.refund {
