@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ReturnsCore
 import ReturnsEngine
+import ReturnsReconcile
 import ReturnsStore
 
 /// Drives a few dozen returns through every path of the shipped workflows, including timer expiries,
@@ -31,6 +32,9 @@ public struct DemoScenario: Sendable {
         /// The return whose whole timeline the demo prints.
         public var showcase: UUID?
         public var elapsed: Duration
+        /// The orders file the demo imported first, and how many orders it held.
+        public var ordersFile: String
+        public var orders: Int
     }
 
     public init() {}
@@ -112,19 +116,25 @@ public struct DemoScenario: Sendable {
     public func run(on engine: Engine) async throws -> Report {
         let clock = ContinuousClock()
         let started = clock.now
-        let run = UUID().uuidString.prefix(8).lowercased()
+        let run = String(UUID().uuidString.prefix(8).lowercased())
         var created: [(Path, UUID)] = []
         var transitions = 0
         let ledger = LedgerProvider(database: engine.database)
+        // The shop's orders come first, through the same import an operator runs; every return is made from one.
+        let ordersFile = try Self.writeOrdersFile(run: run)
+        let orders = try OrderFileReader(path: ordersFile, format: .csv).read()
+        _ = try await engine.orders.importOrders(orders, dryRun: false)
         for path in Self.paths {
-            let items = try path.items.map { try ReturnItem.parse($0) }
             for copy in 1...path.copies {
                 let number = created.count + 1
-                let request = NewReturn(
-                    workflow: path.workflow, orderRef: "DEMO-\(run)-\(number)",
-                    customerEmail: "customer\(number)@example.com", locale: ["en", "de", "es", "fr", "ja"][number % 5],
-                    items: items)
-                let id = try await engine.transitions.create(request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)").id
+                let order = orders[number - 1]
+                let request = ReturnFromOrder(
+                    orderRef: order.ref, proof: .staff,
+                    lines: order.lines.map { ReturnFromOrder.Line(orderLine: $0.lineID, quantity: $0.quantity) },
+                    locale: ["en", "de", "es", "fr", "ja"][number % 5], startsAtOnce: false, workflow: path.workflow)
+                let id = try await engine.transitions.create(
+                    from: request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)", actor: "demo"
+                ).id
                 for (event, data) in path.events {
                     let refund = try await engine.lookup.details(of: id).refunds.last?.id
                     switch (event, refund) {
@@ -160,6 +170,30 @@ public struct DemoScenario: Sendable {
         }
         return Report(
             outcomes: outcomes, timers: timers, transitions: transitions, refused: refused, showcase: created.first?.1,
-            elapsed: clock.now - started)
+            elapsed: clock.now - started, ordersFile: ordersFile, orders: orders.count)
+    }
+
+    /// A CSV of the orders the demo's returns are made from: one order per copy of each path, its lines the path's
+    /// items. Written to a temporary folder, as a shop's export would be.
+    static func writeOrdersFile(run: String) throws -> String {
+        var rows = ["order_ref,customer_email,ordered_at,delivered_at,currency,region,line_id,sku,quantity,unit_price,category"]
+        let ordered = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5 * 86_400))
+        let delivered = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-2 * 86_400))
+        var number = 0
+        for path in paths {
+            for _ in 1...path.copies {
+                number += 1
+                for (index, text) in path.items.enumerated() {
+                    let item = try ReturnItem.parse(text)
+                    rows.append(
+                        ["DEMO-\(run)-\(number)", "customer\(number)@example.com", ordered, delivered,
+                         item.unitPrice.currency.code, "EU", "\(index + 1)", item.sku, "\(item.quantity)",
+                         item.unitPrice.decimalString, item.category].joined(separator: ","))
+                }
+            }
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("returns-demo-orders-\(run).csv")
+        try (rows.joined(separator: "\r\n") + "\r\n").write(to: file, atomically: true, encoding: .utf8)
+        return file.path
     }
 }

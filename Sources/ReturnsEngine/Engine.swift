@@ -15,10 +15,13 @@ public final class Engine: Sendable {
     let store: Repositories
     private let definitions = Mutex<[String: WorkflowDefinition]>([:])
     let standings = PartnerStandingsCache()
+    /// The limit on failed order lookups.
+    public let lookupLimits: LookupLimits
 
-    public init(database: Database, catalog: WorkflowCatalog) {
+    public init(database: Database, catalog: WorkflowCatalog, lookupLimits: LookupLimits = LookupLimits()) {
         self.database = database
         self.catalog = catalog
+        self.lookupLimits = lookupLimits
         self.store = Repositories(logger: database.logger)
     }
 
@@ -44,6 +47,8 @@ public final class Engine: Sendable {
     public var outbox: OutboxAdministration { OutboxAdministration(engine: self) }
     /// Stock movements of returned items going back to stock.
     public var inventory: Inventory { Inventory(engine: self) }
+    /// Orders of record, written by the shop; returns are made from them.
+    public var orders: Orders { Orders(engine: self) }
     /// Pruning settled work, partitions, and database figures.
     public var maintenance: Maintenance { Maintenance(engine: self) }
 
@@ -133,6 +138,7 @@ struct Repositories: Sendable {
     let refunds: RefundRepository
     let partners: PartnerRepository
     let workflows: WorkflowRepository
+    let orders: OrderRepository
 
     init(logger: Logger) {
         returns = ReturnRepository(logger: logger)
@@ -143,5 +149,6 @@ struct Repositories: Sendable {
         refunds = RefundRepository(logger: logger)
         partners = PartnerRepository(logger: logger)
         workflows = WorkflowRepository(logger: logger)
+        orders = OrderRepository(logger: logger)
     }
 }

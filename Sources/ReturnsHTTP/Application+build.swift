@@ -21,9 +21,9 @@ public func buildApplication(
 
 /// The routes, for the application and for tests that drive the router directly.
 public func buildRouter(engine: Engine, configuration: ServerConfiguration, migrator: Migrator? = nil)
-    -> Router<BasicRequestContext>
+    -> Router<ReturnsRequestContext>
 {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: ReturnsRequestContext.self)
     let metrics = HTTPMetrics()
     router.middlewares.add(MetricsMiddleware(metrics: metrics))
     router.middlewares.add(ProblemMiddleware())
@@ -31,6 +31,8 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration, migr
     CustomerController(engine: engine, configuration: configuration).addRoutes(to: router)
     PartnerController(engine: engine, configuration: configuration).addRoutes(to: router)
     FinanceController(engine: engine, configuration: configuration).addRoutes(to: router)
-    OperationsController(engine: engine, metrics: metrics, migrator: migrator, configuration: configuration).addRoutes(to: router)
+    OrdersController(engine: engine, configuration: configuration).addRoutes(to: router)
+    OperationsController(engine: engine, metrics: metrics, migrator: migrator, configuration: configuration)
+        .addRoutes(to: router)
     return router
 }

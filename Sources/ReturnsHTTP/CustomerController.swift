@@ -6,7 +6,7 @@ import ReturnsEngine
 /// Customers: request a return, follow it by its status token, cancel it before it ships. No account: the
 /// token is the key.
 struct CustomerController: Sendable {
-    typealias Context = BasicRequestContext
+    typealias Context = ReturnsRequestContext
 
     let engine: Engine
     let configuration: ServerConfiguration
@@ -19,8 +19,10 @@ struct CustomerController: Sendable {
         router.post("/status/{token}/cancel", use: cancelFromPage)
     }
 
-    static let returnFields: Set<String> = ["order_ref", "customer_email", "locale", "region", "ordered_at", "items"]
-    static let itemFields: Set<String> = ["sku", "quantity", "unit_price", "currency", "reason", "category"]
+    static let returnFields: Set<String> = ["order_ref", "email", "postal_code", "locale", "lines"]
+    static let lineFields: Set<String> = ["order_line", "quantity", "reason"]
+    /// Fields of the request as it was before orders of record: refused with a word on what to send instead.
+    static let typedFields: Set<String> = ["customer_email", "items", "ordered_at", "region"]
 
     struct Created: Encodable {
         var id: String
@@ -30,48 +32,43 @@ struct CustomerController: Sendable {
         var workflow: String
     }
 
+    /// A customer's return of lines of their order: the order number and its email (or postal code) prove whose
+    /// order it is; what was paid comes from the order.
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let key = try request.idempotencyKey(required: false)
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: Self.returnFields)
-        let items = try body.objects("items", known: Self.itemFields).map(Self.item)
-        let new = NewReturn(
-            workflow: nil, orderRef: try body.string("order_ref", maxLength: 100),
-            customerEmail: try body.string("customer_email", maxLength: 254),
-            locale: try body.optionalString("locale", maxLength: 5) ?? "en", items: items,
-            orderedAt: try body.date("ordered_at"), region: try body.optionalString("region", maxLength: 32),
-            startsAtOnce: true)
-        let created = try await engine.transitions.create(new, idempotencyKey: key, actor: "customer")
+        let body = try await JSONBody.read(
+            request, limit: configuration.maxBodyBytes, known: Self.returnFields.union(Self.typedFields))
+        if let typed = Self.typedFields.sorted().first(where: { body.fields[$0] != nil }) {
+            throw Problem.invalid(
+                typed,
+                "returns are made from the order of record: send order_ref, email (or postal_code) and "
+                    + "lines [{\"order_line\": \"1\", \"quantity\": 1, \"reason\": \"doesnt_fit\"}]; prices, "
+                    + "dates and region come from the order")
+        }
+        let proof: ReturnFromOrder.Proof
+        switch (try body.optionalString("email", maxLength: 254), try body.optionalString("postal_code", maxLength: 16)) {
+        case (let email?, nil): proof = .email(email)
+        case (nil, let code?): proof = .postalCode(code)
+        case (nil, nil): throw Problem.invalid("email", "required: the email address of the order (or its postal_code)")
+        case (_?, _?): throw Problem.invalid("postal_code", "give the email or the postal code, not both")
+        }
+        let lines = try body.objects("lines", known: Self.lineFields).map { line in
+            ReturnFromOrder.Line(
+                orderLine: try line.string("order_line", maxLength: 64),
+                quantity: try line.integer("quantity", minimum: 1, maximum: 10_000),
+                reason: try line.optionalString("reason", maxLength: 64) ?? ReturnItem.defaultReason)
+        }
+        let created = try await engine.transitions.create(
+            from: ReturnFromOrder(
+                orderRef: try body.string("order_ref", maxLength: 100), proof: proof, lines: lines,
+                locale: try body.optionalString("locale", maxLength: 5) ?? "en", clientAddress: context.clientAddress),
+            idempotencyKey: key, actor: "customer")
         return try JSONResponse.make(
             Created(
                 id: created.id.text, statusToken: created.token, statusUrl: configuration.statusURL(token: created.token),
                 state: created.state, workflow: created.workflow),
             status: created.replayed ? .ok : .created,
             headers: [.location: "/v1/status/\(created.token)"])
-    }
-
-    static func item(_ body: JSONBody) throws -> ReturnItem {
-        let code = try body.string("currency", maxLength: 3)
-        let currency: Currency
-        do { currency = try Currency(code: code) } catch {
-            throw Problem.invalid(body.name("currency"), "'\(code)' is not an ISO 4217 currency this service knows")
-        }
-        let priceText = try body.string("unit_price", maxLength: 24)
-        let price: Money
-        do { price = try Money.parse(priceText, currency: currency) } catch {
-            throw Problem.invalid(body.name("unit_price"), "\(error); give a decimal string like \"19.99\"")
-        }
-        guard price.minorUnits >= 0 else { throw Problem.invalid(body.name("unit_price"), "must not be negative") }
-        let sku = try body.string("sku", maxLength: 64)
-        guard ReturnItem.isSKU(sku) else { throw Problem.invalid(body.name("sku"), "must not contain spaces") }
-        for field in ["reason", "category"] {
-            if let value = try body.optionalString(field, maxLength: 64), !ReturnItem.isCode(value) {
-                throw Problem.invalid(body.name(field), "use letters, digits, '_' or '-' only")
-            }
-        }
-        return ReturnItem(
-            sku: sku, quantity: try body.integer("quantity", minimum: 1, maximum: 10_000), unitPrice: price,
-            category: try body.optionalString("category", maxLength: 64) ?? ReturnItem.defaultCategory,
-            reason: try body.optionalString("reason", maxLength: 64) ?? ReturnItem.defaultReason)
     }
 
     /// The status API's answer: the customer-visible facts, without the page labels.

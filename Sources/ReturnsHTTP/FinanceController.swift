@@ -6,7 +6,7 @@ import ReturnsStore
 
 /// Finance: refunds and their retries, and the decision on returns in manual review.
 struct FinanceController: Sendable {
-    typealias Context = BasicRequestContext
+    typealias Context = ReturnsRequestContext
 
     let engine: Engine
     let configuration: ServerConfiguration

@@ -5,7 +5,7 @@ import ReturnsStore
 
 /// Health, metrics and the API's own description.
 struct OperationsController: Sendable {
-    typealias Context = BasicRequestContext
+    typealias Context = ReturnsRequestContext
 
     let engine: Engine
     let metrics: HTTPMetrics

@@ -7,7 +7,7 @@ import ReturnsStore
 /// Logistics partners: their queue, and carrier scans, receipts and inspections on their returns. A return
 /// assigned to another partner is answered exactly as one that does not exist.
 struct PartnerController: Sendable {
-    typealias Context = BasicRequestContext
+    typealias Context = ReturnsRequestContext
 
     let engine: Engine
     let configuration: ServerConfiguration

@@ -16,6 +16,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var extra: [String: JSONValue] = [:]
     /// The `Allow` header of a 405.
     var allow: String?
+    /// The `Retry-After` header (seconds) of a 429 or 503.
+    var retryAfter: Int?
 
     public init(
         _ status: HTTPResponse.Status, _ kind: String, title: String, detail: String, field: String? = nil,
@@ -46,6 +48,7 @@ public struct Problem: HTTPResponseError, Sendable {
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow }
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
         return Response(
             status: status, headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: JSONValue.canonicalText(body))))
@@ -108,6 +111,18 @@ public struct Problem: HTTPResponseError, Sendable {
             return Problem(.badRequest, "invalid-field", title: "Unknown workflow", detail: error.description, field: "workflow")
         case .partnerExists:
             return Problem(.conflict, "conflict", title: "Already exists", detail: error.description)
+        case .orderNotFound:
+            // One body for an unknown order and a wrong email or postal code: no oracle for which orders exist.
+            return Problem(.notFound, "order-not-found", title: "Order not found", detail: error.description)
+        case .tooManyLookups(let seconds):
+            var problem = Problem(
+                .tooManyRequests, "too-many-lookups", title: "Too many failed order lookups", detail: error.description)
+            problem.retryAfter = seconds
+            return problem
+        case .alreadyReturned:
+            return Problem(.conflict, "already-returned", title: "Nothing left to return", detail: error.description)
+        case .orderConflict:
+            return Problem(.conflict, "order-conflict", title: "The order change is refused", detail: error.description)
         }
     }
 }

@@ -13,3 +13,5 @@ extension RefundStatus: ExpressibleByArgument {}
 extension ReportWriter.Format: ExpressibleByArgument {}
 extension SettlementLayout.Preset: ExpressibleByArgument {}
 extension WorkflowGraphFormat: ExpressibleByArgument {}
+
+extension OrderFileReader.Format: ExpressibleByArgument {}

@@ -25,7 +25,8 @@ struct Demo: AsyncParsableCommand {
             let seconds = report.elapsed.totalSeconds
             print("""
 
-                Created \(report.outcomes.count) returns and applied \(report.transitions) events in \
+                Imported \(report.orders) orders of record from \(report.ordersFile) (returns orders import), then
+                created \(report.outcomes.count) returns from them and applied \(report.transitions) events in \
                 \(String(format: "%.1f", seconds)) s; \(report.refused) event refused as not allowed (nothing written).
                 Then 31 days passed: \(report.timers.fired) timers fired, \(report.timers.discarded) discarded \
                 because their return had moved on.

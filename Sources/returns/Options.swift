@@ -71,7 +71,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         switch error.kind {
         case .notFound: throw ExitCode(2)
         case .invalid: throw ExitCode(64)
-        case .conflict, .stale, .keyReused: throw ExitCode(1)
+        case .conflict, .stale, .keyReused, .rateLimited: throw ExitCode(1)
         }
     } catch let error as StoreError {
         printError(error.description)

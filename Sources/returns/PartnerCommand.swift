@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReturnsEngine
+import ReturnsStore
 
 struct PartnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,53 +81,81 @@ struct FinanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finance",
         abstract: "Manage finance API keys (refunds and manual reviews over HTTP).",
-        subcommands: [AddKey.self, RevokeKey.self]
+        subcommands: [AddKey<FinanceKeys>.self, RevokeKey<FinanceKeys>.self]
     )
+}
 
-    struct AddKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "add-key", abstract: "Make a finance API key and print it (shown once).")
+struct MerchantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merchant",
+        abstract: "Manage merchant API keys (the shop's systems write orders of record over HTTP).",
+        subcommands: [AddKey<MerchantKeys>.self, RevokeKey<MerchantKeys>.self]
+    )
+}
 
-        @Argument(help: "Who the key is for, like a person or a system (letters, digits, '-', '_', '.').")
-        var name: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+/// A role whose keys are named after who holds them (a person or a system), not after a partner.
+protocol NamedKeyRole {
+    static var role: KeyHolder.Role { get }
+}
 
-        func run() async throws {
-            let key = try await database.withEngine { engine in try await engine.accessKeys.addFinanceKey(name: name) }
-            printError("finance key \(name) made; it follows and is not shown again", prefix: "")
-            if output.json { return try printJSON(KeyOutput(name: name, key: key)) }
-            print(key)
-        }
+enum FinanceKeys: NamedKeyRole {
+    static var role: KeyHolder.Role { .finance }
+}
 
-        struct KeyOutput: Encodable {
-            var name: String
-            var key: String
-        }
+enum MerchantKeys: NamedKeyRole {
+    static var role: KeyHolder.Role { .merchant }
+}
+
+struct AddKey<Role: NamedKeyRole>: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "add-key", abstract: "Make a \(Role.role.rawValue) API key and print it (shown once).")
     }
 
-    struct RevokeKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "revoke-key", abstract: "Revoke every finance key with this name.")
+    @Argument(help: "Who the key is for, like a person or a system (letters, digits, '-', '_', '.').")
+    var name: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
 
-        @Argument(help: "The name the keys were made with.")
+    func run() async throws {
+        let key = try await database.withEngine { engine in
+            try await engine.accessKeys.addKey(role: Role.role, name: name)
+        }
+        printError("\(Role.role.rawValue) key \(name) made; it follows and is not shown again", prefix: "")
+        if output.json { return try printJSON(KeyOutput(name: name, key: key)) }
+        print(key)
+    }
+
+    struct KeyOutput: Encodable {
         var name: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        var key: String
+    }
+}
 
-        func run() async throws {
-            let count = try await database.withEngine { engine in try await engine.accessKeys.revokeFinanceKeys(name: name) }
-            guard count > 0 else {
-                printError("no working finance key is named '\(name)'")
-                throw ExitCode(2)
-            }
-            if output.json { return try printJSON(RevokedOutput(name: name, revoked: count)) }
-            print("revoked \(count) finance key\(count == 1 ? "" : "s") named \(name)")
-        }
+struct RevokeKey<Role: NamedKeyRole>: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "revoke-key", abstract: "Revoke every \(Role.role.rawValue) key with this name.")
+    }
 
-        struct RevokedOutput: Encodable {
-            var name: String
-            var revoked: Int
+    @Argument(help: "The name the keys were made with.")
+    var name: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let count = try await database.withEngine { engine in
+            try await engine.accessKeys.revokeKeys(name: name, role: Role.role)
         }
+        let role = Role.role.rawValue
+        guard count > 0 else {
+            printError("no working \(role) key is named '\(name)'")
+            throw ExitCode(2)
+        }
+        if output.json { return try printJSON(RevokedOutput(name: name, revoked: count)) }
+        print("revoked \(count) \(role) key\(count == 1 ? "" : "s") named \(name)")
+    }
+
+    struct RevokedOutput: Encodable {
+        var name: String
+        var revoked: Int
     }
 }

@@ -14,25 +14,44 @@ struct ReturnCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a return in its workflow's initial state.",
-            discussion: "Example: returns return create --order A-1001 --customer ana@example.com --item SHOE-42:1:89.90:EUR"
+            discussion: """
+                From an order of record (prices, currency, dates and region come from the order):
+                  returns return create --order A-1001 --line 1:1:doesnt_fit --line 2:2
+                Without an order of record (the prices given are trusted; no automatic approval applies):
+                  returns return create --order A-1001 --customer ana@example.com --item SHOE-42:1:89.90:EUR
+                """
         )
 
         @Option(help: "Workflow to follow: standard, specialist or keep-it (default: the policy routes by value and history).")
         var workflow: String?
-        @Option(name: .customLong("ordered-at"), help: "When the order was placed (2026-11-02), for the return window. Default: today.")
+        @Option(name: .customLong("ordered-at"), help: "With --item: when the order was placed (2026-11-02), for the return window. Default: today.")
         var orderedAt: String?
         @Option(help: "The order reference the items came from.")
         var order: String
-        @Option(help: "The customer's email address.")
-        var customer: String
+        @Option(
+            name: .customLong("line"),
+            help: ArgumentHelp(
+                "A line of the order of record to return, as LINE:QTY[:REASON] (LINE is the order's line id); repeat for more.",
+                valueName: "line"))
+        var lines: [String] = []
+        @Option(
+            name: .customLong("override-price"),
+            help: ArgumentHelp(
+                "With --line: set a line's unit price instead of the order's, as LINE:PRICE (needs --override-reason).",
+                valueName: "line:price"))
+        var priceOverrides: [String] = []
+        @Option(name: .customLong("override-reason"), help: "Why the price is overridden; recorded in the return's history.")
+        var overrideReason: String?
+        @Option(help: "With --item: the customer's email address.")
+        var customer: String?
         @Option(help: "The customer's locale for notifications (en, de, pt-BR...).")
         var locale = "en"
-        @Option(help: "Where the customer ships from (like EU or US-WEST); routine returns go to a partner there.")
+        @Option(help: "With --item: where the customer ships from (like EU or US-WEST); routine returns go to a partner there.")
         var region: String?
         @Option(
             name: .customLong("item"),
             help: ArgumentHelp(
-                "An item as SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]] (price as a decimal, like 19.99); repeat for more.",
+                "Without an order of record: an item as SKU:QTY:UNIT_PRICE:CURRENCY[:CATEGORY[:REASON]] (price as a decimal, like 19.99); repeat for more.",
                 valueName: "item"))
         var items: [String] = []
         @Option(name: .customLong("idempotency-key"), help: "Repeat-safe key: the same key answers with the first result.")
@@ -41,10 +60,79 @@ struct ReturnCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            if items.isEmpty { throw ValidationError("give at least one --item SKU:QTY:UNIT_PRICE:CURRENCY") }
+            switch (lines.isEmpty, items.isEmpty) {
+            case (true, true):
+                throw ValidationError("give the order's lines (--line LINE:QTY[:REASON]) or, without an order of record, --item")
+            case (false, false):
+                throw ValidationError("give --line (an order of record) or --item (without one), not both")
+            case (false, true):
+                if customer != nil || region != nil || orderedAt != nil {
+                    throw ValidationError("--customer, --region and --ordered-at come from the order with --line; leave them out")
+                }
+                if !priceOverrides.isEmpty && (overrideReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    throw ValidationError("--override-price needs --override-reason: say why, it is kept in the history")
+                }
+            case (true, false):
+                if customer == nil { throw ValidationError("--item needs --customer EMAIL") }
+                if !priceOverrides.isEmpty { throw ValidationError("--override-price is for --line; --item gives prices itself") }
+            }
         }
 
         func run() async throws {
+            let created = lines.isEmpty ? try await createTyped() : try await createFromOrder()
+            if output.json {
+                try printJSON(
+                    CreatedOutput(
+                        id: created.id.uuidString.lowercased(), token: created.token, state: created.state,
+                        workflow: created.workflow))
+            } else {
+                print("created return \(created.id.uuidString.lowercased()) (\(created.workflow)@\(created.workflowVersion)), state \(created.state)")
+                print("status token: \(created.token)")
+                if !created.routing.isEmpty { print("routed to \(created.workflow): \(created.routing)") }
+                if let partner = created.partner { print("assigned to partner \(partner)") }
+                if created.replayed { print("(idempotency key seen before: this is the first result, nothing new was written)") }
+            }
+        }
+
+        func createFromOrder() async throws -> CreatedReturn {
+            var wanted: [ReturnFromOrder.Line] = []
+            for text in lines {
+                let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                guard (2...3).contains(parts.count), !parts[0].isEmpty, let quantity = Int(parts[1]), quantity > 0 else {
+                    throw ValidationError("--line '\(text)': expected LINE:QTY[:REASON], like 1:2:doesnt_fit")
+                }
+                wanted.append(.init(orderLine: parts[0], quantity: quantity, reason: parts.count > 2 ? parts[2] : ReturnItem.defaultReason))
+            }
+            let overrides = try priceOverrides.map { text -> (String, String) in
+                let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--override-price '\(text)': expected LINE:PRICE, like 1:79.90") }
+                return (parts[0], parts[1])
+            }
+            return try await database.withEngine { engine in
+                var prices: [String: Int64] = [:]
+                if !overrides.isEmpty {
+                    guard let stored = try await engine.orders.find(ref: order) else { throw EngineError.orderNotFound }
+                    for (line, price) in overrides {
+                        do {
+                            let amount = try Money.parse(price, currency: stored.order.currency).minorUnits
+                            guard amount >= 0 else { throw ValidationError("--override-price \(line):\(price): must not be negative") }
+                            prices[line] = amount
+                        } catch let error as ValidationError {
+                            throw error
+                        } catch {
+                            throw ValidationError("--override-price \(line):\(price): \(error)")
+                        }
+                    }
+                }
+                return try await engine.transitions.create(
+                    from: ReturnFromOrder(
+                        orderRef: order, proof: .staff, lines: wanted, locale: locale, priceOverrides: prices,
+                        overrideReason: overrideReason, startsAtOnce: false, workflow: workflow),
+                    idempotencyKey: idempotencyKey, actor: "operator")
+            }
+        }
+
+        func createTyped() async throws -> CreatedReturn {
             var parsed: [ReturnItem] = []
             for item in items {
                 do { parsed.append(try ReturnItem.parse(item)) } catch { throw ValidationError("--item: \(error)") }
@@ -57,22 +145,10 @@ struct ReturnCommand: AsyncParsableCommand {
                 ordered = date
             }
             let request = NewReturn(
-                workflow: workflow, orderRef: order, customerEmail: customer, locale: locale, items: parsed,
+                workflow: workflow, orderRef: order, customerEmail: customer ?? "", locale: locale, items: parsed,
                 orderedAt: ordered, region: region)
-            let created = try await database.withEngine { engine in
+            return try await database.withEngine { engine in
                 try await engine.transitions.create(request, idempotencyKey: idempotencyKey)
-            }
-            if output.json {
-                try printJSON(
-                    CreatedOutput(
-                        id: created.id.uuidString.lowercased(), token: created.token, state: created.state,
-                        workflow: created.workflow))
-            } else {
-                print("created return \(created.id.uuidString.lowercased()) (\(created.workflow)@\(created.workflowVersion)), state \(created.state)")
-                print("status token: \(created.token)")
-                if !created.routing.isEmpty { print("routed to \(created.workflow): \(created.routing)") }
-                if let partner = created.partner { print("assigned to partner \(partner)") }
-                if created.replayed { print("(idempotency key seen before: this is the first result, nothing new was written)") }
             }
         }
 

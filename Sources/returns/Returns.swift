@@ -15,7 +15,7 @@ struct Returns: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, ReturnCommand.self, TimersCommand.self, RefundsCommand.self, NotifyCommand.self,
-            InventoryCommand.self, PartnerCommand.self, FinanceCommand.self, ServeCommand.self, ReconcileCommand.self,
+            InventoryCommand.self, PartnerCommand.self, FinanceCommand.self, MerchantCommand.self, OrdersCommand.self, ServeCommand.self, ReconcileCommand.self,
             WorkflowCommand.self, Migrate.self, DBCommand.self, BenchCommand.self,
         ]
     )

@@ -33,6 +33,34 @@ struct PolicyLoaderTests {
 
         static let all: [BrokenPolicy] = [
             BrokenPolicy(
+                name: "a blocked email that is not one",
+                yaml: """
+                    \(validReasons)
+                    \(validDispositions)
+                    blocked:
+                      emails: [fraud@example.com, "not an email"]  # <- here
+                    """,
+                mentions: ["blocked.emails", "'not an email'"]),
+            BrokenPolicy(
+                name: "an unknown kind of block list",
+                yaml: """
+                    \(validReasons)
+                    \(validDispositions)
+                    blocked:
+                      postcodes: ["10115"]  # <- here
+                    """,
+                mentions: ["blocked: unknown key 'postcodes'", "emails, orders, skus"]),
+            BrokenPolicy(
+                name: "a customer both allowed and blocked",
+                yaml: """
+                    \(validReasons)
+                    \(validDispositions)
+                    blocked: {emails: [ana@example.com]}
+                    allowed:
+                      emails: [ANA@example.com]  # <- here
+                    """,
+                mentions: ["allowed.emails", "ana@example.com is blocked too"]),
+            BrokenPolicy(
                 name: "an unknown top-level key",
                 yaml: """
                     \(validReasons)
@@ -207,6 +235,26 @@ struct PolicyLoaderTests {
         #expect(policy.keepItBelow == ["EUR": 1_000, "USD": 1_000, "GBP": 800, "JPY": 1_500])
         #expect(policy.flagAfterReturns == 5)
         #expect(policy.labelCost == ["EUR": 595, "USD": 650, "GBP": 495, "JPY": 800])
+        #expect(policy.blockedEmails.isEmpty && policy.blockedOrders.isEmpty && policy.blockedSKUs.isEmpty)
+    }
+
+    @Test("block lists refuse the customer, the order or the SKU; an allowed customer is never flagged")
+    func blockAndAllowLists() throws {
+        let yaml = """
+            \(validReasons)
+            \(validDispositions)
+            routing: {flag_after_returns_in_90_days: 5}
+            blocked: {emails: [Fraud@Example.com], orders: [ORD-666], skus: [GIFT-50]}
+            allowed: {emails: [vip@example.com]}
+            """
+        let (loaded, problems) = PolicyLoader.load(yaml: yaml, file: "policy.yaml")
+        #expect(problems.isEmpty, "\(problems)")
+        let policy = try #require(loaded)
+        #expect(policy.blocks(email: "fraud@example.com", orderRef: "A-1", skus: ["SHOE"]).count == 1)
+        #expect(policy.blocks(email: "ana@example.com", orderRef: "ORD-666", skus: ["SHOE"]).count == 1)
+        #expect(policy.blocks(email: "ana@example.com", orderRef: "A-1", skus: ["SHOE", "GIFT-50"]).map(\.field) == ["item GIFT-50"])
+        #expect(policy.blocks(email: "ana@example.com", orderRef: "A-1", skus: ["SHOE"]).isEmpty)
+        #expect(policy.allowedEmails == ["vip@example.com"])
     }
 
     @Test("the shipped restocking fees: A free, B 5% between EUR 1.00 and 20.00, C 15%, D 30%, X 100%")

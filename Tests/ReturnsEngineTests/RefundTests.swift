@@ -43,7 +43,10 @@ struct RefundTests {
     func routing() async throws {
         try await TestDatabase.withEngine { engine in
             #expect(try await engine.create(["WATCH:1:2450.00:EUR"]).workflow == "specialist")
-            #expect(try await engine.create(["CABLE:1:7.99:EUR"]).workflow == "keep-it")
+            try await engine.makeOrder("K-1", lines: ["CABLE:1:7.99"])
+            let keepIt = try await engine.transitions.create(
+                from: ReturnFromOrder(orderRef: "K-1", proof: .staff, lines: [.init(orderLine: "1", quantity: 1)]))
+            #expect(keepIt.workflow == "keep-it")
             let routine = try await engine.create(["SHOE:1:89.90:EUR"], customer: "bo@example.com")
             #expect(routine.workflow == "standard")
             #expect(routine.routing == "routine return")

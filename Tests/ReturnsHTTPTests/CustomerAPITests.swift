@@ -31,9 +31,10 @@ struct CustomerAPITests {
     func keepIt() async throws {
         try await API.withRouter { api in
             _ = try await api.engine.accessKeys.addPartner(name: "acme", region: nil)
+            try await api.engine.makeOrder("K-1", lines: ["CASE:1:7.99"])
             let reply = try await api.send(
                 .post, "/v1/returns",
-                json: #"{"order_ref": "K-1", "customer_email": "k@example.com", "items": [{"sku": "CASE", "quantity": 1, "unit_price": "7.99", "currency": "EUR"}]}"#)
+                json: #"{"order_ref": "K-1", "email": "K-1@EXAMPLE.com", "lines": [{"order_line": "1", "quantity": 1}]}"#)
             #expect(reply.json["workflow"] == .string("keep-it"))
             #expect(reply.json["state"] == .string("refund_pending"))
             let id = try #require(reply.json["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
@@ -45,7 +46,8 @@ struct CustomerAPITests {
     @Test("a repeated Idempotency-Key on a request answers 200 with the same return")
     func repeatedRequest() async throws {
         try await API.withRouter { api in
-            let body = #"{"order_ref": "B-1", "customer_email": "b@example.com", "items": [{"sku": "HAT", "quantity": 1, "unit_price": "25.00", "currency": "USD"}]}"#
+            try await api.engine.makeOrder("B-1", currency: "USD", lines: ["HAT:1:25.00"])
+            let body = #"{"order_ref": "B-1", "email": "b-1@example.com", "lines": [{"order_line": "1", "quantity": 1}]}"#
             let first = try await api.send(.post, "/v1/returns", json: body, idempotencyKey: "req-1")
             let second = try await api.send(.post, "/v1/returns", json: body, idempotencyKey: "req-1")
             #expect(first.status == .created)
@@ -112,31 +114,37 @@ struct CustomerAPITests {
         }
     }
 
-    /// Bad requests and what each must answer; none may write anything.
+    /// Bad requests and what each must answer; none may write anything. Order A has a shoe (line 1), a gift card
+    /// (line 2) and a final-sale scarf (line 3).
     static let badRequests: [(name: String, body: String, contentType: String, status: Int, field: String?)] = [
-        ("missing field", #"{"customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "order_ref"),
+        ("missing order", #"{"email": "a@example.com", "lines": [{"order_line": "1", "quantity": 1}]}"#, "application/json", 400, "order_ref"),
         ("malformed JSON", #"{"order_ref": "A", "#, "application/json", 400, nil),
-        ("unknown field", #"{"order_ref": "A", "customer_email": "a@example.com", "colour": "red", "items": []}"#, "application/json", 400, "colour"),
-        ("negative quantity", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": -1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "items[0].quantity"),
-        ("too many decimals", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.005", "currency": "EUR"}]}"#, "application/json", 400, "items[0].unit_price"),
-        ("decimals on JPY", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "100.5", "currency": "JPY"}]}"#, "application/json", 400, "items[0].unit_price"),
-        ("unknown currency", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "XYZ"}]}"#, "application/json", 400, "items[0].currency"),
-        ("price as number", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": 1.5, "currency": "EUR"}]}"#, "application/json", 400, "items[0].unit_price"),
-        ("bad email", #"{"order_ref": "A", "customer_email": "nobody", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "customer"),
+        ("unknown field", #"{"order_ref": "A", "email": "a@example.com", "colour": "red", "lines": []}"#, "application/json", 400, "colour"),
+        ("prices typed by the caller", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "1.00", "currency": "EUR"}]}"#, "application/json", 400, "customer_email"),
+        ("no proof", #"{"order_ref": "A", "lines": [{"order_line": "1", "quantity": 1}]}"#, "application/json", 400, "email"),
+        ("negative quantity", #"{"order_ref": "A", "email": "a@example.com", "lines": [{"order_line": "1", "quantity": -1}]}"#, "application/json", 400, "lines[0].quantity"),
+        ("no such line", #"{"order_ref": "A", "email": "a@example.com", "lines": [{"order_line": "9", "quantity": 1}]}"#, "application/json", 400, "lines[0].order_line"),
+        ("more than ordered", #"{"order_ref": "A", "email": "a@example.com", "lines": [{"order_line": "1", "quantity": 2}]}"#, "application/json", 409, nil),
+        ("unknown reason code", #"{"order_ref": "A", "email": "a@example.com", "lines": [{"order_line": "1", "quantity": 1, "reason": "bored"}]}"#, "application/json", 422, nil),
         ("wrong content type", #"{"order_ref": "A"}"#, "text/plain", 415, "Content-Type"),
-        ("non-returnable category", #"{"order_ref": "A", "customer_email": "a@example.com", "items": [{"sku": "GC", "quantity": 1, "unit_price": "50.00", "currency": "EUR", "category": "gift_card"}]}"#, "application/json", 422, nil),
+        ("non-returnable category", #"{"order_ref": "A", "email": "a@example.com", "lines": [{"order_line": "2", "quantity": 1}]}"#, "application/json", 422, nil),
+        ("final sale", #"{"order_ref": "A", "email": "a@example.com", "lines": [{"order_line": "3", "quantity": 1}]}"#, "application/json", 422, nil),
     ]
 
     @Test("bad input gets a 4xx naming the field, and nothing is written", arguments: 0..<badRequests.count)
     func badInput(_ index: Int) async throws {
         let case_ = Self.badRequests[index]
         try await API.withRouter { api in
+            try await api.engine.makeOrder(
+                "A", email: "a@example.com", lines: ["SHOE:1:89.90", "GC:1:50.00:gift_card", "SCARF:1:19.00"],
+                finalSale: ["3"])
             let reply = try await api.send(
                 .post, "/v1/returns", json: case_.body, headers: [.contentType: case_.contentType])
             #expect(reply.status.code == case_.status, "\(case_.name): \(reply.text)")
             #expect(reply.headers[.contentType] == "application/problem+json", "\(case_.name)")
             if let field = case_.field { #expect(reply.json["field"] == .string(field), "\(case_.name): \(reply.text)") }
             #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == 0)
+            #expect(try await api.engine.count("SELECT sum(quantity_returned)::int FROM order_lines") == 0)
         }
     }
 
@@ -161,12 +169,11 @@ struct CustomerAPITests {
     func combiningMarksOnThePage() async throws {
         try await API.withRouter { api in
             let attack = "\u{0600}<a href=https://evil.example/\u{0600}>Claim refund\u{0600}</a \u{0600}>"
-            let body = try JSONEncoder().encode([
-                "order_ref": attack, "customer_email": "m@example.com",
-            ])
+            try await api.engine.makeOrder(attack, email: "m@example.com", lines: ["SHOE:1:89.90"])
+            let body = try JSONEncoder().encode(["order_ref": attack, "email": "m@example.com"])
             var json = String(decoding: body, as: UTF8.self)
             json.removeLast()
-            json += #", "items": [{"sku": "SHOE", "quantity": 1, "unit_price": "89.90", "currency": "EUR"}]}"#
+            json += #", "lines": [{"order_line": "1", "quantity": 1}]}"#
             let reply = try await api.send(.post, "/v1/returns", json: json)
             #expect(reply.status == .created, "\(reply.text.prefix(300))")
             let token = try #require(reply.json["status_token"]?.stringValue)
@@ -180,21 +187,21 @@ struct CustomerAPITests {
         }
     }
 
-    @Test("an email address that would add a mail header is refused with 400, and nothing is written")
+    @Test("an order whose email would add a mail header is refused with 400, and nothing is written")
     func headerInjection() async throws {
         try await API.withRouter { api in
-            let before = try await api.engine.count("SELECT count(*)::int FROM returns")
+            let merchant = try await api.engine.accessKeys.addKey(role: .merchant, name: "shop")
             for address in ["x\r\nBcc:evil@attacker.com", "x@example.com\r\nBcc: evil@attacker.com", "x@example.com\n"] {
-                let body = try JSONEncoder().encode(["order_ref": "H-1", "customer_email": address])
+                let body = try JSONEncoder().encode(["customer_email": address, "ordered_at": "2026-11-02", "currency": "EUR"])
                 var json = String(decoding: body, as: UTF8.self)
                 json.removeLast()
-                json += #", "items": [{"sku": "SHOE", "quantity": 1, "unit_price": "89.90", "currency": "EUR"}]}"#
-                let reply = try await api.send(.post, "/v1/returns", json: json)
+                json += #", "lines": [{"line_id": "1", "sku": "SHOE", "quantity": 1, "unit_price": "89.90"}]}"#
+                let reply = try await api.send(.put, "/v1/orders/H-1", json: json, key: merchant)
                 #expect(reply.status == .badRequest)
-                #expect(reply.json["field"] == .string("customer"), "\(reply.text)")
+                #expect(reply.json["field"] == .string("customer_email"), "\(reply.text)")
                 #expect(!reply.text.contains("\r\nBcc") && !reply.text.contains("\nBcc"))
             }
-            #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == before)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM orders") == 0)
             #expect(try await api.engine.count("SELECT count(*)::int FROM outbox") == 0)
         }
     }

@@ -17,7 +17,7 @@ struct FinanceAPITests {
     @Test("finance approves a return in manual review once; the refund is issued; a repeat replays")
     func approve() async throws {
         try await API.withRouter { api in
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "carol")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "carol")
             let id = try await Self.inReview(api.engine)
             let path = "/v1/finance/returns/\(id.uuidString.lowercased())/approve"
             let approved = try await api.send(.post, path, key: finance, idempotencyKey: "approve-1")
@@ -36,7 +36,7 @@ struct FinanceAPITests {
     @Test("a rejection needs a reason; one with a reason rejects the return")
     func reject() async throws {
         try await API.withRouter { api in
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "dave")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "dave")
             let id = try await Self.inReview(api.engine)
             let path = "/v1/finance/returns/\(id.uuidString.lowercased())/reject"
             let bare = try await api.send(.post, path, json: "{}", key: finance, idempotencyKey: "r1")
@@ -54,7 +54,7 @@ struct FinanceAPITests {
     @Test("refund listing filters by status and period and refuses unknown statuses")
     func refundFilters() async throws {
         try await API.withRouter { api in
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "erin")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "erin")
             let id = try await Self.inReview(api.engine)
             _ = try await api.engine.transitions.apply("approve", to: id, actor: "test")
             let future = try await api.send(.get, "/v1/finance/refunds?from=2999-01-01", key: finance)

@@ -64,15 +64,15 @@ struct API {
         }
     }
 
-    /// A customer's return request routed to a partner (EU, standard workflow), answered 201. Each order is a
-    /// customer of its own, so no customer is flagged for returning too often.
+    /// A customer's return of both lines of an order of record routed to a partner (EU, standard workflow),
+    /// answered 201. Each order is a customer of its own, so no customer is flagged for returning too often.
     func requestReturn(order: String = "A-1001", locale: String = "en", region: String = "EU") async throws -> (id: UUID, token: String) {
+        try await engine.makeOrder(order, region: region)
         let reply = try await send(
             .post, "/v1/returns",
             json: """
-                {"order_ref": "\(order)", "customer_email": "\(order.lowercased())@example.com", "locale": "\(locale)", "region": "\(region)",
-                 "items": [{"sku": "SHOE-42", "quantity": 1, "unit_price": "89.90", "currency": "EUR", "reason": "doesnt_fit"},
-                           {"sku": "SOCK-3P", "quantity": 2, "unit_price": "9.95", "currency": "EUR"}]}
+                {"order_ref": "\(order)", "email": "\(order.lowercased())@example.com", "locale": "\(locale)",
+                 "lines": [{"order_line": "1", "quantity": 1, "reason": "doesnt_fit"}, {"order_line": "2", "quantity": 2}]}
                 """)
         try #require(reply.status == .created, "\(reply.text)")
         let id = try #require(reply.json["id"]?.stringValue.flatMap(UUID.init(uuidString:)))

@@ -44,11 +44,12 @@ struct LiveServerTests {
     @Test("over a real socket: request, status, health and metrics")
     func liveRoundTrip() async throws {
         try await Self.withServer { engine, _, client in
+            try await engine.makeOrder("L-1", currency: "USD", lines: ["S:1:30.00"])
             let created = try await client.execute(
                 .init(
                     "/v1/returns", method: .post, headers: [.contentType: "application/json"],
                     body: ByteBuffer(
-                        string: #"{"order_ref": "L-1", "customer_email": "l@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "30.00", "currency": "USD"}]}"#
+                        string: #"{"order_ref": "L-1", "email": "l-1@example.com", "lines": [{"order_line": "1", "quantity": 1}]}"#
                     )))
             #expect(created.status == .created)
             let token = try #require(

@@ -59,7 +59,7 @@ struct PartnerAPITests {
     func wholePath() async throws {
         try await API.withRouter { api in
             let key = try await api.engine.accessKeys.addPartner(name: "acme-eu", region: "EU")
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "alice")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "alice")
             let (id, token) = try await api.requestReturn()
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
 
@@ -116,7 +116,7 @@ struct PartnerAPITests {
         try await API.withRouter { api in
             let acme = try await api.engine.accessKeys.addPartner(name: "acme", region: "EU")
             let other = try await api.engine.accessKeys.addPartner(name: "other", region: "US")
-            let finance = try await api.engine.accessKeys.addFinanceKey(name: "bob")
+            let finance = try await api.engine.accessKeys.addKey(role: .finance, name: "bob")
             let (id, _) = try await api.requestReturn(region: "EU")
             let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
             let scan = #"{"kind": "picked_up", "tracking_number": "1Z"}"#
@@ -252,7 +252,7 @@ struct PartnerAPITests {
             }
             let created = try await api.send(
                 .post, "/v1/returns",
-                json: #"{"order_ref": "N\u0000", "customer_email": "n@example.com", "items": [{"sku": "S", "quantity": 1, "unit_price": "20.00", "currency": "EUR"}]}"#)
+                json: #"{"order_ref": "N\u0000", "email": "n@example.com", "lines": [{"order_line": "1", "quantity": 1}]}"#)
             #expect(created.status == .badRequest)
             #expect(created.json["field"] == .string("order_ref"), "\(created.text)")
             #expect(try await api.engine.count("SELECT count(*)::int FROM return_events") == events)

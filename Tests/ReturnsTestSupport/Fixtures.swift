@@ -38,3 +38,29 @@ extension Engine {
 
 let tracking: [String: JSONValue] = ["tracking_number": .string("1Z999")]
 let untilReceived: [(String, [String: JSONValue])] = [("issue_label", [:]), ("ship", tracking), ("receive", [:])]
+
+extension Engine {
+    /// Stores an order of record `ref` for `email`, ordered two days ago; each line as SKU:QTY:PRICE[:CATEGORY], its
+    /// line id the position from 1, all in `currency`.
+    @discardableResult
+    func makeOrder(
+        _ ref: String, email: String? = nil, currency: String = "EUR", region: String? = "EU", postalCode: String? = nil,
+        lines: [String] = ["SHOE-42:1:89.90", "SOCK-3P:2:9.95"], finalSale: Set<String> = [],
+        orderedAt: Date = Date().addingTimeInterval(-2 * 86_400)
+    ) async throws -> Order {
+        let money = try Currency(code: currency)
+        let order = Order(
+            ref: ref, customerEmail: email ?? "\(ref.lowercased())@example.com", postalCode: postalCode,
+            orderedAt: orderedAt, currency: money, region: region,
+            lines: try lines.enumerated().map { index, text in
+                let parts = text.split(separator: ":").map(String.init)
+                let id = "\(index + 1)"
+                return OrderLine(
+                    lineID: id, sku: parts[0], quantity: Int(parts[1])!,
+                    unitPriceMinor: try Money.parse(parts[2], currency: money).minorUnits,
+                    category: parts.count > 3 ? parts[3] : ReturnItem.defaultCategory, finalSale: finalSale.contains(id))
+            })
+        _ = try await orders.put(order)
+        return order
+    }
+}

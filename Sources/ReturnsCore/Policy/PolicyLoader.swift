@@ -38,7 +38,7 @@ public struct PolicyLoader {
         }
         let known: Set<String> = [
             "return_window_days", "non_returnable", "reason_codes", "free_label_reasons", "routing", "restocking_fee",
-            "label_cost", "default_disposition",
+            "label_cost", "default_disposition", "blocked", "allowed",
         ]
         for (key, _) in top where !known.contains(key.string ?? "") {
             problem(key, "unknown key '\(key.string ?? "")'; expected one of \(known.sorted().joined(separator: ", "))")
@@ -112,13 +112,37 @@ public struct PolicyLoader {
             problem(top["default_disposition"] ?? root, "default_disposition: no disposition for grade \(grade.rawValue)")
         }
 
+        if let node = top["blocked"] { checkKeys(node, ["emails", "orders", "skus"], in: "blocked") }
+        if let node = top["allowed"] { checkKeys(node, ["emails"], in: "allowed") }
+        let blockedEmails = emails(top["blocked"]?.mapping?["emails"], "blocked.emails")
+        let allowedEmails = emails(top["allowed"]?.mapping?["emails"], "allowed.emails")
+        for email in blockedEmails.intersection(allowedEmails) {
+            problem(top["allowed"], "allowed.emails: \(email) is blocked too; keep it in one list")
+        }
+
         return ReturnPolicy(
             windowDays: windows, defaultWindowDays: defaultWindow,
             nonReturnable: Set(strings(top["non_returnable"], "non_returnable")), reasonCodes: reasons,
             freeLabelReasons: free, specialistAbove: amounts(routing?["specialist_above"], "routing.specialist_above"),
             keepItBelow: amounts(routing?["keep_it_below"], "routing.keep_it_below"), flagAfterReturns: flagAfter,
             restockingFees: fees, labelCost: amounts(top["label_cost"], "label_cost"),
-            defaultDisposition: dispositions)
+            defaultDisposition: dispositions, blockedEmails: blockedEmails,
+            blockedOrders: Set(strings(top["blocked"]?.mapping?["orders"], "blocked.orders")),
+            blockedSKUs: Set(strings(top["blocked"]?.mapping?["skus"], "blocked.skus")), allowedEmails: allowedEmails)
+    }
+
+    /// A list of email addresses, lower-cased; each must be one.
+    private mutating func emails(_ node: Node?, _ section: String) -> Set<String> {
+        var found: Set<String> = []
+        for entry in node?.sequence ?? [] {
+            guard let text = entry.scalar?.string, EmailAddress(text) != nil else {
+                problem(entry, "\(section): '\(entry.scalar?.string ?? "")' is not an email address like name@example.com")
+                continue
+            }
+            found.insert(text.lowercased())
+        }
+        if let node, node.sequence == nil { problem(node, "\(section): a list of email addresses") }
+        return found
     }
 
     private mutating func checkKeys(_ node: Node, _ allowed: Set<String>, in section: String) {

@@ -20,6 +20,11 @@ public struct PolicyRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     public var field: String
     public var reason: String
 
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
     public var description: String { "\(field): \(reason)" }
 }
 
@@ -67,8 +72,21 @@ extension ReturnPolicy {
         return refusals
     }
 
-    /// Routes by value and by the customer's recent returns.
-    public func route(total: Money, recentReturns: Int) -> Routing {
+    /// Refusals from the block lists: the customer, the order, or a SKU.
+    public func blocks(email: String, orderRef: String, skus: [String]) -> [PolicyRefusal] {
+        var refusals: [PolicyRefusal] = []
+        if blockedEmails.contains(email.lowercased()) || blockedOrders.contains(orderRef) {
+            refusals.append(.init(field: "order \(orderRef)", reason: "returns of this order are not accepted; contact customer service"))
+        }
+        for sku in skus where blockedSKUs.contains(sku) {
+            refusals.append(.init(field: "item \(sku)", reason: "this product cannot be returned"))
+        }
+        return refusals
+    }
+
+    /// Routes by value and by the customer's recent returns. Only a return made from an order of record
+    /// (`ofRecord`) may be kept by the customer: the value of any other is only what its caller typed.
+    public func route(total: Money, recentReturns: Int, ofRecord: Bool = true) -> Routing {
         let code = total.currency.code
         if recentReturns > flagAfterReturns {
             return Routing(
@@ -84,7 +102,7 @@ extension ReturnPolicy {
                 workflow: "specialist",
                 because: "the policy has no review threshold for \(code) (routing.specialist_above), so a specialist reviews it")
         }
-        if let threshold = keepItBelow[code], total.minorUnits < threshold {
+        if ofRecord, let threshold = keepItBelow[code], total.minorUnits < threshold {
             return Routing(workflow: "keep-it", because: "worth \(total), below \(Money(minorUnits: threshold, currency: total.currency))")
         }
         return Routing(workflow: Routing.partnerWorkflow, because: "routine return")

@@ -21,6 +21,12 @@ public struct ReturnPolicy: Sendable, Hashable {
     public var labelCost: [String: Int64]
     /// Where an item of each grade goes unless the partner says otherwise (with a reason).
     public var defaultDisposition: [Grade: Disposition]
+    /// Customers (lower-cased emails), orders and SKUs whose returns are refused.
+    public var blockedEmails: Set<String>
+    public var blockedOrders: Set<String>
+    public var blockedSKUs: Set<String>
+    /// Customers never flagged for returning often (lower-cased emails).
+    public var allowedEmails: Set<String>
 
     /// Where an item of `grade` goes unless the partner says otherwise with a reason.
     public func disposition(for grade: Grade) -> Disposition { defaultDisposition[grade] ?? .liquidate }
@@ -42,8 +48,14 @@ public struct ReturnPolicy: Sendable, Hashable {
         windowDays: [String: Int] = [:], defaultWindowDays: Int = 30, nonReturnable: Set<String> = [],
         reasonCodes: Set<String>, freeLabelReasons: Set<String> = [], specialistAbove: [String: Int64] = [:],
         keepItBelow: [String: Int64] = [:], flagAfterReturns: Int = .max, restockingFees: [Grade: Fee] = [:],
-        labelCost: [String: Int64] = [:], defaultDisposition: [Grade: Disposition] = [:]
+        labelCost: [String: Int64] = [:], defaultDisposition: [Grade: Disposition] = [:],
+        blockedEmails: Set<String> = [], blockedOrders: Set<String> = [], blockedSKUs: Set<String> = [],
+        allowedEmails: Set<String> = []
     ) {
+        self.blockedEmails = blockedEmails
+        self.blockedOrders = blockedOrders
+        self.blockedSKUs = blockedSKUs
+        self.allowedEmails = allowedEmails
         self.windowDays = windowDays
         self.defaultWindowDays = defaultWindowDays
         self.nonReturnable = nonReturnable

@@ -48,8 +48,8 @@ public struct IdempotencyKey: Sendable, Hashable {
     var locksItself: Bool
 
     /// Creating a return: keys are unique among creations.
-    static func creating(key: String, request: [String]) -> IdempotencyKey {
-        IdempotencyKey(scope: "create", key: key, requestHash: fingerprint(["create"] + request), locksItself: true)
+    static func creating(key: String, request: [String], scope: String = "create") -> IdempotencyKey {
+        IdempotencyKey(scope: scope, key: key, requestHash: fingerprint(["create"] + request), locksItself: true)
     }
 
     /// Applying `event` with `data` to one return: keys are unique per return.

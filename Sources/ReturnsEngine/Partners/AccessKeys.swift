@@ -35,18 +35,19 @@ public struct AccessKeys: Sendable {
         }
     }
 
-    /// Adds a finance key named `name` (a person or system) and returns it.
-    public func addFinanceKey(name: String) async throws -> String {
+    /// Adds a finance or merchant key named `name` (a person or system) and returns it.
+    public func addKey(role: KeyHolder.Role, name: String) async throws -> String {
+        precondition(role != .partner, "partner keys belong to a partner: addPartner or rotatePartnerKey")
         try Self.validateName(name, field: "name")
         return try await engine.transaction { [self] connection in
-            try await issueKey(role: .finance, partnerID: nil, name: name, on: connection)
+            try await issueKey(role: role, partnerID: nil, name: name, on: connection)
         }
     }
 
-    /// Revokes the finance keys named `name`; returns how many.
-    public func revokeFinanceKeys(name: String) async throws -> Int {
+    /// Revokes the finance (or merchant) keys named `name`; returns how many.
+    public func revokeKeys(name: String, role: KeyHolder.Role = .finance) async throws -> Int {
         try await engine.transaction { [self] connection in
-            try await partners.revokeKeys(partnerID: nil, name: name, on: connection)
+            try await partners.revokeKeys(partnerID: nil, name: name, role: role, on: connection)
         }
     }
 

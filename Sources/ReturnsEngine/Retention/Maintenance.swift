@@ -29,6 +29,7 @@ public struct Maintenance: Sendable {
         let partitions = try await engine.transaction { connection in
             try await retention.dropEmptyOutboxPartitions(lockTimeoutMilliseconds: milliseconds, on: connection)
         }
+        _ = try await engine.transaction { connection in try await retention.deleteOldLookupFailures(on: connection) }
         return PruneCounts(outbox: outbox, timers: timers, idempotencyKeys: keys, outboxPartitions: partitions)
     }
 

@@ -8,7 +8,6 @@ import ReturnsStore
 struct DecisionWriter {
     let engine: Engine
 
-
     /// Timers are armed from `clock`, the moment the event stands for (the database clock when nil).
     func commit(
         _ decision: Decision, to record: ReturnRecord, actor: String, data: [String: JSONValue], clock: Date? = nil,
@@ -46,6 +45,9 @@ struct DecisionWriter {
             case .recordInspection:
                 try await recordInspection(for: record, seq: seq, data: data, on: connection)
             }
+        }
+        if try await engine.definition(of: record, on: connection).state(named: decision.to)?.isTerminal == true {
+            try await engine.store.returns.releaseOrderUnits(of: id, on: connection)
         }
         return TransitionResult(
             returnID: id, event: decision.event, from: decision.from, to: decision.to, seq: seq, replayed: false)

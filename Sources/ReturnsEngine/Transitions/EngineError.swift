@@ -14,6 +14,14 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case partnerNotFound(name: String)
     case partnerExists(name: String)
     case refundNotFound(UUID)
+    /// No order with that reference, or not with that email or postal code: one answer for both.
+    case orderNotFound
+    /// Too many failed order lookups from this address or for this order; try again after the window.
+    case tooManyLookups(retryAfterSeconds: Int)
+    /// The order line has no units left to return (`line` empty when the database found it at commit).
+    case alreadyReturned(line: String, detail: String)
+    /// The change to an order is refused: it would undo what returns of it already hold.
+    case orderConflict(String)
 
     public var description: String {
         switch self {
@@ -39,21 +47,31 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return "a partner named '\(name)' exists already; `returns partner rotate-key \(name)` gives it a new key"
         case .refundNotFound(let id):
             return "no refund with id \(id.uuidString.lowercased())"
+        case .orderNotFound:
+            return "no order matches this order number and email or postal code; check both as they appear on the "
+                + "order confirmation"
+        case .tooManyLookups(let seconds):
+            return "too many order lookups failed; try again in \(seconds) seconds"
+        case .alreadyReturned(_, let detail):
+            return detail
+        case .orderConflict(let detail):
+            return detail
         }
     }
 
     /// The kind of refusal, for exit codes and HTTP statuses at the edges.
     public var kind: Kind {
         switch self {
-        case .returnNotFound, .notificationNotFound, .partnerNotFound, .refundNotFound: .notFound
+        case .returnNotFound, .notificationNotFound, .partnerNotFound, .refundNotFound, .orderNotFound: .notFound
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
-        case .workflow, .refusedByPolicy, .partnerExists: .conflict
+        case .workflow, .refusedByPolicy, .partnerExists, .alreadyReturned, .orderConflict: .conflict
+        case .tooManyLookups: .rateLimited
         case .versionConflict: .stale
         case .idempotencyKeyReused: .keyReused
         }
     }
 
     public enum Kind: Sendable {
-        case notFound, invalid, conflict, stale, keyReused
+        case notFound, invalid, conflict, stale, keyReused, rateLimited
     }
 }

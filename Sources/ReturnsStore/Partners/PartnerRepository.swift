@@ -18,13 +18,13 @@ public struct PartnerRecord: Sendable, Hashable, Codable {
 /// Who an API key belongs to.
 public struct KeyHolder: Sendable, Hashable {
     public enum Role: String, Sendable, Hashable, Codable {
-        case partner, finance
+        case partner, finance, merchant
     }
 
     public var role: Role
     /// Set for partner keys.
     public var partnerID: Int64?
-    /// The partner's name, or the finance key's name.
+    /// The partner's name, or the finance or merchant key's name.
     public var name: String
 }
 
@@ -87,7 +87,10 @@ public struct PartnerRepository: Sendable {
     /// Revokes every working key of a partner (or, with `partnerID` nil, every finance key named `name`).
     /// Returns how many were revoked.
     @discardableResult
-    public func revokeKeys(partnerID: Int64?, name: String, on connection: DatabaseConnection) async throws -> Int {
+    /// Revokes the partner's keys, or (without `partnerID`) the keys of `role` named `name`.
+    public func revokeKeys(
+        partnerID: Int64?, name: String, role: KeyHolder.Role = .finance, on connection: DatabaseConnection
+    ) async throws -> Int {
         let rows: PostgresRowSequence
         if let partnerID {
             rows = try await connection.query(
@@ -99,7 +102,7 @@ public struct PartnerRepository: Sendable {
             rows = try await connection.query(
                 """
                 UPDATE api_keys SET revoked_at = now()
-                WHERE role = 'finance' AND name = \(name) AND revoked_at IS NULL RETURNING 1
+                WHERE role = \(role.rawValue) AND name = \(name) AND revoked_at IS NULL RETURNING 1
                 """, logger: logger)
         }
         var count = 0

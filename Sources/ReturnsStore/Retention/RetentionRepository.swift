@@ -61,6 +61,13 @@ public struct RetentionRepository: Sendable {
             """, on: connection)
     }
 
+    /// Deletes counts of failed order lookups from windows that ended more than a day ago (nothing limits by them
+    /// any more; a day of them stays for looking into a guessing attack).
+    public func deleteOldLookupFailures(on connection: DatabaseConnection) async throws -> Int {
+        try await count(
+            "DELETE FROM lookup_failures WHERE window_start < now() - interval '1 day' RETURNING 1", on: connection)
+    }
+
     /// What the three deletes would remove now, without removing anything.
     public func prunable(
         outboxAge: Double, timerAge: Double, idempotencyKeyAge: Double, on connection: DatabaseConnection

@@ -60,11 +60,14 @@ public struct ItemRecord: Sendable, Hashable, Codable {
     public var currency: String
     public var category: String
     public var reason: String
+    /// The order line it was made from; nil for a return made without an order of record.
+    public var orderLine: String?
 
     public init(
         line: Int, sku: String, quantity: Int, unitPriceMinor: Int64, currency: String, category: String = "general",
-        reason: String = "changed_mind"
+        reason: String = "changed_mind", orderLine: String? = nil
     ) {
+        self.orderLine = orderLine
         self.line = line
         self.sku = sku
         self.quantity = quantity

@@ -77,25 +77,41 @@ public struct ReturnRepository: Sendable {
         return try await decodeReturns(try await connection.query(query, logger: logger))
     }
 
-    public func insertReturn(_ record: ReturnRecord, items: [ItemRecord], on connection: DatabaseConnection)
-        async throws
-    {
+    /// Inserts the return and its lines. With `orderID`, each line holds units of its order line: asking for more
+    /// than remain is refused by the database (`OrderRefusal.lineExhausted`), whoever else asks at the same time.
+    public func insertReturn(
+        _ record: ReturnRecord, items: [ItemRecord], orderID: Int64? = nil, on connection: DatabaseConnection
+    ) async throws {
         try await connection.query(
             """
             INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
-                                 customer_email, locale, currency, paid_minor, partner_id)
+                                 customer_email, locale, currency, paid_minor, partner_id, order_id)
             VALUES (\(record.id), \(record.statusToken), \(record.workflowName), \(record.workflowVersion),
                     \(record.state), \(record.version), \(record.orderRef), \(record.customerEmail), \(record.locale),
-                    \(record.currency), \(record.paidMinor), \(record.partnerID))
+                    \(record.currency), \(record.paidMinor), \(record.partnerID), \(orderID))
             """, logger: logger)
-        for item in items {
-            try await connection.query(
-                """
-                INSERT INTO return_items (return_id, line, sku, quantity, unit_price_minor, currency, category, reason)
-                VALUES (\(record.id), \(item.line), \(item.sku), \(item.quantity), \(item.unitPriceMinor), \(item.currency),
-                        \(item.category), \(item.reason))
-                """, logger: logger)
+        do {
+            for item in items {
+                let order = item.orderLine == nil ? nil : orderID
+                try await connection.query(
+                    """
+                    INSERT INTO return_items (return_id, line, sku, quantity, unit_price_minor, currency, category, reason,
+                                              order_id, order_line)
+                    VALUES (\(record.id), \(item.line), \(item.sku), \(item.quantity), \(item.unitPriceMinor),
+                            \(item.currency), \(item.category), \(item.reason), \(order), \(item.orderLine))
+                    """, logger: logger)
+            }
+        } catch {
+            if let refusal = OrderRefusal.from(error, orderRef: "") { throw refusal }
+            throw error
         }
+    }
+
+    /// At a return's end, its lines keep holding only the units received or refunded; the rest go back to their
+    /// order lines (a cancelled return gives back everything).
+    public func releaseOrderUnits(of id: UUID, on connection: DatabaseConnection) async throws {
+        try await connection.query(
+            "UPDATE return_items SET quantity_held = 0 WHERE return_id = \(id) AND order_id IS NOT NULL", logger: logger)
     }
 
     public func updateState(_ id: UUID, state: String, version: Int, on connection: DatabaseConnection) async throws {

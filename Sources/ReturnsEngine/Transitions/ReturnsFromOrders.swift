@@ -1,0 +1,111 @@
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+extension Transitions {
+    /// Creates a return of lines of an order of record: items, prices, currency, category, region and the window's
+    /// start come from the order, never from the caller. An unknown order and a wrong email or postal code are the
+    /// same `orderNotFound`, so the answer tells nobody which orders exist; failed lookups are counted per client
+    /// address and per order, and past the limit every lookup is `tooManyLookups` until the window ends.
+    public func create(from request: ReturnFromOrder, idempotencyKey: String? = nil, actor: String = "customer")
+        async throws -> CreatedReturn
+    {
+        let ref = request.orderRef.trimmingCharacters(in: .whitespaces)
+        guard !ref.isEmpty, ref.count <= 100 else {
+            throw EngineError.invalidInput(field: "order_ref", reason: "give the order reference (1 to 100 characters)")
+        }
+        guard !request.lines.isEmpty else {
+            throw EngineError.invalidInput(field: "lines", reason: "name at least one line of the order to return")
+        }
+        if !request.priceOverrides.isEmpty, request.proof != .staff || (request.overrideReason ?? "").isEmpty {
+            throw EngineError.invalidInput(field: "override_price", reason: "only staff may set a price, and only with a reason")
+        }
+        if request.workflow != nil, request.proof != .staff {
+            throw EngineError.invalidInput(field: "workflow", reason: "only staff may choose the workflow")
+        }
+        let limits = engine.lookupLimits
+        if let address = request.clientAddress {
+            let failures = try await engine.read { [self] connection in
+                try await engine.store.orders.lookupFailures(
+                    address: address, orderRef: ref, windowSeconds: limits.windowSeconds, on: connection)
+            }
+            if failures.address >= limits.perAddress || failures.order >= limits.perOrder {
+                throw EngineError.tooManyLookups(retryAfterSeconds: failures.retryAfter)
+            }
+        }
+        guard let stored = try await engine.orders.find(ref: ref), request.proves(stored.order) else {
+            if let address = request.clientAddress {
+                try await engine.transaction { [self] connection in
+                    try await engine.store.orders.recordLookupFailure(
+                        address: address, orderRef: ref, windowSeconds: limits.windowSeconds, on: connection)
+                }
+            }
+            throw EngineError.orderNotFound
+        }
+        let order = stored.order
+        var items: [ReturnItem] = []
+        var refusals: [PolicyRefusal] = []
+        var seen: Set<String> = []
+        var shortfall: EngineError?
+        for (index, wanted) in request.lines.enumerated() {
+            let field = "lines[\(index)]"
+            guard seen.insert(wanted.orderLine).inserted else {
+                throw EngineError.invalidInput(field: field, reason: "line '\(wanted.orderLine)' is named twice; name it once with the whole quantity")
+            }
+            guard let line = order.line(wanted.orderLine) else {
+                throw EngineError.invalidInput(
+                    field: "\(field).order_line",
+                    reason: "order \(ref) has no line '\(wanted.orderLine)'; its lines are \(order.lines.map(\.lineID).joined(separator: ", "))")
+            }
+            guard (1...10_000).contains(wanted.quantity) else {
+                throw EngineError.invalidInput(field: "\(field).quantity", reason: "must be a whole number from 1 to 10000")
+            }
+            guard ReturnItem.isCode(wanted.reason) else {
+                throw EngineError.invalidInput(field: "\(field).reason", reason: "use letters, digits, '_' or '-' only")
+            }
+            if line.finalSale {
+                refusals.append(.init(field: "line \(line.lineID) (\(line.sku))", reason: "it was bought in a final sale"))
+            }
+            // Said now, thrown only if the database refuses: a repeated request (its key seen) must replay first.
+            let available = stored.available(line.lineID)
+            if wanted.quantity > available, shortfall == nil {
+                shortfall = EngineError.alreadyReturned(
+                    line: line.lineID,
+                    detail: available == 0
+                        ? "every unit of line \(line.lineID) (\(line.sku)) is already returned or in a return"
+                        : "only \(available) of the \(line.quantity) units of line \(line.lineID) (\(line.sku)) can still be returned")
+            }
+            let price = request.priceOverrides[line.lineID] ?? line.unitPriceMinor
+            items.append(
+                ReturnItem(
+                    sku: line.sku, quantity: wanted.quantity, unitPrice: Money(minorUnits: price, currency: order.currency),
+                    category: line.category, reason: wanted.reason))
+        }
+        guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
+        let new = NewReturn(
+            workflow: request.workflow, orderRef: order.ref, customerEmail: order.customerEmail, locale: request.locale,
+            items: items, orderedAt: order.windowStart, region: order.region, startsAtOnce: request.startsAtOnce)
+        // Keys are scoped by the order: a key reused by someone else for another order finds nothing of this one.
+        let key = idempotencyKey.map {
+            IdempotencyKey.creating(
+                key: $0, request: new.fingerprintParts + request.lines.map(\.orderLine), scope: "create:order:\(order.ref)")
+        }
+        var note: [String: JSONValue] = [:]
+        if let reason = request.overrideReason, !request.priceOverrides.isEmpty {
+            note["price_override"] = .object([
+                "reason": .string(reason),
+                "unit_prices": .object(
+                    request.priceOverrides.mapValues {
+                        .string(Money(minorUnits: $0, currency: order.currency).decimalString)
+                    }),
+            ])
+        }
+        if key == nil, let shortfall { throw shortfall }
+        do {
+            return try await create(
+                new, order: (stored.id, request.lines.map(\.orderLine)), key: key, actor: actor, note: note)
+        } catch OrderRefusal.lineExhausted {
+            throw shortfall ?? EngineError.alreadyReturned(line: "", detail: OrderRefusal.lineExhausted.description)
+        }
+    }
+}
