@@ -31,13 +31,18 @@ final class HTTPMetrics: Sendable {
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
         var text = String(decoding: bytes, as: UTF8.self)
+        // Every family gets HELP and TYPE, as `promtool check metrics` demands.
+        text += "# HELP returns_transitions_total Transitions committed by this process, by workflow and event.\n"
         text += "# TYPE returns_transitions_total counter\n"
         for (key, count) in engine.transitionCounts.snapshot().sorted(by: { ($0.key.workflow, $0.key.event) < ($1.key.workflow, $1.key.event) }) {
             text += "returns_transitions_total{workflow=\"\(key.workflow)\",event=\"\(key.event)\"} \(count)\n"
         }
         let work = try await engine.lookup.pendingWork()
+        text += "# HELP returns_timers_overdue Timers past their due time that no worker has fired yet.\n"
         text += "# TYPE returns_timers_overdue gauge\nreturns_timers_overdue \(work.timersOverdue)\n"
+        text += "# HELP returns_outbox_pending Notifications waiting to be delivered, in every process.\n"
         text += "# TYPE returns_outbox_pending gauge\nreturns_outbox_pending \(work.outboxPending)\n"
+        text += "# HELP returns_outbox_oldest_pending_age_seconds Age of the oldest notification waiting to be delivered.\n"
         text += "# TYPE returns_outbox_oldest_pending_age_seconds gauge\n"
         text += "returns_outbox_oldest_pending_age_seconds \(work.outboxOldestPendingAgeSeconds)\n"
         return text

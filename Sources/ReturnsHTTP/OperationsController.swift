@@ -10,6 +10,8 @@ struct OperationsController: Sendable {
     let engine: Engine
     let metrics: HTTPMetrics
     let migrator: Migrator?
+    /// The document with `servers` set to the configured public URL, made once.
+    let document: String
 
     func addRoutes(to router: Router<Context>) {
         router.get("/health/live", use: live)
@@ -57,9 +59,21 @@ struct OperationsController: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    init(engine: Engine, metrics: HTTPMetrics, migrator: Migrator?, configuration: ServerConfiguration) {
+        self.engine = engine
+        self.metrics = metrics
+        self.migrator = migrator
+        self.document = OpenAPIDocument.text(servedAt: configuration.publicBaseURL)
+    }
+
+    /// `application/yaml` (RFC 9512); `text/yaml` to a client that asks for it and not for `application/yaml`,
+    /// for tools that read only `text/*` as text. Both are declared in the document.
     @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+        let accept = request.headers[.accept]?.lowercased() ?? ""
+        let asksForText = accept.contains("text/yaml") && !accept.contains("application/yaml")
+        let type = asksForText ? "text/yaml" : "application/yaml"
+        return Response(
+            status: .ok, headers: [.contentType: "\(type); charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: document)))
     }
 }

@@ -16,7 +16,10 @@ enum StatusPage {
             <section class="now"><h2>\(label("status"))</h2><p>\(escape(status.description))</p></section>
             """
         if let next = status.nextStep {
-            let due = status.expectedBy.map { " <span class=\"due\">(\(label("expected_by")) \(escape(day.string(from: $0))))</span>" } ?? ""
+            let due =
+                status.expectedBy.map {
+                    " <span class=\"due\">(\(label("expected_by")) \(time($0, day, precise: false)))</span>"
+                } ?? ""
             body += "\n<section><h2>\(label("next_step"))</h2><p>\(escape(next))\(due)</p></section>"
         }
         if let refund = status.refund {
@@ -25,7 +28,7 @@ enum StatusPage {
         }
         body += "\n<section><h2>\(label("history"))</h2><ol class=\"timeline\">"
         for entry in status.timeline.reversed() {
-            body += "\n<li><time>\(escape(moment.string(from: entry.at)))</time> \(escape(entry.description))</li>"
+            body += "\n<li>\(time(entry.at, moment, precise: true)) \(escape(entry.description))</li>"
         }
         body += "\n</ol></section>"
         if status.canCancel {
@@ -55,16 +58,25 @@ enum StatusPage {
         body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#222}
         h1{font-size:1.5rem}h2{font-size:1rem;margin:1.25rem 0 .25rem;color:#555}
         .now p{font-size:1.15rem}.amount{font-weight:600}.order,.due,time{color:#666}
-        ol.timeline{padding-left:1.2rem}li{margin:.3rem 0}time{display:block;font-size:.85rem}
+        ol.timeline{padding-left:1.2rem}li{margin:.3rem 0}li time{display:block;font-size:.85rem}
         button{font-size:1rem;padding:.6rem 1rem;border-radius:.4rem;border:1px solid #a33;background:#fff;color:#a33}
         </style>
         </head>
         <body>
+        <main>
         \(body)
+        </main>
         </body>
         </html>
 
         """
+    }
+
+    /// A `<time>` element: the moment machine-readable in `datetime` (RFC 3339 in UTC, or the day alone), the
+    /// locale's wording as its text.
+    static func time(_ date: Date, _ formatter: DateFormatter, precise: Bool) -> String {
+        let machine = precise ? date.formatted(.iso8601) : date.formatted(.iso8601.year().month().day())
+        return "<time datetime=\"\(machine)\">\(escape(formatter.string(from: date)))</time>"
     }
 
     static func dateFormatter(_ locale: String, time: Bool) -> DateFormatter {

@@ -23,6 +23,9 @@ public final class WebhookSink: Sendable {
         public var statusURL: String
         public var attempt: Int
         public var signatureValid: Bool
+        /// Whether the Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) sign the body
+        /// with the secret and name this message.
+        public var standardSignatureValid: Bool
         /// The `Idempotency-Key` header, as payment adapters receive it.
         public var idempotencyKey: String
         /// The status the sink answered.
@@ -93,6 +96,7 @@ public final class WebhookSink: Sendable {
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
         func text(_ key: String) -> String { object[key] as? String ?? "" }
         let messageID = text("message_id")
+        let standardSignatureValid = verifyStandard(headers: head.headers, messageID: messageID, body: body)
         return state.withLock { state in
             let attempt = (state.attemptsByMessage[messageID] ?? 0) + 1
             state.attemptsByMessage[messageID] = attempt
@@ -103,6 +107,7 @@ public final class WebhookSink: Sendable {
                     template: text("template"), locale: text("locale"), to: text("to"), subject: text("subject"),
                     text: text("text"), html: text("html"), statusURL: text("status_url"),
                     attempt: object["attempt"] as? Int ?? -1, signatureValid: signatureValid,
+                    standardSignatureValid: standardSignatureValid,
                     idempotencyKey: head.headers.first(name: "Idempotency-Key") ?? "", status: status))
             state.inFlight[messageID, default: 0] += 1
             state.maxInFlightPerMessage = max(state.maxInFlightPerMessage, state.inFlight[messageID] ?? 0)
@@ -129,6 +134,21 @@ public final class WebhookSink: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
         let expected = mac.map { String(format: "%02x", $0) }.joined()
         return expected == given
+    }
+
+    /// Standard Webhooks: `webhook-signature` holds `v1,BASE64` entries, BASE64 = HMAC-SHA256(secret, "ID.UNIX." + body),
+    /// `webhook-id` is the message id and `webhook-timestamp` within five minutes of now.
+    func verifyStandard(headers: HTTPHeaders, messageID: String, body: Data) -> Bool {
+        guard let secret, let id = headers.first(name: "webhook-id"), id == messageID,
+            let t = headers.first(name: "webhook-timestamp"), let timestamp = Double(t),
+            abs(Date().timeIntervalSince1970 - timestamp) < 300,
+            let signatures = headers.first(name: "webhook-signature")
+        else { return false }
+        var signed = Data("\(id).\(t).".utf8)
+        signed.append(body)
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
+        let expected = "v1," + Data(mac).base64EncodedString()
+        return signatures.split(separator: " ").contains { $0 == expected }
     }
 
     final class Handler: ChannelInboundHandler {

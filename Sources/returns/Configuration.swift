@@ -128,9 +128,11 @@ struct Configuration: Sendable {
     // MARK: - Notifications
 
     /// The channel notifications go out through: flags, then `RETURNS_NOTIFY_CHANNEL`, `RETURNS_WEBHOOK_URL`,
-    /// `RETURNS_WEBHOOK_SECRET`, `RETURNS_SPOOL_DIR`, `RETURNS_MAIL_FROM`.
+    /// `RETURNS_WEBHOOK_SECRET`, `RETURNS_SPOOL_DIR`, `RETURNS_MAIL_FROM`. Mails' `Message-ID`s are on the host of
+    /// `publicURL`, the address the customers are sent to.
     func channel(
-        kind: ChannelKind?, webhookURL: String?, webhookSecret: String?, spoolDirectory: String?, timeout: Duration
+        kind: ChannelKind?, webhookURL: String?, webhookSecret: String?, spoolDirectory: String?, timeout: Duration,
+        publicURL: String
     ) throws -> ChannelSettings {
         let kind = try kind ?? value("RETURNS_NOTIFY_CHANNEL").map { text in
             guard let kind = ChannelKind(rawValue: text) else {
@@ -146,7 +148,8 @@ struct Configuration: Sendable {
         case .spool:
             return .spool(
                 directory: spoolDirectory ?? value("RETURNS_SPOOL_DIR") ?? "./.returns/spool",
-                from: value("RETURNS_MAIL_FROM") ?? "Returns <returns@localhost>")
+                from: value("RETURNS_MAIL_FROM") ?? "Returns <returns@localhost>",
+                messageIDDomain: URL(string: publicURL)?.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost")
         }
     }
 }

@@ -37,11 +37,12 @@ struct NotifyCommand: AsyncParsableCommand {
             guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1 to 100") }
         }
 
-        func makeChannel() throws -> any NotificationChannel {
+        /// The channel; `publicURL` is where customers are sent (default: this group's `--public-url` setting).
+        func makeChannel(publicURL: String? = nil) throws -> any NotificationChannel {
             do {
                 return try Configuration.current.channel(
                     kind: channel, webhookURL: webhookURL, webhookSecret: webhookSecret, spoolDirectory: spoolDir,
-                    timeout: .seconds(timeout)
+                    timeout: .seconds(timeout), publicURL: publicURL ?? settings.publicBaseURL
                 ).makeChannel()
             } catch {
                 printError("\(error)")

@@ -291,9 +291,13 @@ struct ReturnView: Encodable {
     }
 
     var id: String
+    /// The customer's status token, as `return create --json` gives it: show carries everything create does.
+    var token: String
     var state: String
     var stateDescription: String
+    /// The workflow's name and pinned version, as in `return create --json` and `return list --json`.
     var workflow: String
+    var workflowVersion: Int
     var version: Int
     var order: String
     var customer: String
@@ -313,7 +317,9 @@ struct ReturnView: Encodable {
         id = record.id.uuidString.lowercased()
         state = record.state
         stateDescription = details.stateDescription
-        workflow = "\(record.workflowName)@\(record.workflowVersion)"
+        token = record.statusToken
+        workflow = record.workflowName
+        workflowVersion = record.workflowVersion
         version = record.version
         order = record.orderRef
         customer = record.customerEmail
@@ -339,7 +345,7 @@ struct ReturnView: Encodable {
         var lines = [
             "return   \(id)",
             "state    \(state) — \(stateDescription)",
-            "workflow \(workflow), version \(version)",
+            "workflow \(workflow)@\(workflowVersion), version \(version)",
             "order    \(order), customer \(customer) (\(locale)), paid \(paid) \(currency)",
             "items",
         ]

@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             var notifications = channel.settings
             notifications.publicBaseURL = publicURL
             settings.workers = .init(
-                channel: try channel.makeChannel(), notifications: notifications, refundProvider: provider,
+                channel: try channel.makeChannel(publicURL: publicURL), notifications: notifications, refundProvider: provider,
                 refundWebhookURL: webhookURL, retention: retention)
         }
         let logger = environment.logger(label: "returns.serve")

@@ -53,7 +53,12 @@ struct CommandLineTests {
         let shown = try CLI.run(["return", "show", id, "--json"], database: database)
         let details = try CLI.json(shown.output)
         #expect(details["state"] as? String == "in_transit")
-        #expect(details["workflow"] as? String == "standard@2")
+        #expect(details["workflow"] as? String == "standard")
+        #expect(details["workflowVersion"] as? Int == 2)
+        // Everything `return create --json` gave is in `return show --json`, with the same values.
+        for (key, value) in answer where key != "state" {
+            #expect(details[key] as? String == value as? String, "show --json \(key)")
+        }
         #expect(details["paid"] as? String == "109.80")
         let history = try #require(details["history"] as? [[String: Any]])
         #expect(history.map { $0["seq"] as? Int } == [1, 2, 3])

@@ -26,6 +26,8 @@ struct DispatcherTests {
                 let deliveries = sink.deliveries
                 #expect(deliveries.count == 12)
                 #expect(deliveries.allSatisfy { $0.signatureValid && $0.status == 200 && $0.attempt == 1 })
+                // The Standard Webhooks headers sign the same body too, naming the message by its id.
+                #expect(deliveries.allSatisfy { $0.standardSignatureValid })
                 #expect(Set(deliveries.map(\.messageID)).count == 12)
                 for (id, expected) in orders {
                     let mine = deliveries.filter { $0.returnID == id.uuidString.lowercased() }
@@ -260,7 +262,9 @@ struct DispatcherTests {
             let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
                 "spool-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
-            let report = try await engine.dispatcher(try SpoolChannel(directory: folder)).drain()
+            let report = try await engine.dispatcher(
+                try SpoolChannel(directory: folder, messageIDDomain: "returns.example.com")
+            ).drain()
             #expect(report.delivered == 4)
             let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
             #expect(files.count == 4)
@@ -273,7 +277,7 @@ struct DispatcherTests {
                 first.range(of: "\r\n\r\n").map { (first[..<$0.lowerBound], first[$0.upperBound...]) })
             #expect(head.contains("To: ana@example.com"))
             #expect(head.contains("Subject: =?UTF-8?B?"))
-            #expect(head.contains("Message-ID: <\(ids[0].uuidString.lowercased())@returns>"))
+            #expect(head.contains("Message-ID: <\(ids[0].uuidString.lowercased())@returns.example.com>"))
             #expect(head.contains("MIME-Version: 1.0"))
             #expect(head.contains("Content-Type: multipart/alternative"))
             #expect(!first.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
@@ -292,6 +296,14 @@ struct DispatcherTests {
             let base64 = textPart.components(separatedBy: "\r\n\r\n")[1].replacingOccurrences(of: "\r\n", with: "")
             let text = String(decoding: Data(base64Encoded: base64) ?? Data(), as: UTF8.self)
             #expect(text.contains("status/\(token)"))
+            // RFC 2046 canonical form: the decoded text and HTML parts break lines with CRLF only.
+            for part in parts where part.contains("Content-Transfer-Encoding: base64") {
+                let encoded = part.components(separatedBy: "\r\n\r\n")[1].replacingOccurrences(of: "\r\n", with: "")
+                let bytes = Array(Data(base64Encoded: encoded) ?? Data())
+                #expect(bytes.contains(0x0A))
+                #expect(bytes.indices.allSatisfy { bytes[$0] != 0x0A || ($0 > 0 && bytes[$0 - 1] == 0x0D) }, "a bare LF")
+                #expect(bytes.indices.allSatisfy { bytes[$0] != 0x0D || ($0 + 1 < bytes.count && bytes[$0 + 1] == 0x0A) })
+            }
             #expect(try await engine.outboxStatuses() == ["delivered": 4])
         }
     }

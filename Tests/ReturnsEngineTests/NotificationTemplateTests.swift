@@ -49,10 +49,12 @@ struct NotificationTemplateTests {
                 #expect(!part.contains("{{") && !part.contains("}}"), "\(locale)/\(name): \(part)")
             }
             #expect(rendered.html.contains("<p>"))
-            if template.source.contains("status_url") {
-                #expect(rendered.text.contains("https://returns.example.com/status/tok123"))
-                #expect(rendered.html.contains("href=\"https://returns.example.com/status/tok123\""))
-            }
+            // Every customer mail links the status page, in its text and its HTML part.
+            #expect(
+                rendered.text.contains("https://returns.example.com/status/tok123"), "\(locale)/\(name) text: no status link")
+            #expect(
+                rendered.html.contains("href=\"https://returns.example.com/status/tok123\""),
+                "\(locale)/\(name) html: no status link")
             if name == "refunded" {
                 #expect(rendered.text.contains(locale == "en" || locale == "ja" ? "109.90 EUR" : "109,90 EUR"))
             }

@@ -88,6 +88,12 @@ struct CustomerAPITests {
             #expect(page.text.contains("name=\"viewport\""))
             #expect(!page.text.contains("<script"))
             #expect(page.text.contains("action=\"/status/\(german)/cancel\""))
+            // One <main> landmark holds the content; every <time> names its moment machine-readably.
+            #expect(page.text.components(separatedBy: "<main>").count == 2 && page.text.contains("</main>"))
+            let times = page.text.components(separatedBy: "<time").dropFirst()
+            #expect(!times.isEmpty)
+            let stamp = try Regex(#"^ datetime="\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?">"#)
+            #expect(times.allSatisfy { $0.prefixMatch(of: stamp) != nil }, "\(Array(times))")
 
             let (_, japanese) = try await api.requestReturn(order: "J-1", locale: "ja")
             let ja = try await api.send(.get, "/status/\(japanese)")
@@ -98,6 +104,7 @@ struct CustomerAPITests {
             #expect(missing.status == .notFound)
             #expect(missing.text.contains("Retour introuvable"))
             #expect(!missing.text.contains("problem"))
+            #expect(missing.text.contains("<main>"))
 
             // The page's cancel button posts back and lands on the page again.
             let cancelled = try await api.send(.post, "/status/\(german)/cancel")

@@ -64,6 +64,12 @@ struct LiveServerTests {
             #expect(text.contains(#"returns_transitions_total{workflow="standard",event="issue_label"} 1"#))
             #expect(text.contains("returns_outbox_pending 1"))
             #expect(!text.contains(token))
+            // Every metric family has HELP and TYPE (what `promtool check metrics` asks for).
+            let lines = text.split(separator: "\n")
+            let typed = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+            let helped = Set(lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+            #expect(typed.count >= 6)
+            #expect(typed.filter { !helped.contains($0) } == [])
         }
     }
 

@@ -50,8 +50,26 @@ struct OpenAPIContractTests {
         try await API.withRouter { api in
             let reply = try await api.send(.get, "/openapi.yaml")
             #expect(reply.status == .ok)
-            #expect(reply.text == OpenAPIDocument.text)
+            #expect(reply.headers[.contentType] == "application/yaml; charset=utf-8")
             #expect(reply.text.contains("/v1/partner/returns/{id}/inspection"))
+            // The file with one change: `servers` is the public URL the service is configured with.
+            let served = try #require(try Yams.load(yaml: reply.text) as? [String: Any])
+            let built = try #require(try Yams.load(yaml: OpenAPIDocument.text) as? [String: Any])
+            #expect(served["servers"] as? [[String: String]] == [["url": "https://returns.example"]])
+            #expect(built["servers"] as? [[String: String]] == [["url": "http://127.0.0.1:8080"]])
+            #expect(Set(served.keys) == Set(built.keys))
+            #expect((served["paths"] as? [String: Any])?.count == (built["paths"] as? [String: Any])?.count)
+            // Any URL stays one YAML string.
+            let odd = try #require(try Yams.load(yaml: OpenAPIDocument.text(servedAt: "https://x.example/a: #b")) as? [String: Any])
+            #expect(odd["servers"] as? [[String: String]] == [["url": "https://x.example/a: #b"]])
+            // Tools that read only text/* as text can ask for it; both types are declared in the document.
+            let text = try await api.send(.get, "/openapi.yaml", headers: [.accept: "text/yaml"])
+            #expect(text.headers[.contentType] == "text/yaml; charset=utf-8")
+            #expect(text.text == reply.text)
+            let paths = try #require(served["paths"] as? [String: Any])
+            let operation = try #require((paths["/openapi.yaml"] as? [String: Any])?["get"] as? [String: Any])
+            let ok = try #require((operation["responses"] as? [String: Any])?["200"] as? [String: Any])
+            #expect(Set((ok["content"] as? [String: Any] ?? [:]).keys) == ["application/yaml", "text/yaml"])
         }
     }
 

@@ -10,8 +10,8 @@ public enum ChannelKind: String, Sendable, CaseIterable {
 public enum ChannelSettings: Sendable {
     /// A signed POST per message; `url` and `secret` may be missing here and are refused by `makeChannel`.
     case webhook(url: String?, secret: String?, timeout: Duration)
-    /// An `.eml` file per message in `directory`.
-    case spool(directory: String, from: String)
+    /// An `.eml` file per message in `directory`, each `Message-ID` on `messageIDDomain`.
+    case spool(directory: String, from: String, messageIDDomain: String)
 
     /// The channel, or why these settings cannot make one.
     public func makeChannel() throws(NotificationConfigError) -> any NotificationChannel {
@@ -31,9 +31,9 @@ public enum ChannelSettings: Sendable {
                         + "shared secret of at least 16 characters")
             }
             return WebhookChannel(url: url, secret: secret, timeout: timeout)
-        case .spool(let directory, let from):
+        case .spool(let directory, let from, let domain):
             do {
-                return try SpoolChannel(directory: URL(fileURLWithPath: directory), from: from)
+                return try SpoolChannel(directory: URL(fileURLWithPath: directory), from: from, messageIDDomain: domain)
             } catch {
                 throw .init(error.description)
             }

@@ -7,10 +7,15 @@ public struct SpoolChannel: NotificationChannel {
     public let name = "spool"
     public let directory: URL
     let from: String
+    /// The right-hand side of every `Message-ID`: the public URL's host, so ids are unique beyond this service.
+    let messageIDDomain: String
 
-    public init(directory: URL, from: String = "Returns <returns@localhost>") throws(DeliveryError) {
+    public init(
+        directory: URL, from: String = "Returns <returns@localhost>", messageIDDomain: String = "localhost"
+    ) throws(DeliveryError) {
         self.directory = directory
         self.from = from
+        self.messageIDDomain = messageIDDomain
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -19,7 +24,7 @@ public struct SpoolChannel: NotificationChannel {
     }
 
     public func deliver(_ notification: OutgoingNotification) async throws {
-        let message = try Self.message(notification, from: from, date: Date())
+        let message = try Self.message(notification, from: from, messageIDDomain: messageIDDomain, date: Date())
         let name = notification.messageID.uuidString.lowercased()
         let temporary = directory.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
         let final = directory.appendingPathComponent("\(name).eml")
@@ -41,14 +46,20 @@ public struct SpoolChannel: NotificationChannel {
 
     /// The message text: headers, then a multipart/alternative body with a text and an HTML part, CRLF lines.
     /// A header value with a control character (a line break would start a header of its own) is refused, not sent.
-    public static func message(_ notification: OutgoingNotification, from: String, date: Date) throws(DeliveryError)
-        -> String
-    {
+    public static func message(
+        _ notification: OutgoingNotification, from: String, messageIDDomain: String = "localhost", date: Date
+    ) throws(DeliveryError) -> String {
         for (name, value) in [
             ("From", from), ("To", notification.to), ("Content-Language", notification.locale),
             ("X-Returns-Template", notification.template),
         ] where value.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) {
             throw DeliveryError("the \(name) header would hold a control character or line break; not sent")
+        }
+        // RFC 5322 id-right: a dot-atom (a host name or an IPv4 address), nothing a header could be split with.
+        guard !messageIDDomain.isEmpty,
+            messageIDDomain.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") })
+        else {
+            throw DeliveryError("'\(messageIDDomain)' cannot be the domain of a Message-ID; not sent")
         }
         let id = notification.messageID.uuidString.lowercased()
         let boundary = "returns-\(id)"
@@ -57,7 +68,7 @@ public struct SpoolChannel: NotificationChannel {
             "To: \(notification.to)",
             "Subject: \(encodedWord(notification.rendered.subject))",
             "Date: \(rfc5322Date(date))",
-            "Message-ID: <\(id)@returns>",
+            "Message-ID: <\(id)@\(messageIDDomain)>",
             "MIME-Version: 1.0",
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
             "Content-Language: \(notification.locale)",
@@ -72,7 +83,7 @@ public struct SpoolChannel: NotificationChannel {
                 "Content-Transfer-Encoding: base64",
                 "",
             ]
-            lines += base64Lines(body)
+            lines += base64Lines(canonicalLineBreaks(body))
         }
         lines += ["--\(boundary)--", ""]
         return lines.joined(separator: "\r\n")
@@ -94,6 +105,26 @@ public struct SpoolChannel: NotificationChannel {
         }
         if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk.utf8).base64EncodedString())?=") }
         return words.joined(separator: "\r\n ")
+    }
+
+    /// RFC 2046 canonical form of a text part: every line break CRLF (templates are edited with bare LF).
+    static func canonicalLineBreaks(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r":
+                scalars.append(contentsOf: "\r\n".unicodeScalars)
+                afterCR = true
+            case "\n":
+                if !afterCR { scalars.append(contentsOf: "\r\n".unicodeScalars) }
+                afterCR = false
+            default:
+                scalars.append(scalar)
+                afterCR = false
+            }
+        }
+        return String(scalars)
     }
 
     static func base64Lines(_ text: String) -> [String] {

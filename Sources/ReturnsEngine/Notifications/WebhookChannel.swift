@@ -88,10 +88,17 @@ public struct WebhookChannel: NotificationChannel {
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(notification.messageID.uuidString.lowercased(), forHTTPHeaderField: "Returns-Message-Id")
+        let messageID = notification.messageID.uuidString.lowercased()
+        request.setValue(messageID, forHTTPHeaderField: "Returns-Message-Id")
         request.setValue(
             WebhookSignature.header(secret: secret, timestamp: timestamp, body: body),
             forHTTPHeaderField: WebhookSignature.headerName)
+        // The same signature again in the Standard Webhooks scheme, so its libraries verify it as they are.
+        for (name, value) in StandardWebhookSignature.headers(
+            secret: secret, id: messageID, timestamp: timestamp, body: body)
+        {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
         let data: Data
         let response: URLResponse
         do {
