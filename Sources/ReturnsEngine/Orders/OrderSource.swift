@@ -49,7 +49,8 @@ public struct HTTPOrderSource: OrderSource {
         self.timeout = timeout
         self.attempts = max(1, attempts)
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
+        // The deadline below is what bounds an attempt; URLSession's (idle) timeout only backs it up.
+        configuration.timeoutIntervalForRequest = timeout + 1
         session = URLSession(configuration: configuration)
     }
 
@@ -75,6 +76,9 @@ public struct HTTPOrderSource: OrderSource {
                 answer = try await withDeadline(timeout) { [session, request] in try await session.sendWithoutCancellation(request) }
             } catch let error as DeadlinePassed {
                 last = OrderSourceError("the order system at \(base.absoluteString) gave \(error)", timedOut: true)
+                continue
+            } catch let error as URLError where error.code == .timedOut {
+                last = OrderSourceError("the order system at \(base.absoluteString) gave no answer within \(timeout) s", timedOut: true)
                 continue
             } catch {
                 last = OrderSourceError("the order system at \(base.absoluteString) could not be reached: \(error.localizedDescription)")
