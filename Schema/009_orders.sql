@@ -84,15 +84,22 @@ CREATE TRIGGER return_items_hold_order_line BEFORE INSERT OR UPDATE ON return_it
     FOR EACH ROW EXECUTE FUNCTION return_items_hold_order_line();
 
 -- Refunds of all returns of one order never add up to more than the order paid. The order row is locked, so
--- concurrent refunds of two returns of one order are checked one after the other.
+-- concurrent refunds of two returns of one order are checked one after the other. Only a change that can raise
+-- what is refunded is checked (a new refund, a larger amount, a failed refund revived): claiming and settling a
+-- refund does not lock the order. Named to fire after refunds_within_paid, so the return is locked before the
+-- order, as every transition does.
 CREATE FUNCTION refunds_within_order() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     order_paid bigint;
     refunded bigint;
     the_order bigint;
 BEGIN
+    IF NEW.status = 'failed' OR (TG_OP = 'UPDATE' AND NEW.amount_minor <= OLD.amount_minor
+                                 AND (OLD.status <> 'failed')) THEN
+        RETURN NEW;
+    END IF;
     SELECT order_id INTO the_order FROM returns WHERE id = NEW.return_id;
-    IF the_order IS NULL OR NEW.status = 'failed' THEN
+    IF the_order IS NULL THEN
         RETURN NEW;
     END IF;
     SELECT paid_minor INTO order_paid FROM orders WHERE id = the_order FOR UPDATE;
@@ -107,7 +114,7 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-CREATE TRIGGER refunds_within_order BEFORE INSERT OR UPDATE ON refunds
+CREATE TRIGGER refunds_within_paid_order BEFORE INSERT OR UPDATE ON refunds
     FOR EACH ROW EXECUTE FUNCTION refunds_within_order();
 
 -- Merchants (the shop's systems) write orders.
@@ -115,11 +122,12 @@ ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
 ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('partner', 'finance', 'merchant'));
 
 -- Failed order lookups, counted per client address and per order in fixed windows, so several instances share
--- one limit on guessing which orders exist. Old windows are pruned by the retention worker.
+-- one limit on guessing which orders exist. A lookup counts against its order before it runs and is taken back
+-- when it succeeds, so parallel guesses cannot all pass the check. Old windows are pruned by the retention worker.
 CREATE TABLE lookup_failures (
     scope        text        NOT NULL CHECK (scope IN ('address', 'order')),
     key          text        NOT NULL,
     window_start timestamptz NOT NULL,
-    failures     integer     NOT NULL CHECK (failures > 0),
+    failures     integer     NOT NULL CHECK (failures >= 0),
     PRIMARY KEY (scope, key, window_start)
 );

@@ -126,7 +126,8 @@ public struct Problem: HTTPResponseError, Sendable {
         case .orderSourceFailed(_, let timedOut):
             var problem = Problem(
                 timedOut ? .gatewayTimeout : .badGateway, "order-source-failed",
-                title: "The shop's order system failed", detail: error.description)
+                title: "The shop's order system failed",
+                detail: "the shop's order system could not be asked about this order just now; try again in a minute")
             problem.retryAfter = 30
             return problem
         }

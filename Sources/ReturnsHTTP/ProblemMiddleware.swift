@@ -16,6 +16,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let problem as Problem {
             throw problem
         } catch let error as EngineError {
+            if case .orderSourceFailed = error {
+                // The answer says only that the shop's system failed; what failed is for the operator.
+                context.logger.warning("order lookup failed", metadata: ["error": "\(error.description)"])
+            }
             throw Problem.from(error)
         } catch let error as HTTPError {
             if error.status == .notFound, let methods = allowed.methods(for: request.uri.path) {

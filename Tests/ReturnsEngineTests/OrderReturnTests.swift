@@ -209,6 +209,91 @@ struct OrderReturnTests {
     }
 }
 
+@Suite("Orders of record under attack and retry")
+struct OrderAttackTests {
+    @Test("20 parallel guesses of one order's email: at most the limit are looked up, the rest are 429")
+    func parallelGuesses() async throws {
+        try await TestDatabase.withEngine { engine in
+            try await engine.makeOrder("G-1", email: "real@example.com")
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for number in 0..<20 {
+                    group.addTask {
+                        do {
+                            _ = try await engine.transitions.create(
+                                from: ReturnFromOrder(
+                                    orderRef: "G-1", proof: .email("guess\(number)@example.com"),
+                                    lines: [.init(orderLine: "1", quantity: 1)], clientAddress: "198.51.100.\(number)"))
+                            return "created"
+                        } catch EngineError.orderNotFound {
+                            return "404"
+                        } catch EngineError.tooManyLookups {
+                            return "429"
+                        }
+                    }
+                }
+                var all: [String] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0 == "404" }.count == engine.lookupLimits.perOrder, "\(outcomes)")
+            #expect(outcomes.filter { $0 == "429" }.count == 20 - engine.lookupLimits.perOrder)
+            #expect(try await engine.count("SELECT count(*)::int FROM returns") == 0)
+        }
+    }
+
+    @Test("a repeated request answers as the first time after the order changed and the limit was reached")
+    func replayAfterChange() async throws {
+        try await TestDatabase.withEngine { engine in
+            var order = try await engine.makeOrder("P-1", lines: ["SHOE:1:89.90"])
+            let request = ReturnFromOrder(
+                orderRef: "P-1", proof: .email("p-1@example.com"), lines: [.init(orderLine: "1", quantity: 1)],
+                clientAddress: "203.0.113.7")
+            let first = try await engine.transitions.create(from: request, idempotencyKey: "retry-me")
+            order.deliveredAt = Date()
+            #expect(try await engine.orders.put(order) == .updated)
+            for number in 0..<10 {
+                _ = try? await engine.transitions.create(
+                    from: ReturnFromOrder(
+                        orderRef: "P-\(number + 100)", proof: .email("x@example.com"),
+                        lines: [.init(orderLine: "1", quantity: 1)], clientAddress: "203.0.113.7"))
+            }
+            let again = try await engine.transitions.create(from: request, idempotencyKey: "retry-me")
+            #expect(again.replayed && again.id == first.id && again.token == first.token)
+            #expect(try await engine.count("SELECT count(*)::int FROM returns") == 1)
+        }
+    }
+
+    @Test("an order cannot be lowered below what is refunded of it, and settling its refund still works")
+    func lowerBelowRefunded() async throws {
+        try await TestDatabase.withEngine { engine in
+            var order = try await engine.makeOrder("L-1", lines: ["CABLE:1:7.99"])
+            let kept = try await engine.transitions.create(
+                from: ReturnFromOrder(orderRef: "L-1", proof: .staff, lines: [.init(orderLine: "1", quantity: 1)]))
+            #expect(kept.workflow == "keep-it")
+            order.lines[0].unitPriceMinor = 500
+            await #expect(throws: EngineError.self) { try await engine.orders.put(order) }
+            #expect(try await engine.count("SELECT unit_price_minor::int FROM order_lines") == 799)
+            // The refund's own updates (claim, settle) do not re-check the order, so the worker is never stuck.
+            let sent = try await engine.refunds.sendDue(through: LedgerProvider(database: engine.database))
+            #expect(sent.paid == 1, "\(sent)")
+        }
+    }
+
+    @Test("typed items cannot be used for an order of record")
+    func typedForOrderOfRecord() async throws {
+        try await TestDatabase.withEngine { engine in
+            try await engine.makeOrder("T-1", lines: ["SHOE:1:89.90"])
+            await #expect(throws: EngineError.self) {
+                try await engine.transitions.create(
+                    NewReturn(
+                        workflow: "standard", orderRef: "T-1", customerEmail: "t-1@example.com",
+                        items: [try ReturnItem.parse("SHOE:5:89.90:EUR")]))
+            }
+            #expect(try await engine.count("SELECT count(*)::int FROM returns") == 0)
+        }
+    }
+}
+
 extension Int {
     var asInt64: Int64 { Int64(self) }
 }

@@ -22,7 +22,9 @@ public enum OrderFields {
         }
         let postal = value("postal_code")
         if let postal {
-            guard postal.count <= 16, postal.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" }) else {
+            guard postal.count <= 16, postal.contains(where: { $0.isLetter || $0.isNumber }),
+                postal.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" })
+            else {
                 throw OrderProblem(
                     field: "postal_code", "'\(visible(postal))' is not a postal code (up to 16 letters, digits, spaces or '-')")
             }
@@ -30,9 +32,16 @@ public enum OrderFields {
         guard let ordered = try date("ordered_at", value) else {
             throw OrderProblem(field: "ordered_at", "required: when the order was placed, like 2026-11-02T10:00:00Z")
         }
-        let delivered = try date("delivered_at", value)
-        if let delivered, delivered < ordered {
-            throw OrderProblem(field: "delivered_at", "is before ordered_at; give the day the customer received it")
+        guard ordered.timeIntervalSinceNow < 86_400 else {
+            throw OrderProblem(field: "ordered_at", "is in the future; give when the order was placed")
+        }
+        var delivered = try date("delivered_at", value)
+        if let day = delivered, day < ordered {
+            // A delivery given as a date on the order's own day is that day, not before the order.
+            guard day.timeIntervalSince(ordered) > -86_400, Calendar.utc.isDate(day, inSameDayAs: ordered) else {
+                throw OrderProblem(field: "delivered_at", "is before ordered_at; give the day the customer received it")
+            }
+            delivered = ordered
         }
         let code = try required("currency", value)
         let currency: Currency
@@ -146,6 +155,14 @@ public enum OrderFields {
         String(text.prefix(80)).unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }
             .joined()
     }
+}
+
+extension Calendar {
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 }
 
 extension Character {

@@ -29,6 +29,23 @@ struct Idempotency {
             responseJSON: try JSONCoding.encode(result), on: connection)
         return result
     }
+
+    /// The recorded answer to `key`, read without taking its lock: for a command that would be refused before it
+    /// reaches `once` (a policy or a limit that changed since), so that a repeat still answers as the first time.
+    /// A key recorded for another request answers nil here: `once` refuses it, after the command's own checks (a
+    /// caller who cannot prove the order learns nothing of its keys).
+    func recorded<Result: Replayable>(_ key: IdempotencyKey, on connection: DatabaseConnection) async throws
+        -> Result?
+    {
+        guard let existing = try await keys.findIdempotencyKey(scope: key.scope, key: key.key, on: connection),
+            existing.requestHash == key.requestHash
+        else {
+            return nil
+        }
+        var replay = try JSONCoding.decode(Result.self, from: existing.response)
+        replay.replayed = true
+        return replay
+    }
 }
 
 /// A command's result as recorded under its idempotency key and answered again on a repeat.

@@ -23,24 +23,41 @@ extension Transitions {
         if request.workflow != nil, request.proof != .staff {
             throw EngineError.invalidInput(field: "workflow", reason: "only staff may choose the workflow")
         }
+        // A repeat answers as the first time, whatever changed since (the order, the policy, the lookup count): its
+        // fingerprint is what the caller sent, and it is looked up before anything can refuse it.
+        let key = idempotencyKey.map {
+            IdempotencyKey.creating(key: $0, request: request.fingerprintParts, scope: "create:order:\(ref)")
+        }
+        if let key, let replay: CreatedReturn = try await engine.read({ [self] connection in
+            try await idempotency.recorded(key, on: connection)
+        }) {
+            return replay
+        }
         let limits = engine.lookupLimits
+        let window = limits.windowSeconds
         if let address = request.clientAddress {
-            let failures = try await engine.read { [self] connection in
-                try await engine.store.orders.lookupFailures(
-                    address: address, orderRef: ref, windowSeconds: limits.windowSeconds, on: connection)
-            }
-            if failures.address >= limits.perAddress || failures.order >= limits.perOrder {
-                throw EngineError.tooManyLookups(retryAfterSeconds: failures.retryAfter)
+            try await engine.transaction { [self] connection in
+                let byAddress = try await engine.store.orders.addressFailures(address, windowSeconds: window, on: connection)
+                let byOrder = try await engine.store.orders.countLookupFailure(
+                    scope: "order", key: ref, windowSeconds: window, on: connection)
+                if byAddress.failures >= limits.perAddress || byOrder > limits.perOrder {
+                    throw EngineError.tooManyLookups(retryAfterSeconds: byAddress.retryAfter)
+                }
             }
         }
         guard let stored = try await engine.orders.findOrFetch(ref: ref), request.proves(stored.order) else {
             if let address = request.clientAddress {
                 try await engine.transaction { [self] connection in
-                    try await engine.store.orders.recordLookupFailure(
-                        address: address, orderRef: ref, windowSeconds: limits.windowSeconds, on: connection)
+                    _ = try await engine.store.orders.countLookupFailure(
+                        scope: "address", key: address, windowSeconds: window, on: connection)
                 }
             }
             throw EngineError.orderNotFound
+        }
+        if request.clientAddress != nil {
+            try await engine.transaction { [self] connection in
+                try await engine.store.orders.forgiveLookup(orderRef: ref, windowSeconds: window, on: connection)
+            }
         }
         let order = stored.order
         var items: [ReturnItem] = []
@@ -76,6 +93,11 @@ extension Transitions {
                         : "only \(available) of the \(line.quantity) units of line \(line.lineID) (\(line.sku)) can still be returned")
             }
             let price = request.priceOverrides[line.lineID] ?? line.unitPriceMinor
+            guard price <= line.unitPriceMinor else {
+                throw EngineError.invalidInput(
+                    field: "override_price",
+                    reason: "line \(line.lineID) was paid \(Money(minorUnits: line.unitPriceMinor, currency: order.currency)) a unit; an override may lower that, never raise it")
+            }
             items.append(
                 ReturnItem(
                     sku: line.sku, quantity: wanted.quantity, unitPrice: Money(minorUnits: price, currency: order.currency),
@@ -89,11 +111,6 @@ extension Transitions {
             workflow: request.workflow, orderRef: order.ref, customerEmail: order.customerEmail, locale: request.locale,
             items: items, orderedAt: order.windowStart, region: order.region, startsAtOnce: request.startsAtOnce)
         new.delivered = order.deliveredAt != nil
-        // Keys are scoped by the order: a key reused by someone else for another order finds nothing of this one.
-        let key = idempotencyKey.map {
-            IdempotencyKey.creating(
-                key: $0, request: new.fingerprintParts + request.lines.map(\.orderLine), scope: "create:order:\(order.ref)")
-        }
         var note: [String: JSONValue] = [:]
         if let reason = request.overrideReason, !request.priceOverrides.isEmpty {
             note["price_override"] = .object([
@@ -107,9 +124,26 @@ extension Transitions {
         if key == nil, let shortfall { throw shortfall }
         do {
             return try await create(
-                new, order: (stored.id, request.lines.map(\.orderLine)), key: key, actor: actor, note: note)
+                new, order: (stored.id, stored.contentSHA256, request.lines.map(\.orderLine)), key: key, actor: actor,
+                note: note)
         } catch OrderRefusal.lineExhausted {
             throw shortfall ?? EngineError.alreadyReturned(line: "", detail: OrderRefusal.lineExhausted.description)
         }
+    }
+}
+
+extension ReturnFromOrder {
+    /// What a repeated request must match to be the same: only what the caller sent. Keys are scoped by the
+    /// order, so a key reused by someone else for another order finds nothing of this one.
+    var fingerprintParts: [String] {
+        let proofText: String
+        switch proof {
+        case .email(let email): proofText = "email:" + email.lowercased()
+        case .postalCode(let code): proofText = "postal:" + code.lowercased().filter { !$0.isWhitespace }
+        case .staff: proofText = "staff"
+        }
+        return [orderRef, proofText, locale, workflow ?? "", "\(startsAtOnce)", overrideReason ?? ""]
+            + lines.map { "\($0.orderLine):\($0.quantity):\($0.reason)" }
+            + priceOverrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 }

@@ -16,7 +16,13 @@ public struct Transitions: Sendable {
     public func create(_ request: NewReturn, idempotencyKey: String? = nil, actor: String = "customer")
         async throws -> CreatedReturn
     {
-        try await create(
+        // An order of record is returned by its lines, so its limits hold; typed items would step around them.
+        if try await engine.orders.find(ref: request.orderRef) != nil {
+            throw EngineError.invalidInput(
+                field: "order",
+                reason: "\(request.orderRef) is an order of record; return its lines (--line LINE:QTY) instead of typed items")
+        }
+        return try await create(
             request, order: nil, key: idempotencyKey.map { IdempotencyKey.creating(key: $0, request: request.fingerprintParts) },
             actor: actor)
     }
@@ -24,7 +30,7 @@ public struct Transitions: Sendable {
     /// Creates `request`; with `order`, its items hold units of the order's lines (`ItemRecord.orderLine`).
     /// `note` goes into the data of the history's `created` line (an operator's price override, say).
     func create(
-        _ request: NewReturn, order: (id: Int64, lines: [String])?, key: IdempotencyKey?, actor: String,
+        _ request: NewReturn, order: (id: Int64, sha: String, lines: [String])?, key: IdempotencyKey?, actor: String,
         note: [String: JSONValue] = [:]
     ) async throws -> CreatedReturn
     {
@@ -59,7 +65,12 @@ public struct Transitions: Sendable {
             + policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, delivered: request.delivered, now: now)
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         return try await engine.transaction { [self, paid, items] connection in
-            try await idempotency.once(key, on: connection) {
+            // Returns of one order are made one at a time (so its lines are locked in one order too), and from the
+            // order as it was read: a change made meanwhile sends the caller back.
+            if let order, !(try await engine.store.orders.lockForReturn(order.id, sha: order.sha, on: connection)) {
+                throw EngineError.orderConflict(OrderRefusal.changedMeanwhile.description)
+            }
+            return try await idempotency.once(key, on: connection) {
                 // Routing counts the customer's recent returns, so it is decided inside the transaction.
                 let routing: Routing
                 if let named = request.workflow {

@@ -110,6 +110,11 @@ public struct OrderFileReader {
                     }
                 }
                 let orderLine = try OrderFields.line({ texts[$0] }, currency: header.currency)
+                if let earlier = orders[header.ref]?.order.lines.first(where: { $0.lineID == orderLine.lineID }) {
+                    problems.append(
+                        fail("line_id", "line '\(earlier.lineID)' of order \(header.ref) appears twice; give each line once"))
+                    continue
+                }
                 if orders[header.ref] == nil {
                     orders[header.ref] = (header, line)
                     sequence.append(header.ref)

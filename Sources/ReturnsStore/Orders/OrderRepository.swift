@@ -29,6 +29,10 @@ public enum OrderRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     case lineHasReturns(orderRef: String)
     /// The currency of an order that has returns would change.
     case currencyHasReturns(orderRef: String)
+    /// The order would have paid less than is already refunded of it.
+    case belowRefunded(orderRef: String, refundedMinor: Int64)
+    /// The order changed while the request was handled.
+    case changedMeanwhile
     /// More units of a line were asked for than remain.
     case lineExhausted
     /// Refunds of the order would pass what it paid.
@@ -43,6 +47,10 @@ public enum OrderRefusal: Error, Sendable, Hashable, CustomStringConvertible {
             "order \(ref): a line that was returned cannot be removed; send it again with the other lines"
         case .currencyHasReturns(let ref):
             "order \(ref) has returns, so its currency cannot change"
+        case .belowRefunded(let ref, let refunded):
+            "order \(ref): its lines would add up to less than the \(refunded) (minor units) already refunded of it"
+        case .changedMeanwhile:
+            "the order changed while this request was handled; send it again"
         case .lineExhausted:
             "every unit of this order line is already returned or in a return"
         case .refundsBeyondOrder:
@@ -116,62 +124,100 @@ public struct OrderRepository: Sendable {
 
     /// Inserts or replaces `order` (its lines included: lines not given are removed). The same content again
     /// writes nothing. Refused, with nothing written, when a line would fall below what returns hold of it, a
-    /// returned line would go, or the currency of an order with returns would change.
+    /// returned line would go, the currency of an order with returns would change, or the order would have paid
+    /// less than is already refunded of it.
     public func upsert(_ order: Order, on connection: DatabaseConnection) async throws -> OrderWrite {
         let sha = sha256Hex(order.canonicalText)
-        let existing = try await find(ref: order.ref, lock: true, on: connection)
-        if let existing, existing.contentSHA256 == sha { return .unchanged }
+        var existing = try await find(ref: order.ref, lock: true, on: connection)
+        if existing == nil {
+            // Two first writers of one order: the second finds the first's row, locked, and updates it.
+            var inserted: Int64?
+            for try await new in try await connection.query(
+                """
+                INSERT INTO orders (order_ref, customer_email, postal_code, ordered_at, delivered_at, currency, region,
+                                    paid_minor, content_sha256)
+                VALUES (\(order.ref), \(order.customerEmail), \(order.postalCode), \(order.orderedAt),
+                        \(order.deliveredAt), \(order.currency.code), \(order.region), \(order.paidMinor), \(sha))
+                ON CONFLICT (order_ref) DO NOTHING
+                RETURNING id
+                """, logger: logger
+            ).decode(Int64.self) {
+                inserted = new
+            }
+            if let inserted {
+                try await writeLines(order, orderID: inserted, on: connection)
+                return .created
+            }
+            existing = try await find(ref: order.ref, lock: true, on: connection)
+        }
+        guard let existing else { throw OrderRefusal.changedMeanwhile }
+        if existing.contentSHA256 == sha { return .unchanged }
+        let id = existing.id
+        if existing.order.currency != order.currency, try await hasReturns(id, on: connection) {
+            throw OrderRefusal.currencyHasReturns(orderRef: order.ref)
+        }
+        let refunded = try await refundedMinor(ofOrder: id, on: connection)
+        if order.paidMinor < refunded {
+            throw OrderRefusal.belowRefunded(orderRef: order.ref, refundedMinor: refunded)
+        }
         do {
-            let id: Int64
-            if let existing {
-                id = existing.id
-                if existing.order.currency != order.currency, try await hasReturns(id, on: connection) {
-                    throw OrderRefusal.currencyHasReturns(orderRef: order.ref)
-                }
-                try await connection.query(
-                    """
-                    UPDATE orders SET customer_email = \(order.customerEmail), postal_code = \(order.postalCode),
-                           ordered_at = \(order.orderedAt), delivered_at = \(order.deliveredAt),
-                           currency = \(order.currency.code), region = \(order.region), paid_minor = \(order.paidMinor),
-                           content_sha256 = \(sha), updated_at = now()
-                    WHERE id = \(id)
-                    """, logger: logger)
-                try await connection.query(
-                    "DELETE FROM order_lines WHERE order_id = \(id) AND NOT (line_id = ANY(\(order.lines.map(\.lineID))))",
-                    logger: logger)
-            } else {
-                var inserted: Int64?
-                for try await new in try await connection.query(
-                    """
-                    INSERT INTO orders (order_ref, customer_email, postal_code, ordered_at, delivered_at, currency, region,
-                                        paid_minor, content_sha256)
-                    VALUES (\(order.ref), \(order.customerEmail), \(order.postalCode), \(order.orderedAt),
-                            \(order.deliveredAt), \(order.currency.code), \(order.region), \(order.paidMinor), \(sha))
-                    RETURNING id
-                    """, logger: logger
-                ).decode(Int64.self) {
-                    inserted = new
-                }
-                id = inserted!
-            }
-            for line in order.lines {
-                try await connection.query(
-                    """
-                    INSERT INTO order_lines (order_id, line_id, sku, product_id, variant_id, title, quantity,
-                                             unit_price_minor, tax_minor, category, final_sale)
-                    VALUES (\(id), \(line.lineID), \(line.sku), \(line.productID), \(line.variantID), \(line.title),
-                            \(line.quantity), \(line.unitPriceMinor), \(line.taxMinor), \(line.category), \(line.finalSale))
-                    ON CONFLICT (order_id, line_id) DO UPDATE SET
-                        sku = excluded.sku, product_id = excluded.product_id, variant_id = excluded.variant_id,
-                        title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor,
-                        tax_minor = excluded.tax_minor, category = excluded.category, final_sale = excluded.final_sale
-                    """, logger: logger)
-            }
-            return existing == nil ? .created : .updated
+            try await connection.query(
+                """
+                UPDATE orders SET customer_email = \(order.customerEmail), postal_code = \(order.postalCode),
+                       ordered_at = \(order.orderedAt), delivered_at = \(order.deliveredAt),
+                       currency = \(order.currency.code), region = \(order.region), paid_minor = \(order.paidMinor),
+                       content_sha256 = \(sha), updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger)
+            try await connection.query(
+                "DELETE FROM order_lines WHERE order_id = \(id) AND NOT (line_id = ANY(\(order.lines.map(\.lineID))))",
+                logger: logger)
+            try await writeLines(order, orderID: id, on: connection)
+            return .updated
         } catch {
             if let refusal = OrderRefusal.from(error, orderRef: order.ref) { throw refusal }
             throw error
         }
+    }
+
+    private func writeLines(_ order: Order, orderID id: Int64, on connection: DatabaseConnection) async throws {
+        for line in order.lines {
+            try await connection.query(
+                """
+                INSERT INTO order_lines (order_id, line_id, sku, product_id, variant_id, title, quantity,
+                                         unit_price_minor, tax_minor, category, final_sale)
+                VALUES (\(id), \(line.lineID), \(line.sku), \(line.productID), \(line.variantID), \(line.title),
+                        \(line.quantity), \(line.unitPriceMinor), \(line.taxMinor), \(line.category), \(line.finalSale))
+                ON CONFLICT (order_id, line_id) DO UPDATE SET
+                    sku = excluded.sku, product_id = excluded.product_id, variant_id = excluded.variant_id,
+                    title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor,
+                    tax_minor = excluded.tax_minor, category = excluded.category, final_sale = excluded.final_sale
+                """, logger: logger)
+        }
+    }
+
+    /// What refunds of the order's returns that did not fail add up to.
+    private func refundedMinor(ofOrder id: Int64, on connection: DatabaseConnection) async throws -> Int64 {
+        for try await sum in try await connection.query(
+            """
+            SELECT coalesce(sum(f.amount_minor), 0)::bigint FROM refunds f JOIN returns r ON r.id = f.return_id
+            WHERE r.order_id = \(id) AND f.status <> 'failed'
+            """, logger: logger
+        ).decode(Int64.self) {
+            return sum
+        }
+        return 0
+    }
+
+    /// Locks the order `id` for a return being made from it and says whether it is still `sha`: returns of one
+    /// order are made one at a time, from the order as it is.
+    public func lockForReturn(_ id: Int64, sha: String, on connection: DatabaseConnection) async throws -> Bool {
+        for try await current in try await connection.query(
+            "SELECT content_sha256 FROM orders WHERE id = \(id) FOR UPDATE", logger: logger
+        ).decode(String.self) {
+            return current == sha
+        }
+        return false
     }
 
     private func hasReturns(_ id: Int64, on connection: DatabaseConnection) async throws -> Bool {
@@ -185,35 +231,49 @@ public struct OrderRepository: Sendable {
 
     // MARK: - Failed lookups
 
-    /// Failures in the current window for `address` and for `orderRef`, and the seconds until the window ends.
-    public func lookupFailures(address: String, orderRef: String, windowSeconds: Int, on connection: DatabaseConnection)
-        async throws -> (address: Int, order: Int, retryAfter: Int)
+    /// The current window's failures for `address`, and the seconds until the window ends.
+    public func addressFailures(_ address: String, windowSeconds: Int, on connection: DatabaseConnection)
+        async throws -> (failures: Int, retryAfter: Int)
     {
-        for try await (byAddress, byOrder, left) in try await connection.query(
+        for try await (failures, left) in try await connection.query(
             """
             WITH w AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds)) AS start)
             SELECT coalesce((SELECT failures FROM lookup_failures, w
                              WHERE scope = 'address' AND key = \(address) AND window_start = w.start), 0),
-                   coalesce((SELECT failures FROM lookup_failures, w
-                             WHERE scope = 'order' AND key = \(orderRef) AND window_start = w.start), 0),
                    ceil(extract(epoch FROM (SELECT start FROM w) + make_interval(secs => \(windowSeconds)) - now()))::int
             """, logger: logger
-        ).decode((Int, Int, Int).self) {
-            return (byAddress, byOrder, max(1, left))
+        ).decode((Int, Int).self) {
+            return (failures, max(1, left))
         }
-        return (0, 0, windowSeconds)
+        return (0, windowSeconds)
     }
 
-    /// Counts one failed lookup against `address` and `orderRef` in the current window.
-    public func recordLookupFailure(
-        address: String, orderRef: String, windowSeconds: Int, on connection: DatabaseConnection
-    ) async throws {
-        try await connection.query(
+    /// Counts one failure against `scope`/`key` in the current window and answers the count with it. A lookup of an
+    /// order is counted against it before it runs (and taken back by `forgiveLookup` when it succeeds), so
+    /// parallel guesses cannot all pass the check.
+    public func countLookupFailure(scope: String, key: String, windowSeconds: Int, on connection: DatabaseConnection)
+        async throws -> Int
+    {
+        for try await failures in try await connection.query(
             """
             INSERT INTO lookup_failures (scope, key, window_start, failures)
-            SELECT scope, key, to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds)), 1
-            FROM (VALUES ('address', \(address)), ('order', \(orderRef))) AS k (scope, key)
+            VALUES (\(scope), \(key), to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds)), 1)
             ON CONFLICT (scope, key, window_start) DO UPDATE SET failures = lookup_failures.failures + 1
+            RETURNING failures
+            """, logger: logger
+        ).decode(Int.self) {
+            return failures
+        }
+        return 1
+    }
+
+    /// Takes back the count of a lookup of `orderRef` that succeeded.
+    public func forgiveLookup(orderRef: String, windowSeconds: Int, on connection: DatabaseConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE lookup_failures SET failures = greatest(failures - 1, 0)
+            WHERE scope = 'order' AND key = \(orderRef)
+              AND window_start = to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds))
             """, logger: logger)
     }
 }
