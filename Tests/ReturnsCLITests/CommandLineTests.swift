@@ -53,7 +53,7 @@ struct CommandLineTests {
         let shown = try CLI.run(["return", "show", id, "--json"], database: database)
         let details = try CLI.json(shown.output)
         #expect(details["state"] as? String == "in_transit")
-        #expect(details["workflow"] as? String == "standard@2")
+        #expect(details["workflow"] as? String == "standard@3")
         #expect(details["paid"] as? String == "109.80")
         let history = try #require(details["history"] as? [[String: Any]])
         #expect(history.map { $0["seq"] as? Int } == [1, 2, 3])
@@ -129,7 +129,7 @@ struct CommandLineTests {
     func workflowCheck() throws {
         let shipped = try CLI.run(["workflow", "check"], database: nil)
         #expect(shipped.code == 0, "\(shipped.text)")
-        #expect(shipped.output.contains("standard@2"))
+        #expect(shipped.output.contains("standard@3"))
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
