@@ -79,6 +79,26 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `body` under a savepoint of the transaction open on `connection`: its writes are undone when it throws,
+    /// and the transaction goes on (a refused statement would otherwise abort all of it).
+    public func savepoint<T: Sendable>(
+        on connection: DatabaseConnection, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+    ) async throws -> T {
+        try await connection.query("SAVEPOINT engine_step", logger: logger)
+        let value: T
+        do {
+            value = try await body(connection)
+        } catch {
+            if !connection.isClosed {
+                _ = try? await connection.query("ROLLBACK TO SAVEPOINT engine_step", logger: logger)
+                _ = try? await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)
+            }
+            throw error
+        }
+        try await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)
+        return value
+    }
+
     /// Waits at most `limit` for a pooled connection and hands it straight back. The pool itself waits a minute
     /// while the server is down; callers that must answer fast (HTTP requests) check here first and fail with
     /// `StoreError.unreachable` instead of hanging. Nothing is read or written, so giving up is always safe.
