@@ -15,6 +15,8 @@ public final class Engine: Sendable {
     let store: Repositories
     private let definitions = Mutex<[String: WorkflowDefinition]>([:])
     let standings = PartnerStandingsCache()
+    /// Commands on one return wait for their turn here, not each on a pooled connection.
+    let turns = ReturnTurns()
 
     public init(database: Database, catalog: WorkflowCatalog) {
         self.database = database

@@ -116,7 +116,19 @@ public struct Transitions: Sendable {
         check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
     ) async throws -> TransitionResult {
         let key = idempotencyKey.map { IdempotencyKey.applying(key: $0, event: event, data: data, to: id) }
-        return try await engine.transaction { [self] connection in
+        // One command per return at a time holds a connection; the others wait their turn in memory.
+        return try await engine.turns.withTurn(on: id) {
+            try await transaction(event, to: id, key: key, actor: actor, data: data, expectedVersion: expectedVersion,
+                partnerID: partnerID, check: check)
+        }
+    }
+
+    private func transaction(
+        _ event: String, to id: UUID, key: IdempotencyKey?, actor: String, data: [String: JSONValue],
+        expectedVersion: Int?, partnerID: Int64?,
+        check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
+    ) async throws -> TransitionResult {
+        try await engine.transaction { [self] connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
             // A partner's command on a return not assigned to it is answered as if the return did not exist.
             guard let record = try await engine.store.returns.lockReturn(id, on: connection),
