@@ -103,12 +103,15 @@ struct DecisionWriter {
         let items = try await engine.store.items.itemStates(of: record.id, on: connection)
         let inspections = try Self.checkedInspections(in: data, items: items, policy: engine.catalog.policy)
         for inspection in inspections {
-            let targets = inspection.line.map { line in items.filter { $0.line == line } } ?? items.filter { $0.received > 0 }
+            // A whole-return grade judges what is left to judge: received units not graded yet.
+            let targets =
+                inspection.line.map { line in items.filter { $0.line == line } }
+                ?? items.filter { $0.received > $0.graded }
             let disposition = inspection.disposition ?? engine.catalog.policy.disposition(for: inspection.grade)
             for item in targets {
                 try await engine.store.items.setInspection(
                     record.id, line: item.line, grade: inspection.grade.rawValue, disposition: disposition.rawValue,
-                    on: connection)
+                    writtenOff: !inspection.grade.isRefundable, on: connection)
                 if disposition.isRestock {
                     try await engine.store.items.enqueueRestock(
                         record.id, seq: seq, line: item.line, grade: inspection.grade.rawValue,
@@ -125,7 +128,7 @@ struct DecisionWriter {
         do {
             let inspections = try ItemReports.inspections(in: data)
             try ItemReports.check(
-                inspections, against: items.map { .init(line: $0.line, received: $0.received) },
+                inspections, against: items.map { .init(line: $0.line, received: $0.received, graded: $0.graded) },
                 defaultDisposition: policy.disposition(for:))
             return inspections
         } catch {
@@ -163,7 +166,7 @@ struct DecisionWriter {
             RefundLine(
                 line: item.line, unitPriceMinor: item.unitPriceMinor, quantity: item.quantity,
                 received: item.received, alreadyRefunded: item.refunded, grade: item.grade.flatMap(Grade.init),
-                reason: item.reason)
+                reason: item.reason, graded: item.graded, writtenOff: item.writtenOff)
         }
         let breakdown = engine.catalog.policy.refund(
             for: lines, currency: try Currency(code: record.currency),
