@@ -2,7 +2,8 @@ import Foundation
 import ReturnsStore
 import Synchronization
 
-/// Commands on one return take turns inside this process before they take a pooled connection.
+/// Commands on one return (or creating one under one idempotency key) take turns inside this process before they
+/// take a pooled connection.
 ///
 /// The return's row lock orders them anyway, so letting them all wait in PostgreSQL gains nothing and costs a pooled
 /// connection each: 26 requests on a return another session holds would take a pool of 20, and every other route of
@@ -16,12 +17,13 @@ final class ReturnTurns: Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    /// The commands waiting on one return; the return has an entry while some command holds its turn.
-    private let lines = Mutex<[UUID: [Waiter]]>([:])
+    /// The commands waiting on one return (`return:ID`) or creation key (`create:KEY`); an entry exists while some
+    /// command holds its turn.
+    private let lines = Mutex<[String: [Waiter]]>([:])
     private let tickets = Atomic<UInt64>(0)
 
-    /// Runs `body` when it is this command's turn on `id`.
-    func withTurn<T: Sendable>(on id: UUID, _ body: () async throws -> T) async throws -> T {
+    /// Runs `body` when it is this command's turn on `id` (`return:ID`, `create:KEY`).
+    func withTurn<T: Sendable>(on id: String, _ body: () async throws -> T) async throws -> T {
         try await take(id)
         do {
             let value = try await body()
@@ -37,7 +39,7 @@ final class ReturnTurns: Sendable {
     }
 
     /// Waits for the turn on `id` (at once when nobody holds it).
-    private func take(_ id: UUID) async throws {
+    private func take(_ id: String) async throws {
         let ticket = tickets.add(1, ordering: .relaxed).newValue
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -62,7 +64,7 @@ final class ReturnTurns: Sendable {
     }
 
     /// Gives the turn on `id` to the next command; with `busy`, every command waiting hears that error instead.
-    private func handOver(_ id: UUID, busy: StoreError?) {
+    private func handOver(_ id: String, busy: StoreError?) {
         let (next, refused): (Waiter?, [Waiter]) = lines.withLock { lines in
             guard var waiting = lines[id], !waiting.isEmpty else {
                 lines[id] = nil

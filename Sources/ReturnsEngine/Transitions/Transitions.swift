@@ -42,6 +42,20 @@ public struct Transitions: Sendable {
         let refusals = policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, now: now)
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
         let key = idempotencyKey.map { IdempotencyKey.creating(key: $0, request: request.fingerprintParts) }
+        guard let key else { return try await create(request, key: nil, paid: paid, items: items, currency: currency, actor: actor) }
+        // Creations under one key wait for their turn in memory, as commands on one return do, not each on a
+        // pooled connection in front of the key's advisory lock.
+        return try await engine.turns.withTurn(on: "create:\(key.key)") {
+            try await create(request, key: key, paid: paid, items: items, currency: currency, actor: actor)
+        }
+    }
+
+    private func create(
+        _ request: NewReturn, key: IdempotencyKey?, paid: Int64, items: [ItemRecord], currency: Currency, actor: String
+    ) async throws -> CreatedReturn {
+        let catalog = engine.catalog
+        let policy = catalog.policy
+        let now = Date()
         return try await engine.transaction { [self, paid, items] connection in
             try await idempotency.once(key, on: connection) {
                 // Routing counts the customer's recent returns, so it is decided inside the transaction.
@@ -117,7 +131,7 @@ public struct Transitions: Sendable {
     ) async throws -> TransitionResult {
         let key = idempotencyKey.map { IdempotencyKey.applying(key: $0, event: event, data: data, to: id) }
         // One command per return at a time holds a connection; the others wait their turn in memory.
-        return try await engine.turns.withTurn(on: id) {
+        return try await engine.turns.withTurn(on: "return:\(id)") {
             try await transaction(event, to: id, key: key, actor: actor, data: data, expectedVersion: expectedVersion,
                 partnerID: partnerID, check: check)
         }

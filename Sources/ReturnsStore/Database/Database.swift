@@ -71,11 +71,12 @@ public struct Database: Sendable {
             let value: T
             do {
                 // SET takes no bind parameters; set_config does, and `true` keeps both to this transaction.
-                try await connection.query(
+                let set = try await connection.query(
                     """
                     SELECT set_config('lock_timeout', \(limits.lockSetting), true),
                            set_config('statement_timeout', \(limits.statementSetting), true)
                     """, logger: logger)
+                for try await _ in set {}
                 value = try await body(connection)
             } catch {
                 // On a closed connection there is nothing to roll back, and a statement sent there is never answered

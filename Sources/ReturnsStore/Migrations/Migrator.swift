@@ -47,7 +47,7 @@ public struct Migrator: Sendable {
         // Unbounded: the advisory lock waits for another process's migration, however long it takes, and DDL may
         // wait for the locks of the transactions in flight.
         return try await database.transaction(limits: .unbounded) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger) {}
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
