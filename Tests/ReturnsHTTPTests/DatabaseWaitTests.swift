@@ -124,8 +124,10 @@ struct DatabaseWaitTests {
                             let status = try await client.execute(uri: "/v1/status/\(otherToken)", method: .get) {
                                 $0.status
                             }
+                            // 200, not the 503 a request gets when the held return's requests have taken the
+                            // pool; the time is only a loose bound on a loaded machine.
                             #expect(status == .ok)
-                            #expect(ContinuousClock.now - asked < .seconds(1))
+                            #expect(ContinuousClock.now - asked < .seconds(3))
                         }
                         var answers: [(HTTPResponse.Status, String?, String, Duration)] = []
                         for try await answer in group { answers.append(answer) }
