@@ -3,6 +3,8 @@
 --   pgbench -n -M prepared -f Benchmarks/pgbench/transition.sql -D returns=10000 -c 4 -j 2 -T 30 "$URL"
 \set n random(1, :returns)
 BEGIN;
+-- Database.transaction: this transaction's lock and statement limits (TransactionLimits, SET LOCAL semantics).
+SELECT set_config('lock_timeout', '2000ms', true), set_config('statement_timeout', '30000ms', true);
 SELECT version AS v FROM returns WHERE id = md5('pgb-' || :n)::uuid FOR UPDATE \gset
 UPDATE returns SET state = 'in_transit', version = :v + 1, updated_at = now()
 WHERE id = md5('pgb-' || :n)::uuid AND version = :v;

@@ -2,6 +2,8 @@
 -- Run by `returns bench transitions` with pgbench -M prepared; one script per lifecycle step, equal weights.
 \set n random(1, :returns)
 BEGIN;
+-- Database.transaction: this transaction's lock and statement limits (TransactionLimits, SET LOCAL semantics).
+SELECT set_config('lock_timeout', '2000ms', true), set_config('statement_timeout', '30000ms', true);
 -- Engine.apply: the row lock comes first (ReturnRepository.lockReturn).
 SELECT id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale,
        currency, paid_minor, created_at, updated_at, partner_id

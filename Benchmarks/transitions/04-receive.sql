@@ -2,6 +2,8 @@
 -- Run by `returns bench transitions` with pgbench -M prepared; one script per lifecycle step, equal weights.
 \set n random(1, :returns)
 BEGIN;
+-- Database.transaction: this transaction's lock and statement limits (TransactionLimits, SET LOCAL semantics).
+SELECT set_config('lock_timeout', '2000ms', true), set_config('statement_timeout', '30000ms', true);
 -- Engine.apply: the row lock comes first (ReturnRepository.lockReturn).
 SELECT id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale,
        currency, paid_minor, created_at, updated_at, partner_id
@@ -15,7 +17,7 @@ INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, d
 VALUES (:id, :seq, 'receive', 'in_transit', 'received', 'bench', '{}'::jsonb);
 -- record_receipt: all arrived (itemStates, setReceived)
 SELECT line, sku, quantity, unit_price_minor, category, reason, quantity_received, quantity_refunded, grade,
-       disposition
+       disposition, quantity_graded, quantity_written_off
 FROM return_items WHERE return_id = :id ORDER BY line;
 UPDATE return_items SET quantity_received = quantity WHERE return_id = :id AND line = 1;
 -- cancel_timer: transit_timeout (cancelTimer)

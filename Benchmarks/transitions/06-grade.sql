@@ -2,6 +2,8 @@
 -- Run by `returns bench transitions` with pgbench -M prepared; one script per lifecycle step, equal weights.
 \set n random(1, :returns)
 BEGIN;
+-- Database.transaction: this transaction's lock and statement limits (TransactionLimits, SET LOCAL semantics).
+SELECT set_config('lock_timeout', '2000ms', true), set_config('statement_timeout', '30000ms', true);
 -- Engine.apply: the row lock comes first (ReturnRepository.lockReturn).
 SELECT id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale,
        currency, paid_minor, created_at, updated_at, partner_id
@@ -15,9 +17,13 @@ INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, d
 VALUES (:id, :seq, 'grade', 'inspected', 'graded', 'bench', '{"grade": "A"}'::jsonb);
 -- record_inspection: grade A, restock (itemStates, setInspection, enqueueRestock)
 SELECT line, sku, quantity, unit_price_minor, category, reason, quantity_received, quantity_refunded, grade,
-       disposition
+       disposition, quantity_graded, quantity_written_off
 FROM return_items WHERE return_id = :id ORDER BY line;
-UPDATE return_items SET grade = 'A', disposition = 'restock' WHERE return_id = :id AND line = 1;
+UPDATE return_items
+SET grade = 'A', disposition = 'restock',
+    quantity_written_off = quantity_written_off + CASE WHEN false THEN quantity_received - quantity_graded ELSE 0 END,
+    quantity_graded = quantity_received
+WHERE return_id = :id AND line = 1;
 INSERT INTO inventory_outbox (return_id, seq, line, sku, quantity, grade, disposition)
 SELECT i.return_id, :seq, i.line, i.sku,
        i.quantity_received - coalesce(

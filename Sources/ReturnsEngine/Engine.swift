@@ -15,6 +15,8 @@ public final class Engine: Sendable {
     let store: Repositories
     private let definitions = Mutex<[String: WorkflowDefinition]>([:])
     let standings = PartnerStandingsCache()
+    /// Commands on one return wait for their turn here, not each on a pooled connection.
+    let turns = ReturnTurns()
     /// The limit on failed order lookups.
     public let lookupLimits: LookupLimits
     /// Where an order missing from the local table is looked up.
@@ -100,15 +102,46 @@ public final class Engine: Sendable {
     // MARK: - Transactions
 
     /// Every write of the engine runs here: one transaction, whose transitions count for metrics once it commits.
+    /// Inside `allOrNothing` it is a savepoint of that one transaction instead.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
         async throws -> T
     {
+        if let outer = Self.outer, outer.engine == ObjectIdentifier(self) {
+            return try await database.savepoint(on: outer.connection, body)
+        }
         let pending = TransitionCounts.Pending()
         let result = try await TransitionCounts.$pending.withValue(pending) {
             try await database.transaction(body)
         }
         transitionCounts.add(pending.keys.withLock { $0 })
         return result
+    }
+
+    /// The transaction `allOrNothing` runs its commands in, for the task that runs them.
+    @TaskLocal static var outer: (engine: ObjectIdentifier, connection: DatabaseConnection)?
+
+    /// Runs `body`, whose commands (any use case's) all share one transaction, each step under a savepoint: a step
+    /// refused is undone alone, so `body` can go on checking the rest, and nothing commits unless `body` returns and
+    /// `commit` is true. What a batch (a manifest import) uses to apply all of a file or none of it: the engine
+    /// itself judges every step, against the state the earlier steps left. `body` must run its commands one after
+    /// another, on this task: they share one connection.
+    public func allOrNothing<T: Sendable>(
+        commit: Bool, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let engine = ObjectIdentifier(self)
+        do {
+            return try await transaction { connection in
+                let value = try await Self.$outer.withValue((engine, connection)) { try await body() }
+                guard commit else { throw RolledBack(value: value) }
+                return value
+            }
+        } catch let rolledBack as RolledBack<T> {
+            return rolledBack.value
+        }
+    }
+
+    private struct RolledBack<T: Sendable>: Error {
+        let value: T
     }
 
     /// Reads on one pooled connection, outside a transaction.

@@ -16,7 +16,7 @@ public struct Problem: HTTPResponseError, Sendable {
     public var extra: [String: JSONValue] = [:]
     /// The `Allow` header of a 405.
     var allow: String?
-    /// The `Retry-After` header (seconds) of a 429 or 503.
+    /// The `Retry-After` header, in seconds, of an answer that says "busy, try again".
     var retryAfter: Int?
 
     public init(
@@ -48,7 +48,7 @@ public struct Problem: HTTPResponseError, Sendable {
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let allow { headers[.allow] = allow }
-        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(
             status: status, headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: JSONValue.canonicalText(body))))

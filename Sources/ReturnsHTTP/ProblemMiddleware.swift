@@ -36,6 +36,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as StoreError {
             switch error {
             case .unreachable, .connectionLost: throw Self.unavailable(request.method)
+            case .lockTimeout(let limit): throw Self.busy(request.method, limit: limit)
+            case .statementTimeout(let limit): throw Self.slow(request.method, limit: limit)
             default: break
             }
             context.logger.error("store error", metadata: ["error": "\(String(reflecting: error))"])
@@ -59,9 +61,31 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func unavailable(_ method: HTTPRequest.Method) -> Problem {
-        Problem(
+        var problem = Problem(
             .serviceUnavailable, "database-unavailable", title: "The database cannot be reached",
             detail: "retry shortly: " + retryAdvice(method))
+        problem.retryAfter = 1
+        return problem
+    }
+
+    /// Another session held what the request needed (the return, most often) for longer than the lock wait allows.
+    /// Nothing was written; the return is busy, not gone, so the answer is a conflict to retry, not a failure.
+    static func busy(_ method: HTTPRequest.Method, limit: String) -> Problem {
+        var problem = Problem(
+            .conflict, "return-busy", title: "The return is being changed by another request",
+            detail: "it stayed locked for more than \(limit); nothing was changed. Retry shortly: " + retryAdvice(method))
+        problem.retryAfter = 1
+        return problem
+    }
+
+    /// A statement outran the transaction's statement limit and was cancelled; nothing was written.
+    static func slow(_ method: HTTPRequest.Method, limit: String) -> Problem {
+        var problem = Problem(
+            .serviceUnavailable, "database-busy", title: "The database is too slow to answer now",
+            detail: "a statement took more than \(limit) and was cancelled; nothing was changed. Retry shortly: "
+                + retryAdvice(method))
+        problem.retryAfter = 2
+        return problem
     }
 
     static func internalError(_ method: HTTPRequest.Method) -> Problem {

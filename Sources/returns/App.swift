@@ -17,6 +17,7 @@ enum App {
         let logger = logger ?? configuration.logger()
         var settings = try await Database.settings(databaseURL: databaseURL, cluster: configuration.cluster)
         if let poolSize { settings.maximumConnections = poolSize }
+        settings.transactionLimits = try configuration.transactionLimits()
         let migrator = try Migrator(directory: try configuration.schemaFolder())
         let catalog = WorkflowCatalog.load(folder: try configuration.workflowsFolder())
         try catalog.requireValid()

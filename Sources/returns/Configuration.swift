@@ -34,6 +34,22 @@ struct Configuration: Sendable {
     /// Connections one process may open: `--pool-size`, else `RETURNS_DB_POOL_SIZE`.
     func poolSize(flag: Int?) -> Int? { flag ?? environment["RETURNS_DB_POOL_SIZE"].flatMap(Int.init) }
 
+    /// How long an engine transaction may wait for a lock and run one statement: `RETURNS_LOCK_TIMEOUT` (default
+    /// 2s) and `RETURNS_STATEMENT_TIMEOUT` (default 30s), written 500ms, 2s or 1m; 0 or off for no limit.
+    func transactionLimits() throws -> TransactionLimits {
+        var limits = TransactionLimits.standard
+        func limit(_ name: String) throws -> Duration?? {
+            guard let text = value(name) else { return nil }
+            guard let parsed = TransactionLimits.parse(text) else {
+                throw ConfigurationError("\(name)='\(text)' is not a time limit; write 500ms, 2s or 1m, or 0 for none")
+            }
+            return parsed
+        }
+        if let lock = try limit("RETURNS_LOCK_TIMEOUT") { limits.lockTimeout = lock }
+        if let statement = try limit("RETURNS_STATEMENT_TIMEOUT") { limits.statementTimeout = statement }
+        return limits
+    }
+
     // MARK: - Folders shipped beside the binary
 
     /// `RETURNS_WORKFLOWS_DIR`, else `./Workflows`, else the one beside the sources.

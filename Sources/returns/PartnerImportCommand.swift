@@ -7,9 +7,12 @@ struct PartnerImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Apply a partner's manifest: its receipts and inspection results become events.",
         discussion: """
-            The whole file is checked first; if any line is malformed or names a return that is not this \
-            partner's, nothing is applied (exit 64). Each event carries an idempotency key, so importing the same \
-            file again changes nothing. Steps a return's state does not allow are skipped and listed.
+            The whole file is checked first: its format, that every line names a return of this partner and one \
+            of its SKUs, and then every step through the engine in one transaction (quantities beyond what was \
+            returned, a grade for a line that never arrived, a disposition overridden without a reason, a step \
+            the return's state does not take). One bad line and nothing is applied: each is printed as \
+            FILE:LINE:COLUMN, exit 64. Each event carries an idempotency key, so importing the same file again \
+            changes nothing. --dry-run runs the same check and rolls it back.
             """)
 
     @Option(help: "The partner's name.")
@@ -34,7 +37,7 @@ struct PartnerImportCommand: AsyncParsableCommand {
             try printJSON(report)
             return
         }
-        for step in report.steps where step.outcome == "skipped" || dryRun {
+        for step in report.steps where dryRun {
             let lines = step.lines.map(String.init).joined(separator: ",")
             print(
                 "\(step.outcome) \(step.event) \(step.returnID.uuidString.lowercased()) (line \(lines))"
@@ -42,7 +45,7 @@ struct PartnerImportCommand: AsyncParsableCommand {
         }
         print(
             "\(report.lines) lines: \(report.count("applied")) events applied, \(report.count("replayed")) already "
-                + "applied, \(report.count("skipped")) skipped"
+                + "applied"
                 + (dryRun ? ", \(report.count("planned")) planned (dry run)" : ""))
     }
 }

@@ -1,4 +1,4 @@
-import ReturnsCore
+@testable import ReturnsCore
 import Testing
 
 @Suite("Item reports from partners")
@@ -161,6 +161,25 @@ struct ItemReportsTests {
             [.object(["line": .number(1), "grade": .string("D"), "disposition": .bool(true)])],
             field: "items[0].disposition"),
     ]
+
+    @Test("a line whose received units are all graded, or named twice, is refused; a new unit may be graded")
+    func gradedOnce() throws {
+        let lines = [ItemReports.Line(line: 1, received: 2, graded: 2), ItemReports.Line(line: 2, received: 2, graded: 1)]
+        func check(_ inspections: [ItemReports.Inspection]) throws(ItemReportError) {
+            try ItemReports.check(inspections, against: lines, defaultDisposition: { _ in .restock })
+        }
+        func grade(_ line: Int?) -> ItemReports.Inspection {
+            .init(line: line, grade: .a, disposition: nil, dispositionReason: nil)
+        }
+        #expect(throws: ItemReportError.self) { try check([grade(1)]) }
+        #expect(throws: ItemReportError.self) { try check([grade(2), grade(2)]) }
+        try check([grade(2)])
+        try check([grade(nil)])
+        let allGraded = [ItemReports.Line(line: 1, received: 1, graded: 1)]
+        #expect(throws: ItemReportError.self) {
+            try ItemReports.check([grade(nil)], against: allGraded, defaultDisposition: { _ in .restock })
+        }
+    }
 
     @Test("a malformed inspection is refused, naming the field", arguments: ItemReportsTests.malformedInspections)
     func malformedInspection(_ example: Malformed) {

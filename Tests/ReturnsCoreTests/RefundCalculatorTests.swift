@@ -234,6 +234,25 @@ struct RefundCalculatorTests {
         #expect(breakdown.netMinor == 5_100)
     }
 
+    @Test("only graded units are paid: a unit written off by an earlier grade is never paid by a later one")
+    func writtenOffNeverPaid() throws {
+        // Two shoes: the first judged wrong_item (written off), the second arrives later and is graded A.
+        let line = RefundLine(
+            line: 1, unitPriceMinor: 8_990, quantity: 2, received: 2, grade: .a, reason: "damaged", graded: 2,
+            writtenOff: 1)
+        let breakdown = ReturnPolicy.permissive.refund(
+            for: [line], currency: try Currency(code: "EUR"), labelAlreadyCharged: true)
+        #expect(breakdown.lines.map(\.quantity) == [1])
+        #expect(breakdown.netMinor == 8_990)
+        // Received but not graded yet: nothing is due for it.
+        var ungraded = line
+        ungraded.graded = 1
+        ungraded.writtenOff = 0
+        #expect(
+            ReturnPolicy.permissive.refund(for: [ungraded], currency: try Currency(code: "EUR"), labelAlreadyCharged: true)
+                .lines.map(\.quantity) == [1])
+    }
+
     @Test("a 0% restocking fee stays free even when the policy gives it a minimum")
     func zeroPercentIgnoresMinimum() throws {
         let policy = ReturnPolicy(

@@ -20,6 +20,7 @@ struct EngineContractTests {
               refund_succeeded: Paid.
               refund_declined: Declined.
               retry_refund: Retried.
+              nothing_to_refund: Nothing due.
               timeout: Timer.
             transitions:
             \(transitions)
@@ -35,9 +36,10 @@ struct EngineContractTests {
               - {from: refund_pending, event: timeout, to: done}
             """)
         let problems = EngineContract.problems(in: definition, file: "probe.yaml")
-        #expect(problems.map(\.line) == [15, 15])
+        #expect(problems.map(\.line) == [16, 16, 16])
         #expect(problems[0].message.contains("'refund_pending' does not take 'refund_succeeded'"))
         #expect(problems[1].message.contains("'refund_declined'"))
+        #expect(problems[2].message.contains("'refund_pending' does not take 'nothing_to_refund'"))
     }
 
     @Test("a declined refund must lead where finance can retry it")
@@ -49,10 +51,11 @@ struct EngineContractTests {
               - {from: refund_pending, event: refund_declined, to: refund_failed}
               - {from: refund_pending, event: timeout, to: done}
               - {from: refund_failed, event: timeout, to: done}
+              - {from: refund_pending, event: nothing_to_refund, to: done}
             """)
         let problems = EngineContract.problems(in: definition, file: "probe.yaml")
         #expect(problems.count == 1)
-        #expect(problems.first?.line == 17)
+        #expect(problems.first?.line == 18)
         #expect(problems.first?.message.contains("'refund_failed' is where a declined refund leads") == true)
     }
 

@@ -56,4 +56,111 @@ struct DatabaseWaitTests {
             }
         }
     }
+
+    @Test("a return held locked by another session answers 409 return-busy with Retry-After within the lock limit; other routes keep answering and nothing is written")
+    func heldReturnIsBusyNotHung() async throws {
+        var settings = try await TestDatabase.makeDatabase()
+        settings.maximumConnections = 4
+        settings.transactionLimits.lockTimeout = .seconds(1)
+        try await Database.with(settings) { database in
+            let engine = Engine(database: database, catalog: TestDatabase.catalog)
+            try await engine.deployWorkflows()
+            let router = buildRouter(
+                engine: engine, configuration: ServerConfiguration(databaseWait: .milliseconds(300)))
+            let held = try await engine.makeReturn()
+            let other = try await engine.makeReturn()
+            try await engine.drive(held, [("issue_label", [:])])
+            let heldToken = try await engine.lookup.details(of: held).record.statusToken
+            let otherToken = try await engine.lookup.details(of: other).record.statusToken
+            @Sendable func written() async throws -> [Int] {
+                [
+                    try await engine.count("SELECT count(*)::int FROM return_events"),
+                    try await engine.count("SELECT count(*)::int FROM outbox"),
+                    try await engine.count("SELECT count(*)::int FROM idempotency_keys"),
+                ]
+            }
+            let before = try await written()
+
+            // Another session (here another instance's pool) holds the return's row, as a slow command would.
+            var otherSettings = settings
+            otherSettings.maximumConnections = 1
+            try await Database.with(otherSettings) { otherInstance in
+                let (locked, locking) = AsyncStream<Void>.makeStream()
+                let (release, releasing) = AsyncStream<Void>.makeStream()
+                let holder = Task {
+                    try await otherInstance.client.withConnection { connection in
+                        try await connection.query("BEGIN", logger: TestDatabase.logger)
+                        try await connection.query("SELECT 1 FROM returns WHERE id = \(held) FOR UPDATE", logger: TestDatabase.logger)
+                        locking.yield()
+                        // Released by the test; the deadline keeps a regression a failure instead of a hang.
+                        _ = await withTaskGroup(of: Void.self) { group in
+                            group.addTask { for await _ in release { break } }
+                            group.addTask { try? await Task.sleep(for: .seconds(20)) }
+                            await group.next()
+                            group.cancelAll()
+                        }
+                        try await connection.query("ROLLBACK", logger: TestDatabase.logger)
+                    }
+                }
+                for await _ in locked { break }
+
+                try await Application(router: router).test(.router) { client in
+                    let started = ContinuousClock.now
+                    // More requests on the held return than the pool has connections.
+                    let answers = try await withThrowingTaskGroup(
+                        of: (HTTPResponse.Status, String?, String, Duration).self
+                    ) { group in
+                        for index in 0..<12 {
+                            group.addTask {
+                                try await client.execute(
+                                    uri: "/v1/status/\(heldToken)/cancel", method: .post,
+                                    headers: [HTTPFields.Element.Name("Idempotency-Key")!: "cancel-\(index)"]
+                                ) { response in
+                                    (
+                                        response.status, response.headers[.retryAfter], String(buffer: response.body),
+                                        ContinuousClock.now - started
+                                    )
+                                }
+                            }
+                        }
+                        // While they wait, the instance still answers everything else.
+                        try await Task.sleep(for: .milliseconds(300))
+                        for _ in 0..<3 {
+                            let asked = ContinuousClock.now
+                            let status = try await client.execute(uri: "/v1/status/\(otherToken)", method: .get) {
+                                $0.status
+                            }
+                            // 200, not the 503 a request gets when the held return's requests have taken the
+                            // pool; the time is only a loose bound on a loaded machine.
+                            #expect(status == .ok)
+                            #expect(ContinuousClock.now - asked < .seconds(3))
+                        }
+                        var answers: [(HTTPResponse.Status, String?, String, Duration)] = []
+                        for try await answer in group { answers.append(answer) }
+                        return answers
+                    }
+                    #expect(answers.count == 12)
+                    for (status, retryAfter, body, elapsed) in answers {
+                        #expect(status == .conflict, "\(body)")
+                        #expect(body.contains("return-busy"), "\(body)")
+                        #expect(retryAfter == "1")
+                        // Bounded by the lock limit (1 s) plus the machine's pace, far from the 20 s hold.
+                        #expect(elapsed < .seconds(6), "\(elapsed)")
+                    }
+                    #expect(try await written() == before)
+                    #expect(try await engine.lookup.details(of: held).record.state == "label_issued")
+
+                    releasing.yield()
+                    try await holder.value
+                    // Released, the same request goes through.
+                    let cancelled = try await client.execute(
+                        uri: "/v1/status/\(heldToken)/cancel", method: .post,
+                        headers: [HTTPFields.Element.Name("Idempotency-Key")!: "cancel-0"]
+                    ) { $0.status }
+                    #expect(cancelled == .ok || cancelled == .seeOther, "\(cancelled)")
+                    #expect(try await engine.lookup.details(of: held).record.state == "cancelled")
+                }
+            }
+        }
+    }
 }

@@ -146,8 +146,9 @@ struct StoreTests {
                 to: folder.appendingPathComponent("notifications/en/\(name)"))
         }
         let original = try String(contentsOf: shipped.appendingPathComponent("keep-it.yaml"), encoding: .utf8)
-        // Version 2 drops the reject path: returns on version 1 must still be able to take it.
-        let v2 = original.replacingOccurrences(of: "version: 1", with: "version: 2")
+        // The next version drops the reject path: returns on the shipped version must still be able to take it.
+        let shippedVersion = try #require(WorkflowLoader.load(yaml: original, file: "keep-it.yaml").0?.version)
+        let v2 = original.replacingOccurrences(of: "version: \(shippedVersion)", with: "version: \(shippedVersion + 1)")
             .replacingOccurrences(
                 of: "  rejected:\n    kind: terminal\n    description: This return could not be accepted.\n", with: "")
             .replacingOccurrences(
@@ -164,15 +165,15 @@ struct StoreTests {
             let engineV2 = Engine(database: engine.database, catalog: catalogV2)
             try await engineV2.deployWorkflows()
             let onV2 = try await engineV2.makeReturn(workflow: "keep-it")
-            #expect(try await engineV2.lookup.details(of: onV1).record.workflowVersion == 1)
-            #expect(try await engineV2.lookup.details(of: onV2).record.workflowVersion == 2)
+            #expect(try await engineV2.lookup.details(of: onV1).record.workflowVersion == shippedVersion)
+            #expect(try await engineV2.lookup.details(of: onV2).record.workflowVersion == shippedVersion + 1)
             _ = try await engineV2.transitions.apply("reject", to: onV1, actor: "test", data: ["reason": .string("fraud")])
             #expect(try await engineV2.lookup.details(of: onV1).record.state == "rejected")
             await #expect(throws: EngineError.self) {
                 try await engineV2.transitions.apply("reject", to: onV2, actor: "test", data: ["reason": .string("fraud")])
             }
 
-            // Editing version 2 without raising it is refused at deploy.
+            // Editing the new version without raising it is refused at deploy.
             try (v2 + "\n# an edit\n").write(to: file, atomically: true, encoding: .utf8)
             let edited = Engine(database: engine.database, catalog: WorkflowCatalog.load(folder: folder))
             await #expect(throws: StoreError.self) { try await edited.deployWorkflows() }

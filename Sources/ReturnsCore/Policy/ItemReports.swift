@@ -74,32 +74,52 @@ public enum ItemReports {
         return inspections
     }
 
-    /// A return line as a report sees it: its number and how many of it arrived.
+    /// A return line as a report sees it: its number, how many of it arrived, and how many of those are graded.
     public struct Line: Sendable, Hashable {
         public var line: Int
         public var received: Int
+        /// Units an earlier inspection graded: judged, so not graded again without a review.
+        public var graded: Int
 
-        public init(line: Int, received: Int) {
+        public init(line: Int, received: Int, graded: Int = 0) {
             self.line = line
             self.received = received
+            self.graded = graded
         }
     }
 
     /// Checks a whole inspection report against the return's lines before any of it is applied: every line named
-    /// exists and arrived, and a disposition other than the policy's default for its grade gives a reason.
+    /// exists, once, and has units that arrived and are not graded yet (a graded unit is judged: grading it again
+    /// needs a review, not another report), and a disposition other than the policy's default for its grade gives
+    /// a reason.
     public static func check(
         _ inspections: [Inspection], against lines: [Line], defaultDisposition: (Grade) -> Disposition
     ) throws(ItemReportError) {
+        var named: Set<Int> = []
         for inspection in inspections {
             if let number = inspection.line {
                 guard let line = lines.first(where: { $0.line == number }) else {
                     throw .init(
                         field: "items", reason: "the return has no line \(number); its lines are 1 to \(lines.count)")
                 }
+                guard named.insert(number).inserted else {
+                    throw .init(field: "items (line \(number))", reason: "the line is named twice; grade it once")
+                }
                 guard line.received > 0 else {
                     throw .init(
                         field: "items (line \(number))", reason: "nothing of this line was received, so it cannot be graded")
                 }
+                guard line.received > line.graded else {
+                    throw .init(
+                        field: "items (line \(number))",
+                        reason: "all \(line.received) received unit\(line.received == 1 ? " is" : "s are") graded already; "
+                            + "a graded unit is not graded again without a review")
+                }
+            } else if !lines.contains(where: { $0.received > $0.graded }) {
+                throw .init(
+                    field: "grade",
+                    reason: "no received unit is left to grade: every one is graded already, and a graded unit is "
+                        + "not graded again without a review")
             }
             let standard = defaultDisposition(inspection.grade)
             if let chosen = inspection.disposition, chosen != standard,

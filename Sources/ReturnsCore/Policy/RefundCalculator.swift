@@ -11,10 +11,14 @@ public struct RefundLine: Sendable, Hashable {
     /// Grade from inspection; nil when not graded.
     public var grade: Grade?
     public var reason: String
+    /// Units inspections graded; nil: every received unit (a line graded once, whole).
+    public var graded: Int?
+    /// Graded units judged to no refund by an earlier grade (wrong_item, empty_box): never paid later.
+    public var writtenOff: Int
 
     public init(
         line: Int, unitPriceMinor: Int64, quantity: Int, received: Int, alreadyRefunded: Int = 0, grade: Grade?,
-        reason: String
+        reason: String, graded: Int? = nil, writtenOff: Int = 0
     ) {
         self.line = line
         self.unitPriceMinor = unitPriceMinor
@@ -23,6 +27,8 @@ public struct RefundLine: Sendable, Hashable {
         self.alreadyRefunded = alreadyRefunded
         self.grade = grade
         self.reason = reason
+        self.graded = graded
+        self.writtenOff = writtenOff
     }
 }
 
@@ -55,8 +61,8 @@ public struct RefundBreakdown: Sendable, Hashable, Codable {
 }
 
 extension ReturnPolicy {
-    /// The refund due now for `lines`: what was received (or, for keep-it, what was ordered) and not yet
-    /// refunded, graded refundable, less restocking fees per grade and, once per return, the label cost unless
+    /// The refund due now for `lines`: what was received and graded (or, for keep-it, what was ordered) and not
+    /// yet refunded or written off, graded refundable, less restocking fees per grade and, once per return, the label cost unless
     /// a line's reason waives it. Never negative, never above what was paid for the refunded quantities.
     public func refund(
         for lines: [RefundLine], currency: Currency, labelAlreadyCharged: Bool, requiresReceipt: Bool = true
@@ -65,7 +71,10 @@ extension ReturnPolicy {
         var deductions: [RefundBreakdown.Deduction] = []
         var remaining: Int64 = 0
         for line in lines {
-            let available = (requiresReceipt ? min(line.received, line.quantity) : line.quantity) - line.alreadyRefunded
+            // Only judged units are paid: graded, and not refunded or written off before.
+            let judged = min(line.graded ?? line.received, line.received, line.quantity)
+            let available =
+                requiresReceipt ? judged - line.alreadyRefunded - line.writtenOff : line.quantity - line.alreadyRefunded
             guard available > 0 else { continue }
             if requiresReceipt, line.grade?.isRefundable != true { continue }
             let (gross, overflow) = line.unitPriceMinor.multipliedReportingOverflow(by: Int64(available))

@@ -9,6 +9,11 @@ struct DecisionWriter {
     let engine: Engine
 
     /// Timers are armed from `clock`, the moment the event stands for (the database clock when nil).
+    ///
+    /// A refund that comes to nothing is a decision of its own: when `issue_refund` finds nothing due, the actions
+    /// after it in the transition (its timeout, its "refund on its way" mail) are not run, and the return takes
+    /// `nothing_to_refund` from the state it reached, in the same transaction; the answer is that last step's.
+    /// A definition pinned before that event existed keeps its old way (it waits for a refund that never comes).
     func commit(
         _ decision: Decision, to record: ReturnRecord, actor: String, data: [String: JSONValue], clock: Date? = nil,
         on connection: DatabaseConnection
@@ -39,7 +44,15 @@ struct DecisionWriter {
             case .cancelTimer(let name):
                 try await engine.store.timers.cancelTimer(id, name: name, on: connection)
             case .issueRefund:
-                try await issueRefund(for: record, seq: seq, on: connection)
+                if try await issueRefund(for: record, seq: seq, on: connection) == .nothingDue,
+                    let nothing = try await nothingToRefund(after: decision, of: record, on: connection)
+                {
+                    var moved = record
+                    moved.state = decision.to
+                    moved.version = seq
+                    return try await commit(
+                        nothing, to: moved, actor: actor, data: [:], clock: clock, on: connection)
+                }
             case .recordReceipt:
                 try await recordReceipt(for: record, data: data, on: connection)
             case .recordInspection:
@@ -92,12 +105,15 @@ struct DecisionWriter {
         let items = try await engine.store.items.itemStates(of: record.id, on: connection)
         let inspections = try Self.checkedInspections(in: data, items: items, policy: engine.catalog.policy)
         for inspection in inspections {
-            let targets = inspection.line.map { line in items.filter { $0.line == line } } ?? items.filter { $0.received > 0 }
+            // A whole-return grade judges what is left to judge: received units not graded yet.
+            let targets =
+                inspection.line.map { line in items.filter { $0.line == line } }
+                ?? items.filter { $0.received > $0.graded }
             let disposition = inspection.disposition ?? engine.catalog.policy.disposition(for: inspection.grade)
             for item in targets {
                 try await engine.store.items.setInspection(
                     record.id, line: item.line, grade: inspection.grade.rawValue, disposition: disposition.rawValue,
-                    on: connection)
+                    writtenOff: !inspection.grade.isRefundable, on: connection)
                 if disposition.isRestock {
                     try await engine.store.items.enqueueRestock(
                         record.id, seq: seq, line: item.line, grade: inspection.grade.rawValue,
@@ -114,7 +130,7 @@ struct DecisionWriter {
         do {
             let inspections = try ItemReports.inspections(in: data)
             try ItemReports.check(
-                inspections, against: items.map { .init(line: $0.line, received: $0.received) },
+                inspections, against: items.map { .init(line: $0.line, received: $0.received, graded: $0.graded) },
                 defaultDisposition: policy.disposition(for:))
             return inspections
         } catch {
@@ -122,9 +138,27 @@ struct DecisionWriter {
         }
     }
 
+    /// What `issue_refund` did.
+    enum IssuedRefund: Equatable {
+        /// A refund row was written (or was there already, for this step's key).
+        case issued
+        /// Nothing is due: every line graded to nothing, already refunded, or never received.
+        case nothingDue
+    }
+
+    /// The `nothing_to_refund` step from where `decision` led, when the return's workflow takes it there.
+    func nothingToRefund(after decision: Decision, of record: ReturnRecord, on connection: DatabaseConnection)
+        async throws -> Decision?
+    {
+        let definition = try await engine.definition(of: record, on: connection)
+        return try? definition.decide(event: EngineEvent.nothingToRefund.rawValue, in: decision.to)
+    }
+
     /// Computes the refund due now from what was received and graded, and writes it with its breakdown and a
     /// deterministic idempotency key, marking the refunded quantities, all in the transition's transaction.
-    func issueRefund(for record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws {
+    func issueRefund(for record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws
+        -> IssuedRefund
+    {
         let id = record.id
         let definition = try await engine.definition(of: record, on: connection)
         // Workflows that never record a receipt (keep-it) refund what was ordered.
@@ -134,18 +168,19 @@ struct DecisionWriter {
             RefundLine(
                 line: item.line, unitPriceMinor: item.unitPriceMinor, quantity: item.quantity,
                 received: item.received, alreadyRefunded: item.refunded, grade: item.grade.flatMap(Grade.init),
-                reason: item.reason)
+                reason: item.reason, graded: item.graded, writtenOff: item.writtenOff)
         }
         let breakdown = engine.catalog.policy.refund(
             for: lines, currency: try Currency(code: record.currency),
             labelAlreadyCharged: try await engine.store.items.labelCharged(id, on: connection), requiresReceipt: requiresReceipt)
-        guard breakdown.netMinor > 0 else { return }
+        guard breakdown.netMinor > 0 else { return .nothingDue }
         let inserted = try await engine.store.refunds.insertRefund(
             id, idempotencyKey: IdempotencyKey.refund(returnID: id, seq: seq), amountMinor: breakdown.netMinor,
             currency: record.currency, seq: seq, breakdownJSON: try JSONCoding.encode(breakdown), on: connection)
-        guard inserted else { return }
+        guard inserted else { return .issued }
         for line in breakdown.lines {
             try await engine.store.items.addRefunded(id, line: line.line, quantity: line.quantity, on: connection)
         }
+        return .issued
     }
 }

@@ -64,6 +64,24 @@ public struct Transitions: Sendable {
             policy.blocks(email: request.customerEmail, orderRef: request.orderRef, skus: request.items.map(\.sku))
             + policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, delivered: request.delivered, now: now)
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
+        guard let key else {
+            return try await insert(request, order: order, key: nil, paid: paid, items: items, currency: currency, actor: actor, note: note)
+        }
+        // Creations under one key wait for their turn in memory, as commands on one return do, not each on a
+        // pooled connection in front of the key's advisory lock.
+        return try await engine.turns.withTurn(on: "create:\(key.scope):\(key.key)") {
+            try await insert(request, order: order, key: key, paid: paid, items: items, currency: currency, actor: actor, note: note)
+        }
+    }
+
+    /// The transaction of a creation: the order's lock, the key, routing, the rows.
+    private func insert(
+        _ request: NewReturn, order: (id: Int64, sha: String, lines: [String])?, key: IdempotencyKey?, paid: Int64,
+        items: [ItemRecord], currency: Currency, actor: String, note: [String: JSONValue]
+    ) async throws -> CreatedReturn {
+        let catalog = engine.catalog
+        let policy = catalog.policy
+        let now = Date()
         return try await engine.transaction { [self, paid, items] connection in
             // Returns of one order are made one at a time (so its lines are locked in one order too), and from the
             // order as it was read: a change made meanwhile sends the caller back.
@@ -147,7 +165,19 @@ public struct Transitions: Sendable {
         check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
     ) async throws -> TransitionResult {
         let key = idempotencyKey.map { IdempotencyKey.applying(key: $0, event: event, data: data, to: id) }
-        return try await engine.transaction { [self] connection in
+        // One command per return at a time holds a connection; the others wait their turn in memory.
+        return try await engine.turns.withTurn(on: "return:\(id)") {
+            try await transaction(event, to: id, key: key, actor: actor, data: data, expectedVersion: expectedVersion,
+                partnerID: partnerID, check: check)
+        }
+    }
+
+    private func transaction(
+        _ event: String, to id: UUID, key: IdempotencyKey?, actor: String, data: [String: JSONValue],
+        expectedVersion: Int?, partnerID: Int64?,
+        check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
+    ) async throws -> TransitionResult {
+        try await engine.transaction { [self] connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
             // A partner's command on a return not assigned to it is answered as if the return did not exist.
             guard let record = try await engine.store.returns.lockReturn(id, on: connection),

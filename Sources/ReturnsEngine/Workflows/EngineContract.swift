@@ -21,6 +21,15 @@ public enum EngineContract {
                         message: "this transition issues a refund, but '\(transition.to)' does not take "
                             + "'\(event.rawValue)', which the refund worker applies once the provider answers"))
             }
+            // A refund that comes to nothing must not leave its return waiting for the provider, nor end in
+            // refund_failed with nothing for finance to retry: the state takes nothing_to_refund to an end.
+            if takes(transition.to, .nothingToRefund) == nil {
+                problems.append(
+                    WorkflowProblem(
+                        file: file, line: transition.line,
+                        message: "this transition issues a refund, but '\(transition.to)' does not take "
+                            + "'nothing_to_refund', which the engine applies when no refund is due"))
+            }
             if let declined = takes(transition.to, .refundDeclined), takes(declined.to, .retryRefund) == nil {
                 problems.append(
                     WorkflowProblem(

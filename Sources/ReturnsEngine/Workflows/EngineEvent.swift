@@ -21,6 +21,9 @@ public enum EngineEvent: String, Sendable, CaseIterable {
     case refundSucceeded = "refund_succeeded"
     /// The refund worker: the refund failed for good.
     case refundDeclined = "refund_declined"
+    /// The refund computed when one is issued came to nothing (every line graded to nothing, or already refunded):
+    /// applied in the same transaction as the step that issued it, from the state that step reached.
+    case nothingToRefund = "nothing_to_refund"
     /// Finance sends a failed refund again (also how a refund paid after its return gave up waiting is recorded).
     case retryRefund = "retry_refund"
 

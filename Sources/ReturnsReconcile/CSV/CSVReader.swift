@@ -1,7 +1,12 @@
 import Foundation
 
-/// Reads an RFC 4180 CSV file one record at a time, in bounded memory: a UTF-8 byte order mark, CRLF or LF line
-/// ends, quoted fields holding commas, doubled quotes and line breaks, and trailing blank lines are all accepted.
+/// Reads an RFC 4180 CSV file one record at a time, in bounded memory: a UTF-8 byte order mark, CRLF, LF or bare CR
+/// line ends (as Python's csv module reads them: a CR alone ends a line, never joins two), quoted fields holding
+/// commas, doubled quotes and line breaks, and trailing blank lines are all accepted.
+///
+/// Refused with FILE:LINE:COLUMN, because PostgreSQL would refuse them later without saying where: a field that is
+/// not UTF-8 or holds a NUL byte, and a line with more fields than the header names (a field holding an unquoted
+/// comma, most often: the values would shift into the wrong columns).
 ///
 /// The reader is byte-level on purpose: settlement files run to millions of lines, and building a `String` per field
 /// would dominate the run time. Fields stay bytes until a caller asks for text.
@@ -20,6 +25,12 @@ public final class CSVReader {
     private var filled = 0
     private var atEnd = false
     private var physicalLine = 1
+    /// The line before ended with a bare CR: a LF right after it belongs to that line end.
+    private var swallowLineFeed = false
+    /// A byte of the current record is NUL or not ASCII: its fields are checked before they are handed out.
+    private var needsTextCheck = false
+    /// How many fields the first record (the header) has; later records may not have more.
+    public private(set) var headerCount: Int?
 
     /// Opens `path`; `name` is how messages refer to the file (default: the path as given).
     public init(path: String, name: String? = nil, chunkSize: Int = 1 << 20) throws(ReconcileError) {
@@ -62,6 +73,7 @@ public final class CSVReader {
             bytes.removeAll(keepingCapacity: true)
             starts.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
+            needsTextCheck = false
             guard try readRecord() else { return false }
             // A line with nothing on it is a blank line, not a record with one empty field.
             if starts.count == 1 && !lastFieldWasQuoted
@@ -69,7 +81,36 @@ public final class CSVReader {
             {
                 continue
             }
+            if needsTextCheck { try checkText() }
+            if let headerCount {
+                guard starts.count <= headerCount else {
+                    throw .badRow(
+                        file: file, line: line, column: headerCount + 1,
+                        reason: "this line has \(starts.count) fields, but the header names \(headerCount); quote a "
+                            + "field that holds a comma (\"like, this\")")
+                }
+            } else {
+                headerCount = starts.count
+            }
             return true
+        }
+    }
+
+    /// Refuses a field that is not UTF-8 text or holds a NUL byte (which no PostgreSQL text can hold).
+    private func checkText() throws(ReconcileError) {
+        for index in 0..<starts.count {
+            let field = bytes[starts[index]..<ends[index]]
+            if let nul = field.firstIndex(of: 0) {
+                throw .badRow(
+                    file: file, line: line, column: index + 1,
+                    reason: "the field holds a NUL byte (at byte \(nul - starts[index] + 1) of the field); "
+                        + "a CSV file is text: remove it")
+            }
+            if String(validating: field, as: UTF8.self) == nil {
+                throw .badRow(
+                    file: file, line: line, column: index + 1,
+                    reason: "the field is not valid UTF-8; save the file as UTF-8")
+            }
         }
     }
 
@@ -107,7 +148,12 @@ public final class CSVReader {
             }
             let byte = buffer[position]
             position += 1
+            if swallowLineFeed {
+                swallowLineFeed = false
+                if byte == 0x0A { continue }
+            }
             sawAnything = true
+            if byte == 0 || byte >= 0x80 { needsTextCheck = true }
             switch state {
             case .fieldStart, .unquoted:
                 switch byte {
@@ -120,8 +166,11 @@ public final class CSVReader {
                     physicalLine += 1
                     ends.append(bytes.count)
                     return true
-                case 0x0D:  // \r, dropped: the \n that follows ends the line
-                    break
+                case 0x0D:  // \r ends the line; a \n right after it is the same line end
+                    physicalLine += 1
+                    swallowLineFeed = true
+                    ends.append(bytes.count)
+                    return true
                 case 0x22 where state == .fieldStart:  // "
                     state = .quoted
                     lastFieldWasQuoted = true
@@ -152,7 +201,10 @@ public final class CSVReader {
                     ends.append(bytes.count)
                     return true
                 case 0x0D:
-                    break
+                    physicalLine += 1
+                    swallowLineFeed = true
+                    ends.append(bytes.count)
+                    return true
                 default:
                     throw .badRow(
                         file: file, line: physicalLine, column: starts.count,

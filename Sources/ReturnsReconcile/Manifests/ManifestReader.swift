@@ -17,6 +17,8 @@ final class ManifestReader {
     private var index: [String: Int] = [:]
     private(set) var lines = 0
     private(set) var ignoredColumns: [String] = []
+    /// How many columns the header names.
+    private(set) var headerWidth = 0
 
     init(path: String, name: String? = nil) throws(ReconcileError) {
         csv = try CSVReader(path: path, name: name)
@@ -24,6 +26,7 @@ final class ManifestReader {
         guard try csv.next() else {
             throw .badRow(file: csv.file, line: 1, column: 1, reason: "the file is empty; expected a header line")
         }
+        headerWidth = csv.count
         for column in 0..<csv.count {
             let name = csv.string(column).trimmed.lowercased()
             if index[name] == nil { index[name] = column }

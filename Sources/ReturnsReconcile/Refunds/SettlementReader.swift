@@ -13,6 +13,8 @@ final class SettlementReader {
     /// Rows of other kinds in a processor's export (payments, fees), skipped.
     private(set) var skipped = 0
     private(set) var lines = 0
+    /// Per currency, the sum of the amounts read so far, to refuse a file whose totals would not fit 64 bits.
+    private var totals: [String: Int64] = [:]
     /// Header columns nobody reads (our format only; processors' exports have many by design).
     private(set) var ignoredColumns: [String] = []
 
@@ -74,6 +76,16 @@ final class SettlementReader {
             var amount = try parser.amount(column(.amount), name: "amount", currency: currency)
             // Processors sign refunds as money leaving the account (Stripe: negative gross); we compare magnitudes.
             if layout.preset != .standard { amount = abs(amount) }
+            // Every total the run computes (per currency and status, in SQL) is a bigint: refuse here, at the line
+            // and column, a file whose amounts add up past 64 bits, rather than have the database refuse the sum.
+            let (total, overflow) = (totals[currency.code] ?? 0).addingReportingOverflow(Int64(amount.magnitude))
+            guard !overflow else {
+                throw parser.fail(
+                    column(.amount),
+                    "amount: the \(currency.code) amounts up to this line add up to more than "
+                        + "\(Int64.max) minor units, more than a 64-bit total holds; split the file")
+            }
+            totals[currency.code] = total
             let settledAt = try parser.timestamp(column(.settledAt), name: "settled_at")
             let refund = parser.trimmed(column(.refundID))
 

@@ -58,25 +58,55 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs `body` in one transaction, rolled back if it throws; the body's own error is what the caller sees.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
-        async throws -> T
-    {
+    /// Runs `body` in one transaction, rolled back if it throws; the body's own error is what the caller sees, but
+    /// for a wait cut short by `limits` (the settings' `transactionLimits` when nil), which is
+    /// `StoreError.lockTimeout` or `.statementTimeout`.
+    public func transaction<T: Sendable>(
+        limits: TransactionLimits? = nil, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+    ) async throws -> T {
         let logger = self.logger
+        let limits = limits ?? settings.transactionLimits
         return try await withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             let value: T
             do {
+                // SET takes no bind parameters; set_config does, and `true` keeps both to this transaction.
+                let set = try await connection.query(
+                    """
+                    SELECT set_config('lock_timeout', \(limits.lockSetting), true),
+                           set_config('statement_timeout', \(limits.statementSetting), true)
+                    """, logger: logger)
+                for try await _ in set {}
                 value = try await body(connection)
             } catch {
                 // On a closed connection there is nothing to roll back, and a statement sent there is never answered
                 // (should the connection close between the check and the ROLLBACK, the guard ends the wait).
                 if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                throw error
+                throw StoreError.limited(error, by: limits)
             }
             try await connection.query("COMMIT", logger: logger)
             return value
         }
+    }
+
+    /// Runs `body` under a savepoint of the transaction open on `connection`: its writes are undone when it throws,
+    /// and the transaction goes on (a refused statement would otherwise abort all of it).
+    public func savepoint<T: Sendable>(
+        on connection: DatabaseConnection, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+    ) async throws -> T {
+        try await connection.query("SAVEPOINT engine_step", logger: logger)
+        let value: T
+        do {
+            value = try await body(connection)
+        } catch {
+            if !connection.isClosed {
+                _ = try? await connection.query("ROLLBACK TO SAVEPOINT engine_step", logger: logger)
+                _ = try? await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)
+            }
+            throw error
+        }
+        try await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)
+        return value
     }
 
     /// Waits at most `limit` for a pooled connection and hands it straight back. The pool itself waits a minute

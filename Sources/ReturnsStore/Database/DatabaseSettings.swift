@@ -16,6 +16,8 @@ public struct DatabaseSettings: Sendable, CustomStringConvertible {
     public var tlsMode: String
     /// Connections the pool may open.
     public var maximumConnections: Int = 20
+    /// The lock and statement waits every `Database.transaction` runs under unless it names its own.
+    public var transactionLimits: TransactionLimits = .standard
 
     public init(address: Address, username: String, password: String?, database: String, tlsMode: String = "disable") {
         self.address = address

@@ -10,6 +10,11 @@ public enum StoreError: Error, CustomStringConvertible {
     case migrationFailed(file: String, statement: Int, detail: String)
     case workflowNotDeployed(name: String, version: Int?)
     case workflowChangedWithoutNewVersion(name: String, version: Int)
+    /// A lock (a return's row, most often) was held by another session for longer than the transaction may wait;
+    /// nothing was written, and the same command can be sent again shortly.
+    case lockTimeout(limit: String)
+    /// A statement ran longer than the transaction allows, and was cancelled; nothing was written.
+    case statementTimeout(limit: String)
 
     public var description: String {
         switch self {
@@ -25,9 +30,26 @@ public enum StoreError: Error, CustomStringConvertible {
         case .workflowNotDeployed(let name, let version):
             return "workflow '\(name)'\(version.map { " version \($0)" } ?? "") is not deployed; "
                 + "check Workflows/\(name).yaml exists and passes `returns workflow check`"
+        case .lockTimeout(let limit):
+            return "another session held a lock this needs for longer than \(limit) (lock_timeout); nothing was "
+                + "written, retry shortly"
+        case .statementTimeout(let limit):
+            return "a statement ran longer than \(limit) (statement_timeout) and was cancelled; nothing was written"
         case .workflowChangedWithoutNewVersion(let name, let version):
             return "Workflows/\(name).yaml changed but still says version \(version), which is already deployed with "
                 + "other content; raise its version so returns in flight keep the one they started with"
+        }
+    }
+
+    /// `error`, or the timeout it stands for when PostgreSQL cut a wait short under `limits`: SQLSTATE 55P03
+    /// (lock_not_available) or 57014 (query_canceled; this program never cancels a statement otherwise).
+    static func limited(_ error: any Error, by limits: TransactionLimits) -> any Error {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return error }
+        switch state {
+        case "55P03" where limits.lockTimeout != nil: return StoreError.lockTimeout(limit: limits.lockSetting)
+        case "57014" where limits.statementTimeout != nil:
+            return StoreError.statementTimeout(limit: limits.statementSetting)
+        default: return error
         }
     }
 

@@ -44,8 +44,10 @@ public struct Migrator: Sendable {
     public func migrate(_ database: Database) async throws -> [String] {
         let logger = database.logger
         let migrations = self.migrations
-        return try await database.transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+        // Unbounded: the advisory lock waits for another process's migration, however long it takes, and DDL may
+        // wait for the locks of the transactions in flight.
+        return try await database.transaction(limits: .unbounded) { connection in
+            for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger) {}
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (

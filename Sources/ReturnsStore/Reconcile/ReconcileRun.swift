@@ -31,7 +31,12 @@ public struct ReconcileRun: Sendable {
     {
         try await connection.query("BEGIN", logger: logger)
         do {
-            try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
+            // The COPY and matching statements are as long as the file: no limit, whatever the server's default.
+            try await connection.query(
+                """
+                SELECT set_config('TimeZone', 'UTC', true), set_config('statement_timeout', '0', true),
+                       set_config('lock_timeout', '0', true)
+                """, logger: logger)
             let result = try await body(self)
             try await connection.query("ROLLBACK", logger: logger)
             return result

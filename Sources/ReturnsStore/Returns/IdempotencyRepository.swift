@@ -32,6 +32,8 @@ public struct IdempotencyRepository: Sendable {
 
     /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.
     public func lockKey(_ key: String, on connection: DatabaseConnection) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+        // Read to its end: a wait cut by lock_timeout is reported with the row, not by the call.
+        let rows = try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+        for try await _ in rows {}
     }
 }

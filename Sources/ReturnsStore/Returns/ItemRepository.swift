@@ -14,6 +14,10 @@ public struct ItemState: Sendable, Hashable, Codable {
     public var refunded: Int
     public var grade: String?
     public var disposition: String?
+    /// Units inspections have graded (at most `received`); a graded unit is not graded again.
+    public var graded: Int = 0
+    /// Graded units judged to no refund (wrong_item, empty_box).
+    public var writtenOff: Int = 0
 }
 
 /// The SQL of return lines: what arrived, how it was graded, what was refunded, what goes back to stock.
@@ -38,12 +42,18 @@ public struct ItemRepository: Sendable {
             logger: logger)
     }
 
+    /// Grades the units of `line` received and not graded yet; `writtenOff` says the grade refunds nothing, so
+    /// those units count as written off. The check on `quantity_graded` keeps a unit from being graded twice.
     public func setInspection(
-        _ id: UUID, line: Int, grade: String, disposition: String, on connection: DatabaseConnection
+        _ id: UUID, line: Int, grade: String, disposition: String, writtenOff: Bool, on connection: DatabaseConnection
     ) async throws {
         try await connection.query(
             """
-            UPDATE return_items SET grade = \(grade), disposition = \(disposition)
+            UPDATE return_items
+            SET grade = \(grade), disposition = \(disposition),
+                quantity_written_off = quantity_written_off
+                    + CASE WHEN \(writtenOff) THEN quantity_received - quantity_graded ELSE 0 END,
+                quantity_graded = quantity_received
             WHERE return_id = \(id) AND line = \(line)
             """, logger: logger)
     }
