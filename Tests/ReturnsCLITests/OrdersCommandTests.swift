@@ -69,12 +69,12 @@ struct OrdersCommandTests {
         ("negative price", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EUR,1,S,1,-1.00\n", ":2:8:", "must not be negative"),
         ("bad date", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,20/11/2026,EUR,1,S,1,1.00\n", ":2:3:", "is not a date"),
         ("bad currency", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EURO,1,S,1,1.00\n", ":2:4:", "ISO 4217"),
-        ("extra field", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EUR,1,S,1,1.00,surplus\n", ":2:9:", "fields where the header has 8"),
+        ("extra field", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EUR,1,S,1,1.00,surplus\n", ":2:9:", "the header names 8"),
         ("zero quantity", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EUR,1,S,0,1.00\n", ":2:7:", "from 1 to 10000"),
         ("duplicate line", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EUR,1,S,1,1.00\nA,a@x.com,2026-11-20,EUR,1,T,1,2.00\n", ":3:5:", "appears twice"),
         ("order told two ways", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,a@x.com,2026-11-20,EUR,1,S,1,1.00\nA,b@x.com,2026-11-20,EUR,2,T,1,2.00\n", ":3:2:", "described differently than on line 2"),
         ("header injection", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nA,\"a@x.com\r\nBcc: e@evil.example\",2026-11-20,EUR,1,S,1,1.00\n", ":2:2:", "is not an email address"),
-        ("NUL in a field", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price,title\nA,a@x.com,2026-11-20,EUR,1,S,1,1.00,a\u{0}b\n", ":2:9:", "no control characters"),
+        ("NUL in a field", "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price,title\nA,a@x.com,2026-11-20,EUR,1,S,1,1.00,a\u{0}b\n", ":2:9:", "NUL byte"),
         ("JSON line with a bad price", #"{"order_ref": "A", "customer_email": "a@x.com", "ordered_at": "2026-11-20", "currency": "JPY", "lines": [{"line_id": "1", "sku": "S", "quantity": 1, "unit_price": "1.5"}]}"# + "\n", ":1:1:", "lines[0].unit_price"),
     ]
 

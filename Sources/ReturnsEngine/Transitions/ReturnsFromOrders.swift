@@ -123,9 +123,13 @@ extension Transitions {
         }
         if key == nil, let shortfall { throw shortfall }
         do {
-            return try await create(
-                new, order: (stored.id, stored.contentSHA256, request.lines.map(\.orderLine)), key: key, actor: actor,
-                note: note)
+            // Returns of one order are made one at a time under its row lock; in this process they wait their turn
+            // in memory, so a burst for one order holds one pooled connection and never times out on that lock.
+            return try await engine.turns.withTurn(on: "order:\(stored.id)") {
+                try await create(
+                    new, order: (stored.id, stored.contentSHA256, request.lines.map(\.orderLine)), key: key, actor: actor,
+                    note: note)
+            }
         } catch OrderRefusal.lineExhausted {
             throw shortfall ?? EngineError.alreadyReturned(line: "", detail: OrderRefusal.lineExhausted.description)
         }
