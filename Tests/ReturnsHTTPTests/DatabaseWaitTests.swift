@@ -72,6 +72,16 @@ struct DatabaseWaitTests {
             try await engine.drive(held, [("issue_label", [:])])
             let heldToken = try await engine.lookup.details(of: held).record.statusToken
             let otherToken = try await engine.lookup.details(of: other).record.statusToken
+            // The pool's four connections are opened now: on a loaded machine opening one can take longer than the
+            // 300 ms gate, and what this test is about is waiting for a lock, not for a new connection.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await database.client.withConnection { _ in try await Task.sleep(for: .milliseconds(200)) }
+                    }
+                }
+                try await group.waitForAll()
+            }
             @Sendable func written() async throws -> [Int] {
                 [
                     try await engine.count("SELECT count(*)::int FROM return_events"),
