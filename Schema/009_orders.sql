@@ -10,6 +10,9 @@ CREATE TABLE orders (
     order_ref      text        NOT NULL UNIQUE CHECK (order_ref <> ''),
     customer_email text        NOT NULL CHECK (customer_email LIKE '%_@_%'),
     postal_code    text        CHECK (postal_code <> ''),
+    -- The shop's id of the customer, when it has one: returns of all their orders count together for the
+    -- serial-returner flag, whatever email each order was placed with.
+    customer_id    text        CHECK (customer_id <> ''),
     ordered_at     timestamptz NOT NULL,
     delivered_at   timestamptz CHECK (delivered_at >= ordered_at),
     currency       char(3)     NOT NULL,
@@ -22,6 +25,7 @@ CREATE TABLE orders (
     updated_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX orders_customer_idx ON orders (lower(customer_email));
+CREATE INDEX orders_customer_id_idx ON orders (customer_id) WHERE customer_id IS NOT NULL;
 
 CREATE TABLE order_lines (
     order_id          bigint  NOT NULL REFERENCES orders (id),

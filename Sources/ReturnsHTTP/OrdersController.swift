@@ -83,6 +83,7 @@ struct OrdersController: Sendable {
         var orderRef: String
         var customerEmail: String
         var postalCode: String?
+        var customerId: String?
         var orderedAt: Date
         var deliveredAt: Date?
         var currency: String
@@ -100,6 +101,7 @@ struct OrdersController: Sendable {
         return try JSONResponse.make(
             StoredBody(
                 orderRef: order.ref, customerEmail: order.customerEmail, postalCode: order.postalCode,
+                customerId: order.customerID,
                 orderedAt: order.orderedAt, deliveredAt: order.deliveredAt, currency: order.currency.code,
                 region: order.region, paid: text(order.paidMinor),
                 lines: order.lines.map {

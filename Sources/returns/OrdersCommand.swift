@@ -22,7 +22,7 @@ struct OrdersCommand: AsyncParsableCommand {
                 returned. An order given again with the same content changes nothing, so importing a file twice is safe.
 
                 CSV: one row per order line, columns in any order: order_ref, customer_email, ordered_at, currency, \
-                line_id, sku, quantity, unit_price (required); postal_code, delivered_at, region, product_id, \
+                line_id, sku, quantity, unit_price (required); postal_code, customer_id, delivered_at, region, product_id, \
                 variant_id, title, tax, category, final_sale (optional). The order's own columns repeat on each of \
                 its rows. A byte order mark, CRLF line ends and quoted fields are accepted.
 

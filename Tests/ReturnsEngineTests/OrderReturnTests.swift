@@ -187,6 +187,20 @@ struct OrderReturnTests {
         }
     }
 
+    @Test("the serial-returner flag counts a customer's returns across the emails of their orders")
+    func serialReturnerAcrossEmails() async throws {
+        try await TestDatabase.withEngine { engine in
+            var workflows: [String] = []
+            for number in 1...6 {
+                let email = number % 2 == 0 ? "ana@example.com" : "ana.work@example.com"
+                try await engine.makeOrder("C-\(number)", email: email, customerID: "CUST-7", lines: ["SHOE:1:89.90"])
+                workflows.append(try await engine.transitions.create(from: ask("C-\(number)", [("1", 1)], email: email)).workflow)
+            }
+            // Three returns per email, six for the customer: the sixth is more than the policy's 5 in 90 days.
+            #expect(workflows == ["standard", "standard", "standard", "standard", "standard", "specialist"])
+        }
+    }
+
     @Test("an operator's price override needs a reason and is kept in the history")
     func priceOverride() async throws {
         try await TestDatabase.withEngine { engine in

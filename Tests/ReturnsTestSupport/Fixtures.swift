@@ -45,12 +45,14 @@ extension Engine {
     @discardableResult
     func makeOrder(
         _ ref: String, email: String? = nil, currency: String = "EUR", region: String? = "EU", postalCode: String? = nil,
+        customerID: String? = nil,
         lines: [String] = ["SHOE-42:1:89.90", "SOCK-3P:2:9.95"], finalSale: Set<String> = [],
         orderedAt: Date = Date().addingTimeInterval(-2 * 86_400), deliveredAt: Date? = nil
     ) async throws -> Order {
         let money = try Currency(code: currency)
         let order = Order(
             ref: ref, customerEmail: email ?? "\(ref.lowercased())@example.com", postalCode: postalCode,
+            customerID: customerID,
             orderedAt: orderedAt, deliveredAt: deliveredAt, currency: money, region: region,
             lines: try lines.enumerated().map { index, text in
                 let parts = text.split(separator: ":").map(String.init)

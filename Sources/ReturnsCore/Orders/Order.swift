@@ -6,6 +6,8 @@ public struct Order: Sendable, Hashable {
     public var ref: String
     public var customerEmail: String
     public var postalCode: String?
+    /// The shop's id of the customer, when it has one: their returns count together whatever the email.
+    public var customerID: String?
     public var orderedAt: Date
     public var deliveredAt: Date?
     public var currency: Currency
@@ -13,9 +15,10 @@ public struct Order: Sendable, Hashable {
     public var lines: [OrderLine]
 
     public init(
-        ref: String, customerEmail: String, postalCode: String? = nil, orderedAt: Date, deliveredAt: Date? = nil,
-        currency: Currency, region: String? = nil, lines: [OrderLine]
+        ref: String, customerEmail: String, postalCode: String? = nil, customerID: String? = nil, orderedAt: Date,
+        deliveredAt: Date? = nil, currency: Currency, region: String? = nil, lines: [OrderLine]
     ) {
+        self.customerID = customerID
         self.ref = ref
         self.customerEmail = customerEmail
         self.postalCode = postalCode
@@ -40,7 +43,7 @@ public struct Order: Sendable, Hashable {
     public var canonicalText: String {
         var parts = [
             ref, customerEmail, postalCode ?? "", "\(orderedAt.timeIntervalSince1970)",
-            deliveredAt.map { "\($0.timeIntervalSince1970)" } ?? "", currency.code, region ?? "",
+            deliveredAt.map { "\($0.timeIntervalSince1970)" } ?? "", currency.code, region ?? "", customerID ?? "",
         ]
         for line in lines {
             parts += [

@@ -4,7 +4,7 @@ import Foundation
 /// every way in checks an order the same way. `value` gives a field's text, or nil when it is absent or empty.
 public enum OrderFields {
     public static let orderNames = [
-        "order_ref", "customer_email", "postal_code", "ordered_at", "delivered_at", "currency", "region",
+        "order_ref", "customer_email", "postal_code", "customer_id", "ordered_at", "delivered_at", "currency", "region",
     ]
     public static let lineNames = [
         "line_id", "sku", "product_id", "variant_id", "title", "quantity", "unit_price", "tax", "category", "final_sale",
@@ -29,6 +29,8 @@ public enum OrderFields {
                     field: "postal_code", "'\(visible(postal))' is not a postal code (up to 16 letters, digits, spaces or '-')")
             }
         }
+        let customerID = value("customer_id")
+        if let customerID { try check(customerID, field: "customer_id", maximum: 64, what: "a customer id") }
         guard let ordered = try date("ordered_at", value) else {
             throw OrderProblem(field: "ordered_at", "required: when the order was placed, like 2026-11-02T10:00:00Z")
         }
@@ -55,7 +57,8 @@ public enum OrderFields {
             }
         }
         return Order(
-            ref: ref, customerEmail: email, postalCode: postal, orderedAt: ordered, deliveredAt: delivered,
+            ref: ref, customerEmail: email, postalCode: postal, customerID: customerID, orderedAt: ordered,
+            deliveredAt: delivered,
             currency: currency, region: region, lines: [])
     }
 

@@ -14,6 +14,8 @@ public struct NewReturn: Sendable, Hashable {
     public var orderedAt: Date?
     /// Whether `orderedAt` is the delivery date (the order of record knows it).
     public var delivered = false
+    /// The shop's customer id of the order of record, so returns of all their orders count together.
+    public var customerID: String?
     /// Where the customer ships from, for choosing a logistics partner.
     public var region: String?
     /// Take the workflow's first step in the same transaction: issue the shipping label, or approve a keep-it

@@ -111,6 +111,7 @@ extension Transitions {
             workflow: request.workflow, orderRef: order.ref, customerEmail: order.customerEmail, locale: request.locale,
             items: items, orderedAt: order.windowStart, region: order.region, startsAtOnce: request.startsAtOnce)
         new.delivered = order.deliveredAt != nil
+        new.customerID = order.customerID
         var note: [String: JSONValue] = [:]
         if let reason = request.overrideReason, !request.priceOverrides.isEmpty {
             note["price_override"] = .object([

@@ -97,7 +97,8 @@ public struct Transitions: Sendable {
                     // This request counts too: the sixth return in 90 days is "more than 5".
                     let allowed = policy.allowedEmails.contains(request.customerEmail.lowercased())
                     let recent =
-                        allowed ? 0 : try await engine.store.returns.recentReturns(customer: request.customerEmail, on: connection) + 1
+                        allowed ? 0 : try await engine.store.returns.recentReturns(
+                            customer: request.customerEmail, customerID: request.customerID, on: connection) + 1
                     routing = policy.route(
                         total: Money(minorUnits: paid, currency: currency), recentReturns: recent, ofRecord: order != nil)
                 }

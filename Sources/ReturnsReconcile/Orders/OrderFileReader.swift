@@ -142,6 +142,7 @@ public struct OrderFileReader {
     static func differingField(_ one: Order, _ other: Order) -> String? {
         if one.customerEmail != other.customerEmail { return "customer_email" }
         if one.postalCode != other.postalCode { return "postal_code" }
+        if one.customerID != other.customerID { return "customer_id" }
         if one.orderedAt != other.orderedAt { return "ordered_at" }
         if one.deliveredAt != other.deliveredAt { return "delivered_at" }
         if one.currency != other.currency { return "currency" }

@@ -83,21 +83,24 @@ public struct OrderRepository: Sendable {
         let query: PostgresQuery =
             lock
             ? """
-            SELECT id, customer_email, postal_code, ordered_at, delivered_at, currency::text, region, content_sha256
+            SELECT id, customer_email, postal_code, customer_id, ordered_at, delivered_at, currency::text, region,
+                   content_sha256
             FROM orders WHERE order_ref = \(ref) FOR UPDATE
             """
             : """
-            SELECT id, customer_email, postal_code, ordered_at, delivered_at, currency::text, region, content_sha256
+            SELECT id, customer_email, postal_code, customer_id, ordered_at, delivered_at, currency::text, region,
+                   content_sha256
             FROM orders WHERE order_ref = \(ref)
             """
         var found: (Int64, Order, String)?
-        for try await (id, email, postal, ordered, delivered, currency, region, sha) in try await connection.query(
+        for try await (id, email, postal, customer, ordered, delivered, currency, region, sha) in try await connection.query(
             query, logger: logger
-        ).decode((Int64, String, String?, Date, Date?, String, String?, String).self) {
+        ).decode((Int64, String, String?, String?, Date, Date?, String, String?, String).self) {
             found = (
                 id,
                 Order(
-                    ref: ref, customerEmail: email, postalCode: postal, orderedAt: ordered, deliveredAt: delivered,
+                    ref: ref, customerEmail: email, postalCode: postal, customerID: customer, orderedAt: ordered,
+                    deliveredAt: delivered,
                     currency: try Currency(code: currency), region: region, lines: []),
                 sha
             )
@@ -134,9 +137,9 @@ public struct OrderRepository: Sendable {
             var inserted: Int64?
             for try await new in try await connection.query(
                 """
-                INSERT INTO orders (order_ref, customer_email, postal_code, ordered_at, delivered_at, currency, region,
+                INSERT INTO orders (order_ref, customer_email, postal_code, customer_id, ordered_at, delivered_at, currency, region,
                                     paid_minor, content_sha256)
-                VALUES (\(order.ref), \(order.customerEmail), \(order.postalCode), \(order.orderedAt),
+                VALUES (\(order.ref), \(order.customerEmail), \(order.postalCode), \(order.customerID), \(order.orderedAt),
                         \(order.deliveredAt), \(order.currency.code), \(order.region), \(order.paidMinor), \(sha))
                 ON CONFLICT (order_ref) DO NOTHING
                 RETURNING id
@@ -164,6 +167,7 @@ public struct OrderRepository: Sendable {
             try await connection.query(
                 """
                 UPDATE orders SET customer_email = \(order.customerEmail), postal_code = \(order.postalCode),
+                       customer_id = \(order.customerID),
                        ordered_at = \(order.orderedAt), delivered_at = \(order.deliveredAt),
                        currency = \(order.currency.code), region = \(order.region), paid_minor = \(order.paidMinor),
                        content_sha256 = \(sha), updated_at = now()

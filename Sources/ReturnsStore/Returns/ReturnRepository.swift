@@ -191,12 +191,27 @@ extension ReturnRepository {
     }
 
     /// Returns this customer created in the last 90 days.
-    public func recentReturns(customer: String, on connection: DatabaseConnection) async throws -> Int {
-        let rows = try await connection.query(
-            """
-            SELECT count(*)::bigint FROM returns
-            WHERE customer_email = \(customer) AND created_at > now() - interval '90 days'
-            """, logger: logger)
+    /// Returns of the last 90 days by `customer` (email), and with `customerID` by every order of that customer
+    /// of the shop's, whatever email it was placed with.
+    public func recentReturns(customer: String, customerID: String? = nil, on connection: DatabaseConnection)
+        async throws -> Int
+    {
+        let rows: PostgresRowSequence
+        if let customerID {
+            rows = try await connection.query(
+                """
+                SELECT count(*)::bigint FROM returns r
+                WHERE r.created_at > now() - interval '90 days'
+                  AND (r.customer_email = \(customer)
+                       OR r.order_id IN (SELECT id FROM orders WHERE customer_id = \(customerID)))
+                """, logger: logger)
+        } else {
+            rows = try await connection.query(
+                """
+                SELECT count(*)::bigint FROM returns
+                WHERE customer_email = \(customer) AND created_at > now() - interval '90 days'
+                """, logger: logger)
+        }
         for try await count in rows.decode(Int.self) { return count }
         return 0
     }
