@@ -10,10 +10,7 @@ public struct Orders: Sendable {
 
     /// Inserts or replaces `order`; the same order again changes nothing.
     public func put(_ order: Order) async throws -> OrderWrite {
-        try Self.check(order)
-        return try await Self.refusing {
-            try await engine.transaction { [self] connection in try await orders.upsert(order, on: connection) }
-        }
+        try await importOrders([order], dryRun: false)[0]
     }
 
     /// Writes every order in one transaction: all of them, or, when one is refused, none. With `dryRun` the
@@ -89,6 +86,9 @@ public struct ReturnFromOrder: Sendable, Hashable {
         case postalCode(String)
         /// An operator acting for the shop: no proof asked.
         case staff
+
+        /// A postal code as compared: case and spaces do not matter ("10 115" is "10115").
+        static func normalPostalCode(_ code: String) -> String { code.lowercased().filter { !$0.isWhitespace } }
     }
 
     public struct Line: Sendable, Hashable {
@@ -125,9 +125,7 @@ public struct ReturnFromOrder: Sendable, Hashable {
         switch proof {
         case .staff: return true
         case .email(let email): return email.lowercased() == order.customerEmail.lowercased()
-        case .postalCode(let code):
-            let normal = { (text: String) in text.lowercased().filter { !$0.isWhitespace } }
-            return order.postalCode.map(normal) == normal(code)
+        case .postalCode(let code): return order.postalCode.map(Proof.normalPostalCode) == Proof.normalPostalCode(code)
         }
     }
 }

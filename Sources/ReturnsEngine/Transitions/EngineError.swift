@@ -18,8 +18,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case orderNotFound
     /// Too many failed order lookups from this address or for this order; try again after the window.
     case tooManyLookups(retryAfterSeconds: Int)
-    /// The order line has no units left to return (`line` empty when the database found it at commit).
-    case alreadyReturned(line: String, detail: String)
+    /// The order line has no units left to return; the detail says which and how many remain.
+    case alreadyReturned(String)
     /// The change to an order is refused: it would undo what returns of it already hold.
     case orderConflict(String)
     /// The shop's order system did not answer in time, or answered something that is not an order.
@@ -54,7 +54,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
                 + "order confirmation"
         case .tooManyLookups(let seconds):
             return "too many order lookups failed; try again in \(seconds) seconds"
-        case .alreadyReturned(_, let detail):
+        case .alreadyReturned(let detail):
             return detail
         case .orderConflict(let detail):
             return detail

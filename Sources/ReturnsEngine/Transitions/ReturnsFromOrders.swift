@@ -87,8 +87,7 @@ extension Transitions {
             let available = stored.available(line.lineID)
             if wanted.quantity > available, shortfall == nil {
                 shortfall = EngineError.alreadyReturned(
-                    line: line.lineID,
-                    detail: available == 0
+                    available == 0
                         ? "every unit of line \(line.lineID) (\(line.sku)) is already returned or in a return"
                         : "only \(available) of the \(line.quantity) units of line \(line.lineID) (\(line.sku)) can still be returned")
             }
@@ -132,7 +131,7 @@ extension Transitions {
                     note: note)
             }
         } catch OrderRefusal.lineExhausted {
-            throw shortfall ?? EngineError.alreadyReturned(line: "", detail: OrderRefusal.lineExhausted.description)
+            throw shortfall ?? EngineError.alreadyReturned(OrderRefusal.lineExhausted.description)
         }
     }
 }
@@ -144,7 +143,7 @@ extension ReturnFromOrder {
         let proofText: String
         switch proof {
         case .email(let email): proofText = "email:" + email.lowercased()
-        case .postalCode(let code): proofText = "postal:" + code.lowercased().filter { !$0.isWhitespace }
+        case .postalCode(let code): proofText = "postal:" + Proof.normalPostalCode(code)
         case .staff: proofText = "staff"
         }
         return [orderRef, proofText, locale, workflow ?? "", "\(startsAtOnce)", overrideReason ?? ""]

@@ -17,7 +17,9 @@ public struct Transitions: Sendable {
         async throws -> CreatedReturn
     {
         // An order of record is returned by its lines, so its limits hold; typed items would step around them.
-        if try await engine.orders.find(ref: request.orderRef) != nil {
+        if try await engine.read({ [engine] connection in
+            try await engine.store.orders.exists(ref: request.orderRef, on: connection)
+        }) {
             throw EngineError.invalidInput(
                 field: "order",
                 reason: "\(request.orderRef) is an order of record; return its lines (--line LINE:QTY) instead of typed items")
@@ -64,14 +66,14 @@ public struct Transitions: Sendable {
             policy.blocks(email: request.customerEmail, orderRef: request.orderRef, skus: request.items.map(\.sku))
             + policy.refusals(for: requested, orderedAt: request.orderedAt ?? now, delivered: request.delivered, now: now)
         guard refusals.isEmpty else { throw EngineError.refusedByPolicy(refusals) }
-        guard let key else {
-            return try await insert(request, order: order, key: nil, paid: paid, items: items, currency: currency, actor: actor, note: note)
+        let insert = {
+            try await self.insert(
+                request, order: order, key: key, paid: paid, items: items, currency: currency, actor: actor, note: note)
         }
+        guard let key else { return try await insert() }
         // Creations under one key wait for their turn in memory, as commands on one return do, not each on a
         // pooled connection in front of the key's advisory lock.
-        return try await engine.turns.withTurn(on: "create:\(key.scope):\(key.key)") {
-            try await insert(request, order: order, key: key, paid: paid, items: items, currency: currency, actor: actor, note: note)
-        }
+        return try await engine.turns.withTurn(on: "create:\(key.scope):\(key.key)", insert)
     }
 
     /// The transaction of a creation: the order's lock, the key, routing, the rows.

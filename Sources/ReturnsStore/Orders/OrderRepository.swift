@@ -35,8 +35,6 @@ public enum OrderRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     case changedMeanwhile
     /// More units of a line were asked for than remain.
     case lineExhausted
-    /// Refunds of the order would pass what it paid.
-    case refundsBeyondOrder
 
     public var description: String {
         switch self {
@@ -53,8 +51,6 @@ public enum OrderRefusal: Error, Sendable, Hashable, CustomStringConvertible {
             "the order changed while this request was handled; send it again"
         case .lineExhausted:
             "every unit of this order line is already returned or in a return"
-        case .refundsBeyondOrder:
-            "refunds of this order would exceed what it paid"
         }
     }
 
@@ -64,7 +60,6 @@ public enum OrderRefusal: Error, Sendable, Hashable, CustomStringConvertible {
         switch constraint {
         case "order_lines_returned_within": return orderRef.isEmpty ? .lineExhausted : .belowReturned(orderRef: orderRef)
         case "return_items_order_line_fkey": return .lineHasReturns(orderRef: orderRef)
-        case "refunds_within_order": return .refundsBeyondOrder
         default: return nil
         }
     }
@@ -123,6 +118,16 @@ public struct OrderRepository: Sendable {
             returned[line] = held
         }
         return StoredOrder(id: id, order: order, contentSHA256: sha, returned: returned)
+    }
+
+    /// Whether an order of record `ref` exists.
+    public func exists(ref: String, on connection: DatabaseConnection) async throws -> Bool {
+        for try await found in try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM orders WHERE order_ref = \(ref))", logger: logger
+        ).decode(Bool.self) {
+            return found
+        }
+        return false
     }
 
     /// Inserts or replaces `order` (its lines included: lines not given are removed). The same content again
