@@ -65,8 +65,9 @@ struct DatabaseWaitTests {
         try await Database.with(settings) { database in
             let engine = Engine(database: database, catalog: TestDatabase.catalog)
             try await engine.deployWorkflows()
-            let router = buildRouter(
-                engine: engine, configuration: ServerConfiguration(databaseWait: .milliseconds(300)))
+            // The database gate at its default wait (1 s). At 300 ms the gate's own watchdogs, one per waiting request,
+            // could miss a free connection while the suite loads both cores, and answer 503 for a lock wait.
+            let router = buildRouter(engine: engine, configuration: ServerConfiguration())
             let held = try await engine.makeReturn()
             let other = try await engine.makeReturn()
             try await engine.drive(held, [("issue_label", [:])])
