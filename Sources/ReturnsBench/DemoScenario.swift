@@ -15,6 +15,10 @@ public struct DemoScenario: Sendable {
         var copies: Int
         var events: [(String, [String: JSONValue])]
         var items: [String]
+        /// How each item is settled: refund (the default), store_credit, or exchange=SKU.
+        var resolutions: [String] = []
+        /// The product the items are variants of (an exchange of the same product needs it).
+        var product: String?
     }
 
     public struct Outcome: Sendable {
@@ -54,6 +58,18 @@ public struct DemoScenario: Sendable {
                 ("approve_refund", [:]), (Self.pay, [:]), ("close", [:]),
             ],
             items: ["SHOE-42:1:89.90:EUR", "SOCK-3P:2:9.95:EUR"]),
+        Path(
+            name: "store credit with a 10% bonus", workflow: "standard", copies: 2,
+            events: shipped + [("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]), ("approve_refund", [:])],
+            items: ["SHIRT-S:1:60.00:EUR"], resolutions: ["store_credit"], product: "P-SHIRT"),
+        Path(
+            name: "exchanged for a cheaper size, difference credited", workflow: "standard", copies: 2,
+            events: shipped + [("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]), ("approve_refund", [:])],
+            items: ["SHIRT-S:1:60.00:EUR"], resolutions: ["exchange=SHIRT-M"], product: "P-SHIRT"),
+        Path(
+            name: "exchanged for a dearer size, difference charged", workflow: "standard", copies: 1,
+            events: shipped + [("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]), ("approve_refund", [:])],
+            items: ["SHIRT-S:1:60.00:EUR"], resolutions: ["exchange=SHIRT-L"], product: "P-SHIRT"),
         Path(
             name: "cancelled before shipping", workflow: "standard", copies: 3,
             events: [("cancel", [:])], items: ["TEE-M:1:19.99:USD"]),
@@ -124,13 +140,22 @@ public struct DemoScenario: Sendable {
         let ordersFile = try Self.writeOrdersFile(run: run)
         let orders = try OrderFileReader(path: ordersFile, format: .csv).read()
         _ = try await engine.orders.importOrders(orders, dryRun: false)
+        // The variants exchanges may choose, through the same import (`returns catalog import`).
+        let catalogFile = try Self.writeCatalogFile(run: run)
+        _ = try await engine.exchangeCatalog.importVariants(try CatalogFileReader(path: catalogFile).read(), dryRun: false)
         for path in Self.paths {
             for copy in 1...path.copies {
                 let number = created.count + 1
                 let order = orders[number - 1]
                 let request = ReturnFromOrder(
                     orderRef: order.ref, proof: .staff,
-                    lines: order.lines.map { ReturnFromOrder.Line(orderLine: $0.lineID, quantity: $0.quantity) },
+                    lines: order.lines.enumerated().map { index, line in
+                        let chosen = (index < path.resolutions.count ? path.resolutions[index] : "refund")
+                            .split(separator: "=").map(String.init)
+                        return ReturnFromOrder.Line(
+                            orderLine: line.lineID, quantity: line.quantity, reason: ReturnItem.defaultReason,
+                            resolution: Resolution(rawValue: chosen[0]) ?? .refund, exchangeSKU: chosen.count > 1 ? chosen[1] : nil)
+                    },
                     locale: ["en", "de", "es", "fr", "ja"][number % 5], startsAtOnce: false, workflow: path.workflow)
                 let id = try await engine.transitions.create(
                     from: request, idempotencyKey: "demo-\(run)-\(path.name)-\(copy)", actor: "demo"
@@ -176,7 +201,9 @@ public struct DemoScenario: Sendable {
     /// A CSV of the orders the demo's returns are made from: one order per copy of each path, its lines the path's
     /// items. Written to a temporary folder, as a shop's export would be.
     static func writeOrdersFile(run: String) throws -> String {
-        var rows = ["order_ref,customer_email,ordered_at,delivered_at,currency,region,line_id,sku,quantity,unit_price,category"]
+        var rows = [
+            "order_ref,customer_email,customer_id,ordered_at,delivered_at,currency,region,line_id,sku,product_id,quantity,unit_price,category"
+        ]
         let ordered = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5 * 86_400))
         let delivered = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-2 * 86_400))
         var number = 0
@@ -186,14 +213,27 @@ public struct DemoScenario: Sendable {
                 for (index, text) in path.items.enumerated() {
                     let item = try ReturnItem.parse(text)
                     rows.append(
-                        ["DEMO-\(run)-\(number)", "customer\(number)@example.com", ordered, delivered,
-                         item.unitPrice.currency.code, "EU", "\(index + 1)", item.sku, "\(item.quantity)",
+                        ["DEMO-\(run)-\(number)", "customer\(number)@example.com", "C-\(run)-\(number)", ordered, delivered,
+                         item.unitPrice.currency.code, "EU", "\(index + 1)", item.sku, path.product ?? "", "\(item.quantity)",
                          item.unitPrice.decimalString, item.category].joined(separator: ","))
                 }
             }
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("returns-demo-orders-\(run).csv")
         try (rows.joined(separator: "\r\n") + "\r\n").write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    /// The shop's exchangeable shirts, one size cheaper and one dearer than the size returned.
+    static func writeCatalogFile(run: String) throws -> String {
+        let rows = [
+            "sku,product_id,title,attributes,price,currency,on_hand",
+            "SHIRT-S,P-SHIRT,Oxford shirt,size=S,60.00,EUR,10",
+            "SHIRT-M,P-SHIRT,Oxford shirt,size=M,55.00,EUR,10",
+            "SHIRT-L,P-SHIRT,Oxford shirt (long),size=L,75.00,EUR,10",
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("returns-demo-catalog-\(run).csv")
+        try (rows.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         return file.path
     }
 }

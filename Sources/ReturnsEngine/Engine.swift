@@ -59,6 +59,10 @@ public final class Engine: Sendable {
     public var orders: Orders { Orders(engine: self) }
     /// Pruning settled work, partitions, and database figures.
     public var maintenance: Maintenance { Maintenance(engine: self) }
+    /// The exchangeable catalog, written by the shop; exchanges hold its stock.
+    public var exchangeCatalog: ExchangeCatalog { ExchangeCatalog(engine: self) }
+    /// Customers' store credit: balances, the ledger, operators' adjustments, expiry.
+    public var credits: StoreCredits { StoreCredits(engine: self) }
 
     // MARK: - Workflows
 
@@ -178,8 +182,14 @@ struct Repositories: Sendable {
     let partners: PartnerRepository
     let workflows: WorkflowRepository
     let orders: OrderRepository
+    let catalog: CatalogRepository
+    let credits: CreditRepository
+    let resolutions: ResolutionRepository
 
     init(logger: Logger) {
+        catalog = CatalogRepository(logger: logger)
+        credits = CreditRepository(logger: logger)
+        resolutions = ResolutionRepository(logger: logger)
         returns = ReturnRepository(logger: logger)
         items = ItemRepository(logger: logger)
         timers = TimerRepository(logger: logger)

@@ -32,6 +32,7 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration, migr
     PartnerController(engine: engine, configuration: configuration).addRoutes(to: router)
     FinanceController(engine: engine, configuration: configuration).addRoutes(to: router)
     OrdersController(engine: engine, configuration: configuration).addRoutes(to: router)
+    CatalogController(engine: engine, configuration: configuration).addRoutes(to: router)
     OperationsController(engine: engine, metrics: metrics, migrator: migrator, configuration: configuration)
         .addRoutes(to: router)
     return router

@@ -20,7 +20,7 @@ struct CustomerController: Sendable {
     }
 
     static let returnFields: Set<String> = ["order_ref", "email", "postal_code", "locale", "lines"]
-    static let lineFields: Set<String> = ["order_line", "quantity", "reason"]
+    static let lineFields: Set<String> = ["order_line", "quantity", "reason", "resolution", "exchange_sku"]
     /// Fields of the request as it was before orders of record: refused with a word on what to send instead.
     static let typedFields: Set<String> = ["customer_email", "items", "ordered_at", "region"]
 
@@ -52,11 +52,20 @@ struct CustomerController: Sendable {
         case (nil, nil): throw Problem.invalid("email", "required: the email address of the order (or its postal_code)")
         case (_?, _?): throw Problem.invalid("postal_code", "give the email or the postal code, not both")
         }
-        let lines = try body.objects("lines", known: Self.lineFields).map { line in
-            ReturnFromOrder.Line(
+        let lines = try body.objects("lines", known: Self.lineFields).enumerated().map { index, line in
+            let resolution = try line.optionalString("resolution", maxLength: 32).map { text in
+                guard let resolution = Resolution(rawValue: text) else {
+                    throw Problem.invalid(
+                        "lines[\(index)].resolution",
+                        "'\(text)' is not one of \(Resolution.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return resolution
+            }
+            return ReturnFromOrder.Line(
                 orderLine: try line.string("order_line", maxLength: 64),
                 quantity: try line.integer("quantity", minimum: 1, maximum: 10_000),
-                reason: try line.optionalString("reason", maxLength: 64) ?? ReturnItem.defaultReason)
+                reason: try line.optionalString("reason", maxLength: 64) ?? ReturnItem.defaultReason,
+                resolution: resolution ?? .refund, exchangeSKU: try line.optionalString("exchange_sku", maxLength: 64))
         }
         let created = try await engine.transitions.create(
             from: ReturnFromOrder(
@@ -81,9 +90,13 @@ struct CustomerController: Sendable {
         var expectedBy: Date?
         var timeline: [CustomerStatus.TimelineEntry]
         var refund: CustomerStatus.RefundSummary?
+        var lines: [CustomerStatus.LineSummary]
+        var credit: CustomerStatus.CreditSummary?
         var canCancel: Bool
 
         init(_ status: CustomerStatus) {
+            lines = status.lines
+            credit = status.credit
             orderRef = status.orderRef
             state = status.state
             description = status.description

@@ -123,6 +123,10 @@ public struct Problem: HTTPResponseError, Sendable {
             return Problem(.conflict, "already-returned", title: "Nothing left to return", detail: error.description)
         case .orderConflict:
             return Problem(.conflict, "order-conflict", title: "The order change is refused", detail: error.description)
+        case .notAvailable:
+            return Problem(.conflict, "not-available", title: "Not available", detail: error.description)
+        case .variantNotFound:
+            return Problem(.notFound, "not-found", title: "Variant not found", detail: error.description)
         case .orderSourceFailed(_, let timedOut):
             var problem = Problem(
                 timedOut ? .gatewayTimeout : .badGateway, "order-source-failed",

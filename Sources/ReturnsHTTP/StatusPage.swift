@@ -22,6 +22,19 @@ enum StatusPage {
                 } ?? ""
             body += "\n<section><h2>\(label("next_step"))</h2><p>\(escape(next))\(due)</p></section>"
         }
+        if !status.lines.isEmpty {
+            body += "\n<section><h2>\(label("items"))</h2><ul class=\"items\">"
+            for line in status.lines {
+                let settled =
+                    line.resolution == "exchange"
+                    ? "\(label("resolution_exchange")) \(escape(line.exchangeSKU ?? ""))" : label("resolution_\(line.resolution)")
+                body += "\n<li>\(escape(line.sku)) × \(line.quantity) · \(settled)</li>"
+            }
+            body += "\n</ul></section>"
+        }
+        if let credit = status.credit {
+            body += "\n<section><h2>\(label("credit"))</h2><p class=\"amount\">\(escape(credit.amount)) \(escape(credit.currency))</p></section>"
+        }
         if let refund = status.refund {
             let state = refund.status == "sent" ? label("refund_sent") : label("refund_pending")
             body += "\n<section><h2>\(label("refund"))</h2><p class=\"amount\">\(escape(refund.amount)) \(escape(refund.currency)) · \(state)</p></section>"
@@ -58,7 +71,7 @@ enum StatusPage {
         body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#222}
         h1{font-size:1.5rem}h2{font-size:1rem;margin:1.25rem 0 .25rem;color:#555}
         .now p{font-size:1.15rem}.amount{font-weight:600}.order,.due,time{color:#666}
-        ol.timeline{padding-left:1.2rem}li{margin:.3rem 0}li time{display:block;font-size:.85rem}
+        ol.timeline,ul.items{padding-left:1.2rem}li{margin:.3rem 0}li time{display:block;font-size:.85rem}
         button{font-size:1rem;padding:.6rem 1rem;border-radius:.4rem;border:1px solid #a33;background:#fff;color:#a33}
         </style>
         </head>

@@ -31,7 +31,8 @@ struct ReturnCommand: AsyncParsableCommand {
         @Option(
             name: .customLong("line"),
             help: ArgumentHelp(
-                "A line of the order of record to return, as LINE:QTY[:REASON] (LINE is the order's line id); repeat for more.",
+                "A line of the order of record to return, as LINE:QTY[:REASON[:RESOLUTION]] (LINE is the order's line id; "
+                    + "RESOLUTION is refund, store_credit or exchange=SKU); repeat for more.",
                 valueName: "line"))
         var lines: [String] = []
         @Option(
@@ -98,10 +99,25 @@ struct ReturnCommand: AsyncParsableCommand {
             var wanted: [ReturnFromOrder.Line] = []
             for text in lines {
                 let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-                guard (2...3).contains(parts.count), !parts[0].isEmpty, let quantity = Int(parts[1]), quantity > 0 else {
-                    throw ValidationError("--line '\(text)': expected LINE:QTY[:REASON], like 1:2:doesnt_fit")
+                guard (2...4).contains(parts.count), !parts[0].isEmpty, let quantity = Int(parts[1]), quantity > 0 else {
+                    throw ValidationError(
+                        "--line '\(text)': expected LINE:QTY[:REASON[:RESOLUTION]], like 1:2:doesnt_fit or 1:1:doesnt_fit:store_credit")
                 }
-                wanted.append(.init(orderLine: parts[0], quantity: quantity, reason: parts.count > 2 ? parts[2] : ReturnItem.defaultReason))
+                let reason = parts.count > 2 && !parts[2].isEmpty ? parts[2] : ReturnItem.defaultReason
+                var resolution = Resolution.refund
+                var sku: String?
+                if parts.count > 3 {
+                    // exchange=SKU names the variant wanted.
+                    let chosen = parts[3].split(separator: "=", maxSplits: 1).map(String.init)
+                    guard let named = Resolution(rawValue: chosen[0]), (named == .exchange) == (chosen.count == 2) else {
+                        throw ValidationError(
+                            "--line '\(text)': the resolution is refund, store_credit or exchange=SKU (the variant wanted)")
+                    }
+                    resolution = named
+                    sku = chosen.count == 2 ? chosen[1] : nil
+                }
+                wanted.append(
+                    .init(orderLine: parts[0], quantity: quantity, reason: reason, resolution: resolution, exchangeSKU: sku))
             }
             let overrides = try priceOverrides.map { text -> (String, String) in
                 let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -266,6 +282,9 @@ struct ReturnView: Encodable {
         var refunded: Int
         var grade: String?
         var disposition: String?
+        var resolution: String
+        var exchangeSku: String?
+        var fallback: String?
     }
 
     struct Step: Encodable {
@@ -308,8 +327,11 @@ struct ReturnView: Encodable {
     var history: [Step]
     var timers: [Timer]
     var refunds: [Refund]
+    /// Settlements (itemised per line and resolution), exchange orders, charges, store credit, reviews.
+    var resolutions: ReturnResolutions
 
     init(_ details: ReturnDetails) {
+        resolutions = details.resolutions
         let record = details.record
         func amount(_ minor: Int64) -> String {
             Money.decimalString(minorUnits: minor, currencyCode: record.currency)
@@ -330,7 +352,8 @@ struct ReturnView: Encodable {
             Item(
                 line: $0.line, sku: $0.sku, quantity: $0.quantity, unitPrice: amount($0.unitPriceMinor),
                 currency: record.currency, category: $0.category, reason: $0.reason, received: $0.received,
-                refunded: $0.refunded, grade: $0.grade, disposition: $0.disposition)
+                refunded: $0.refunded, grade: $0.grade, disposition: $0.disposition, resolution: $0.resolution,
+                exchangeSku: $0.exchangeSKU, fallback: $0.fallback)
         }
         history = details.history.map {
             Step(seq: $0.seq, event: $0.event, from: $0.from, to: $0.to, actor: $0.actor, at: $0.at)
@@ -353,8 +376,27 @@ struct ReturnView: Encodable {
             var text = "  \(item.quantity) x \(item.sku) at \(item.unitPrice) \(item.currency) (\(item.category), \(item.reason))"
             if item.received > 0 { text += ", received \(item.received)" }
             if let grade = item.grade { text += ", grade \(grade) -> \(item.disposition ?? "?")" }
-            if item.refunded > 0 { text += ", refunded \(item.refunded)" }
+            if item.refunded > 0 { text += ", settled \(item.refunded)" }
+            text += ", " + (item.resolution == "exchange" ? "exchange for \(item.exchangeSku ?? "?")" : item.resolution)
+            if let fallback = item.fallback { text += " (out of stock: \(fallback))" }
             return text
+        }
+        let money = { (minor: Int64) in Money.decimalString(minorUnits: minor, currencyCode: self.currency) }
+        for settlement in resolutions.settlements {
+            var parts = ["refund \(money(settlement.refundMinor))"]
+            if settlement.creditMinor + settlement.bonusMinor > 0 {
+                parts.append("credit \(money(settlement.creditMinor)) + bonus \(money(settlement.bonusMinor))")
+            }
+            if settlement.chargeMinor > 0 { parts.append("charged \(money(settlement.chargeMinor))") }
+            if settlement.labelMinor > 0 { parts.append("label \(money(settlement.labelMinor))") }
+            lines.append("settled  " + parts.joined(separator: ", ") + " \(currency)")
+        }
+        lines += resolutions.exchanges.map { order in
+            "exchange line \(order.line): \(order.quantity) x \(order.sku) at \(money(order.priceMinor)), order \(order.reference)"
+                + (order.settlement.map { ", difference \(money(order.differenceMinor ?? 0)) \($0)" } ?? "")
+        }
+        lines += resolutions.reviews.map {
+            "review   line \($0.line): \($0.kind), owed \(money($0.amountOwedMinor)) (\($0.status))"
         }
         if !refunds.isEmpty {
             lines.append("refunds")

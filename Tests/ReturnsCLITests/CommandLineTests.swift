@@ -54,7 +54,7 @@ struct CommandLineTests {
         let details = try CLI.json(shown.output)
         #expect(details["state"] as? String == "in_transit")
         #expect(details["workflow"] as? String == "standard")
-        #expect(details["workflowVersion"] as? Int == 3)
+        #expect(details["workflowVersion"] as? Int == 4)
         // Everything `return create --json` gave is in `return show --json`, with the same values.
         for (key, value) in answer where key != "state" {
             #expect(details[key] as? String == value as? String, "show --json \(key)")
@@ -134,7 +134,7 @@ struct CommandLineTests {
     func workflowCheck() throws {
         let shipped = try CLI.run(["workflow", "check"], database: nil)
         #expect(shipped.code == 0, "\(shipped.text)")
-        #expect(shipped.output.contains("standard@3"))
+        #expect(shipped.output.contains("standard@4"))
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -42,7 +42,7 @@ struct WorkflowCheckCommandTests {
         // The shipped folder named relatively, the way the issue reported it ("Workflows:1: cannot read this file").
         let shipped = try CLI.run(["workflow", "check", "Workflows"], database: nil)
         #expect(shipped.code == 0, "\(shipped.text)")
-        #expect(shipped.output.contains("ok Workflows/standard.yaml: standard@3"))
+        #expect(shipped.output.contains("ok Workflows/standard.yaml: standard@4"))
     }
 
     @Test("a folder's broken policy, template and status texts are each reported as file:line and exit 1")

@@ -27,7 +27,7 @@ struct ShippedWorkflowTests {
     @Test("the English notification templates are found")
     func templatesFound() throws {
         let templates = try Self.templates()
-        #expect(templates.count == 13)
+        #expect(templates.count == 15)
         #expect(templates.contains("label_issued"))
         #expect(templates.contains("keep_it_approved"))
     }

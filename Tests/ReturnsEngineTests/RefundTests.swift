@@ -144,8 +144,9 @@ struct RefundTests {
             #expect(details.refunds.map(\.amountMinor) == [10_000 - 1_500 - 595])
             let breakdown = try await engine.rows(
                 "SELECT breakdown::text FROM refunds WHERE return_id = \(id)", as: (String.self))
-            let decoded = try JSONDecoder().decode(RefundBreakdown.self, from: Data(try #require(breakdown.first).utf8))
-            #expect(decoded.grossMinor == 10_000)
+            // The refund's breakdown is the settlement of the judged units, itemised per line.
+            let decoded = try JSONDecoder().decode(Settlement.self, from: Data(try #require(breakdown.first).utf8))
+            #expect(decoded.grossMinor == 10_000 && decoded.refundMinor == 10_000 - 1_500 - 595)
             #expect(decoded.deductions.map(\.amountMinor) == [1_500, 595])
             #expect(decoded.lines.map(\.line) == [1])
         }

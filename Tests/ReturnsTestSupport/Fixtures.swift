@@ -40,8 +40,8 @@ let tracking: [String: JSONValue] = ["tracking_number": .string("1Z999")]
 let untilReceived: [(String, [String: JSONValue])] = [("issue_label", [:]), ("ship", tracking), ("receive", [:])]
 
 extension Engine {
-    /// Stores an order of record `ref` for `email`, ordered two days ago; each line as SKU:QTY:PRICE[:CATEGORY], its
-    /// line id the position from 1, all in `currency`.
+    /// Stores an order of record `ref` for `email`, ordered two days ago; each line as SKU:QTY:PRICE[:CATEGORY[:PRODUCT]],
+    /// its line id the position from 1, all in `currency`.
     @discardableResult
     func makeOrder(
         _ ref: String, email: String? = nil, currency: String = "EUR", region: String? = "EU", postalCode: String? = nil,
@@ -58,7 +58,7 @@ extension Engine {
                 let parts = text.split(separator: ":").map(String.init)
                 let id = "\(index + 1)"
                 return OrderLine(
-                    lineID: id, sku: parts[0], quantity: Int(parts[1])!,
+                    lineID: id, sku: parts[0], productID: parts.count > 4 ? parts[4] : nil, quantity: Int(parts[1])!,
                     unitPriceMinor: try Money.parse(parts[2], currency: money).minorUnits,
                     category: parts.count > 3 ? parts[3] : ReturnItem.defaultCategory, finalSale: finalSale.contains(id))
             })

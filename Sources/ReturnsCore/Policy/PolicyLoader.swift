@@ -38,7 +38,7 @@ public struct PolicyLoader {
         }
         let known: Set<String> = [
             "return_window_days", "non_returnable", "reason_codes", "free_label_reasons", "routing", "restocking_fee",
-            "label_cost", "default_disposition", "blocked", "allowed",
+            "label_cost", "default_disposition", "blocked", "allowed", "resolutions",
         ]
         for (key, _) in top where !known.contains(key.string ?? "") {
             problem(key, "unknown key '\(key.string ?? "")'; expected one of \(known.sorted().joined(separator: ", "))")
@@ -120,6 +120,8 @@ public struct PolicyLoader {
             problem(top["allowed"], "allowed.emails: \(email) is blocked too; keep it in one list")
         }
 
+        var resolutionTerms = ResolutionTerms.refundOnly
+        if let node = top["resolutions"] { resolutionTerms = resolutions(node) }
         return ReturnPolicy(
             windowDays: windows, defaultWindowDays: defaultWindow,
             nonReturnable: Set(strings(top["non_returnable"], "non_returnable")), reasonCodes: reasons,
@@ -128,7 +130,103 @@ public struct PolicyLoader {
             restockingFees: fees, labelCost: amounts(top["label_cost"], "label_cost"),
             defaultDisposition: dispositions, blockedEmails: blockedEmails,
             blockedOrders: Set(strings(top["blocked"]?.mapping?["orders"], "blocked.orders")),
-            blockedSKUs: Set(strings(top["blocked"]?.mapping?["skus"], "blocked.skus")), allowedEmails: allowedEmails)
+            blockedSKUs: Set(strings(top["blocked"]?.mapping?["skus"], "blocked.skus")), allowedEmails: allowedEmails,
+            resolutions: resolutionTerms)
+    }
+
+    /// The `resolutions:` section: what is offered, store credit's bonus and expiry, the exchange rules, and when
+    /// refunds are released per customer tier.
+    private mutating func resolutions(_ node: Node) -> ResolutionTerms {
+        var terms = ResolutionTerms()
+        checkKeys(node, ["offered", "store_credit", "exchange", "release_on"], in: "resolutions")
+        let section = node.mapping
+        if let offered = section?["offered"] {
+            var found: [Resolution] = []
+            for entry in offered.sequence ?? [] {
+                guard let resolution = entry.string.flatMap(Resolution.init(rawValue:)) else {
+                    problem(entry, "resolutions.offered: '\(entry.string ?? "")' is not one of \(Self.names(Resolution.self))")
+                    continue
+                }
+                found.append(resolution)
+            }
+            if offered.sequence == nil || found.isEmpty {
+                problem(offered, "resolutions.offered: a list of at least one of \(Self.names(Resolution.self))")
+            }
+            terms.offered = found.isEmpty ? [.refund] : found
+        }
+        if let credit = section?["store_credit"] {
+            checkKeys(credit, ["bonus_percent", "bonus_flat", "expires_after_days"], in: "resolutions.store_credit")
+            if let percent = credit.mapping?["bonus_percent"] {
+                if let value = percent.string.flatMap(Int.init), (0...100).contains(value) {
+                    terms.storeCredit.bonusPercent = value
+                } else {
+                    problem(percent, "resolutions.store_credit.bonus_percent: a whole number from 0 to 100")
+                }
+            }
+            terms.storeCredit.bonusFlat = amounts(credit.mapping?["bonus_flat"], "resolutions.store_credit.bonus_flat")
+            if let days = credit.mapping?["expires_after_days"] {
+                if let value = days.string.flatMap(Int.init), value > 0 {
+                    terms.storeCredit.expiresAfterDays = value
+                } else {
+                    problem(days, "resolutions.store_credit.expires_after_days: a number of days, 1 or more")
+                }
+            }
+        }
+        if let exchange = section?["exchange"] {
+            checkKeys(
+                exchange, ["match", "price", "downsell", "waive_below", "ship_on", "hold_days", "out_of_stock"],
+                in: "resolutions.exchange")
+            let rules = exchange.mapping
+            terms.exchange.match = choice(rules?["match"], "resolutions.exchange.match") ?? terms.exchange.match
+            terms.exchange.price = choice(rules?["price"], "resolutions.exchange.price") ?? terms.exchange.price
+            terms.exchange.shipOn = choice(rules?["ship_on"], "resolutions.exchange.ship_on") ?? terms.exchange.shipOn
+            for (key, keyPath) in [("downsell", \ExchangeTerms.downsell), ("out_of_stock", \ExchangeTerms.outOfStock)] {
+                guard let value = rules?[key] else { continue }
+                let resolution = value.string.flatMap(Resolution.init(rawValue:))
+                if let resolution, resolution != .exchange {
+                    terms.exchange[keyPath: keyPath] = resolution
+                } else {
+                    problem(value, "resolutions.exchange.\(key): refund or store_credit")
+                }
+            }
+            terms.exchange.waiveBelow = amounts(rules?["waive_below"], "resolutions.exchange.waive_below")
+            if let days = rules?["hold_days"] {
+                if let value = days.string.flatMap(Int.init), (1...365).contains(value) {
+                    terms.exchange.holdDays = value
+                } else {
+                    problem(days, "resolutions.exchange.hold_days: a number of days from 1 to 365")
+                }
+            }
+        }
+        if let release = section?["release_on"] {
+            for (key, value) in release.mapping ?? [:] {
+                guard let tier = key.string.flatMap(ReleaseTerms.Tier.init(rawValue:)) else {
+                    problem(key, "resolutions.release_on: '\(key.string ?? "")' is not a tier (\(Self.names(ReleaseTerms.Tier.self)))")
+                    continue
+                }
+                guard let moment = value.string.flatMap(ReleaseMoment.init(rawValue:)) else {
+                    problem(value, "resolutions.release_on.\(tier.rawValue): one of \(Self.names(ReleaseMoment.self))")
+                    continue
+                }
+                terms.release.moments[tier] = moment
+            }
+            if release.mapping == nil { problem(release, "resolutions.release_on: a mapping of tier to moment") }
+        }
+        return terms
+    }
+
+    /// One of an enumeration's raw values, or a problem naming them all.
+    private mutating func choice<Value: RawRepresentable & CaseIterable>(_ node: Node?, _ name: String) -> Value?
+    where Value.RawValue == String {
+        guard let node else { return nil }
+        if let value = node.string.flatMap(Value.init(rawValue:)) { return value }
+        problem(node, "\(name): '\(node.string ?? "")' is not one of \(Self.names(Value.self))")
+        return nil
+    }
+
+    private static func names<Value: RawRepresentable & CaseIterable>(_: Value.Type) -> String
+    where Value.RawValue == String {
+        Value.allCases.map(\.rawValue).joined(separator: ", ")
     }
 
     /// A list of email addresses, lower-cased; each must be one.

@@ -27,6 +27,8 @@ public struct ReturnPolicy: Sendable, Hashable {
     public var blockedSKUs: Set<String>
     /// Customers never flagged for returning often (lower-cased emails).
     public var allowedEmails: Set<String>
+    /// Refund, store credit, exchange: which are offered, on what terms, and when money is released.
+    public var resolutions: ResolutionTerms
 
     /// Where an item of `grade` goes unless the partner says otherwise with a reason.
     public func disposition(for grade: Grade) -> Disposition { defaultDisposition[grade] ?? .liquidate }
@@ -50,8 +52,9 @@ public struct ReturnPolicy: Sendable, Hashable {
         keepItBelow: [String: Int64] = [:], flagAfterReturns: Int = .max, restockingFees: [Grade: Fee] = [:],
         labelCost: [String: Int64] = [:], defaultDisposition: [Grade: Disposition] = [:],
         blockedEmails: Set<String> = [], blockedOrders: Set<String> = [], blockedSKUs: Set<String> = [],
-        allowedEmails: Set<String> = []
+        allowedEmails: Set<String> = [], resolutions: ResolutionTerms = .refundOnly
     ) {
+        self.resolutions = resolutions
         self.blockedEmails = blockedEmails
         self.blockedOrders = blockedOrders
         self.blockedSKUs = blockedSKUs

@@ -95,11 +95,20 @@ public struct ReturnFromOrder: Sendable, Hashable {
         public var orderLine: String
         public var quantity: Int
         public var reason: String
+        /// How the customer wants the line settled; it must be one the policy offers.
+        public var resolution: Resolution
+        /// For an exchange: the variant wanted instead.
+        public var exchangeSKU: String?
 
-        public init(orderLine: String, quantity: Int, reason: String = ReturnItem.defaultReason) {
+        public init(
+            orderLine: String, quantity: Int, reason: String = ReturnItem.defaultReason,
+            resolution: Resolution = .refund, exchangeSKU: String? = nil
+        ) {
             self.orderLine = orderLine
             self.quantity = quantity
             self.reason = reason
+            self.resolution = resolution
+            self.exchangeSKU = exchangeSKU
         }
     }
 

@@ -19,7 +19,13 @@ public struct ReturnLookup: Sendable {
                     .init(name: $0.name, event: $0.event, dueAt: $0.dueAt)
                 },
                 refunds: try await engine.store.refunds.refunds(of: id, on: connection),
-                stateDescription: definition.state(named: record.state)?.description ?? "")
+                stateDescription: definition.state(named: record.state)?.description ?? "",
+                resolutions: ReturnResolutions(
+                    settlements: try await engine.store.resolutions.settlements(of: id, on: connection).map(\.settlement),
+                    exchanges: try await engine.store.resolutions.exchangeOrders(of: id, on: connection),
+                    charges: try await engine.store.resolutions.charges(of: id, on: connection),
+                    credits: try await engine.store.credits.entries(ofReturn: id, on: connection),
+                    reviews: try await engine.store.resolutions.reviews(of: id, limit: 100, on: connection)))
         }
     }
 

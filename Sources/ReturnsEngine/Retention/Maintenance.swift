@@ -33,6 +33,26 @@ public struct Maintenance: Sendable {
         return PruneCounts(outbox: outbox, timers: timers, idempotencyKeys: keys, outboxPartitions: partitions)
     }
 
+    /// Lets stock holds and store credit past their dates go, in batches of `batchSize`: held units go back on
+    /// sale, what was left of a credit is written off in its ledger. The numbers let go.
+    public func expireLapsed(batchSize: Int = 500) async throws -> (holds: Int, credits: Int) {
+        var holds = 0
+        while true {
+            let expired = try await engine.transaction { [engine] connection in
+                try await engine.store.catalog.expireHolds(limit: batchSize, on: connection)
+            }
+            holds += expired
+            if expired < batchSize { break }
+        }
+        var credits = 0
+        while true {
+            let expired = try await engine.credits.expireDue(limit: batchSize)
+            credits += expired
+            if expired < batchSize { break }
+        }
+        return (holds, credits)
+    }
+
     /// What `prune` would delete now, deleting nothing.
     public func prunable(_ settings: RetentionSettings) async throws -> PruneCounts {
         try await engine.read { [retention] connection in

@@ -33,6 +33,17 @@ public struct RetentionWorker: Service {
             engine.logger.warning("creating partitions failed", metadata: ["error": "\(String(reflecting: error))"])
         }
         do {
+            let expired = try await engine.maintenance.expireLapsed(batchSize: settings.batchSize)
+            if expired.holds + expired.credits > 0 {
+                engine.logger.info(
+                    "expired", metadata: ["stock_holds": "\(expired.holds)", "credit_lots": "\(expired.credits)"])
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            engine.logger.warning("expiring holds and credit failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        do {
             let pruned = try await engine.maintenance.prune(settings)
             if pruned.outbox + pruned.timers + pruned.idempotencyKeys + (pruned.outboxPartitions ?? 0) > 0 {
                 engine.logger.info(

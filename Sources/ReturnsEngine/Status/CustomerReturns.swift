@@ -31,10 +31,18 @@ public struct CustomerReturns: Sendable {
                 currency: record.currency, status: found.refundsAllSent ? "sent" : "pending")
         }
         let canCancel = (try? definition.decide(event: EngineEvent.cancel.rawValue, in: record.state)) != nil
-        return CustomerStatus(
+        var status = CustomerStatus(
             orderRef: record.orderRef, state: record.state, description: describe(record.state), locale: locale,
             nextStep: texts.next[record.state], expectedBy: found.nextDue, timeline: timeline,
             refund: refund, canCancel: canCancel, labels: texts.labels)
+        status.lines = found.lines.map {
+            .init(sku: $0.sku, quantity: $0.quantity, resolution: $0.resolution, exchangeSKU: $0.exchangeSKU)
+        }
+        if found.creditedMinor > 0, let currency = try? Currency(code: record.currency) {
+            status.credit = .init(
+                amount: Money(minorUnits: found.creditedMinor, currency: currency).decimalString, currency: record.currency)
+        }
+        return status
     }
 
     /// Cancels the return behind a customer's token while it has not shipped. Cancelling a cancelled return again

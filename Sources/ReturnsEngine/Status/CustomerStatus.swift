@@ -15,6 +15,10 @@ public struct CustomerStatus: Sendable, Hashable, Codable {
     public var expectedBy: Date?
     public var timeline: [TimelineEntry]
     public var refund: RefundSummary?
+    /// Each returned line and how it is settled.
+    public var lines: [LineSummary] = []
+    /// Store credit the return gave (bonus included), once given.
+    public var credit: CreditSummary?
     /// Whether the customer can still cancel (the parcel has not shipped).
     public var canCancel: Bool
     /// The page labels in `locale`, for rendering.
@@ -24,6 +28,20 @@ public struct CustomerStatus: Sendable, Hashable, Codable {
         public var state: String
         public var description: String
         public var at: Date
+    }
+
+    public struct LineSummary: Sendable, Hashable, Codable {
+        public var sku: String
+        public var quantity: Int
+        /// refund, store_credit or exchange.
+        public var resolution: String
+        /// For an exchange: the variant the customer gets.
+        public var exchangeSKU: String?
+    }
+
+    public struct CreditSummary: Sendable, Hashable, Codable {
+        public var amount: String
+        public var currency: String
     }
 
     public struct RefundSummary: Sendable, Hashable, Codable {

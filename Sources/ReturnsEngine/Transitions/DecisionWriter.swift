@@ -10,10 +10,15 @@ struct DecisionWriter {
 
     /// Timers are armed from `clock`, the moment the event stands for (the database clock when nil).
     ///
-    /// A refund that comes to nothing is a decision of its own: when `issue_refund` finds nothing due, the actions
-    /// after it in the transition (its timeout, its "refund on its way" mail) are not run, and the return takes
+    /// A refund that comes to nothing is a decision of its own: when `issue_refund` sends no money (nothing is due,
+    /// or everything was settled as store credit, exchanges or money released earlier), the actions after it in the
+    /// transition (its timeout, its "refund on its way" mail) are not run, and the return takes `settled` or
     /// `nothing_to_refund` from the state it reached, in the same transaction; the answer is that last step's.
-    /// A definition pinned before that event existed keeps its old way (it waits for a refund that never comes).
+    /// A definition pinned before those events existed keeps its old way (it waits for a refund that never comes).
+    ///
+    /// The carrier's first scan (`ship`) and a receipt are moments resolutions wait for (`reach`): exchanges ship
+    /// and early refunds are released then, as the policy says. A return that ends gives back its order units and
+    /// the stock it still holds.
     func commit(
         _ decision: Decision, to record: ReturnRecord, actor: String, data: [String: JSONValue], clock: Date? = nil,
         on connection: DatabaseConnection
@@ -44,9 +49,8 @@ struct DecisionWriter {
             case .cancelTimer(let name):
                 try await engine.store.timers.cancelTimer(id, name: name, on: connection)
             case .issueRefund:
-                if try await issueRefund(for: record, seq: seq, on: connection) == .nothingDue,
-                    let nothing = try await nothingToRefund(after: decision, of: record, on: connection)
-                {
+                let issued = try await settle(record, seq: seq, on: connection)
+                if issued != .issued, let nothing = try await closing(after: decision, of: record, issued, on: connection) {
                     var moved = record
                     moved.state = decision.to
                     moved.version = seq
@@ -55,12 +59,17 @@ struct DecisionWriter {
                 }
             case .recordReceipt:
                 try await recordReceipt(for: record, data: data, on: connection)
+                try await reach(.receipt, record: record, seq: seq, on: connection)
             case .recordInspection:
                 try await recordInspection(for: record, seq: seq, data: data, on: connection)
             }
         }
+        if decision.event == EngineEvent.ship.rawValue {
+            try await reach(.firstScan, record: record, seq: seq, on: connection)
+        }
         if try await engine.definition(of: record, on: connection).state(named: decision.to)?.isTerminal == true {
             try await engine.store.returns.releaseOrderUnits(of: id, on: connection)
+            try await engine.store.catalog.releaseHolds(of: id, on: connection)
         }
         return TransitionResult(
             returnID: id, event: decision.event, from: decision.from, to: decision.to, seq: seq, replayed: false)
@@ -142,45 +151,21 @@ struct DecisionWriter {
     enum IssuedRefund: Equatable {
         /// A refund row was written (or was there already, for this step's key).
         case issued
+        /// Settled without money to send: store credit, exchanges, or money released before inspection.
+        case settled
         /// Nothing is due: every line graded to nothing, already refunded, or never received.
         case nothingDue
     }
 
-    /// The `nothing_to_refund` step from where `decision` led, when the return's workflow takes it there.
-    func nothingToRefund(after decision: Decision, of record: ReturnRecord, on connection: DatabaseConnection)
+    /// The step the engine takes from where `decision` led when `issue_refund` sent no money: `settled` when
+    /// something was settled (and the workflow has that step), else `nothing_to_refund`, when the workflow takes it.
+    func closing(after decision: Decision, of record: ReturnRecord, _ issued: IssuedRefund, on connection: DatabaseConnection)
         async throws -> Decision?
     {
         let definition = try await engine.definition(of: record, on: connection)
+        if issued == .settled, let settled = try? definition.decide(event: EngineEvent.settled.rawValue, in: decision.to) {
+            return settled
+        }
         return try? definition.decide(event: EngineEvent.nothingToRefund.rawValue, in: decision.to)
-    }
-
-    /// Computes the refund due now from what was received and graded, and writes it with its breakdown and a
-    /// deterministic idempotency key, marking the refunded quantities, all in the transition's transaction.
-    func issueRefund(for record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws
-        -> IssuedRefund
-    {
-        let id = record.id
-        let definition = try await engine.definition(of: record, on: connection)
-        // Workflows that never record a receipt (keep-it) refund what was ordered.
-        let requiresReceipt = definition.transitions.contains { $0.actions.contains(.recordReceipt) }
-        let items = try await engine.store.items.itemStates(of: id, on: connection)
-        let lines = items.map { item in
-            RefundLine(
-                line: item.line, unitPriceMinor: item.unitPriceMinor, quantity: item.quantity,
-                received: item.received, alreadyRefunded: item.refunded, grade: item.grade.flatMap(Grade.init),
-                reason: item.reason, graded: item.graded, writtenOff: item.writtenOff)
-        }
-        let breakdown = engine.catalog.policy.refund(
-            for: lines, currency: try Currency(code: record.currency),
-            labelAlreadyCharged: try await engine.store.items.labelCharged(id, on: connection), requiresReceipt: requiresReceipt)
-        guard breakdown.netMinor > 0 else { return .nothingDue }
-        let inserted = try await engine.store.refunds.insertRefund(
-            id, idempotencyKey: IdempotencyKey.refund(returnID: id, seq: seq), amountMinor: breakdown.netMinor,
-            currency: record.currency, seq: seq, breakdownJSON: try JSONCoding.encode(breakdown), on: connection)
-        guard inserted else { return .issued }
-        for line in breakdown.lines {
-            try await engine.store.items.addRefunded(id, line: line.line, quantity: line.quantity, on: connection)
-        }
-        return .issued
     }
 }

@@ -24,6 +24,11 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case orderConflict(String)
     /// The shop's order system did not answer in time, or answered something that is not an order.
     case orderSourceFailed(String, timedOut: Bool)
+    /// Stock or store credit cannot cover the request: a replacement out of stock, a debit past the balance, stock
+    /// set below what exchanges hold. The detail says which.
+    case notAvailable(String)
+    /// No variant with that SKU in the exchange catalog.
+    case variantNotFound(String)
 
     public var description: String {
         switch self {
@@ -60,15 +65,20 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return detail
         case .orderSourceFailed(let detail, _):
             return detail + "; try again later"
+        case .notAvailable(let detail):
+            return detail
+        case .variantNotFound(let sku):
+            return "no variant \(sku) in the exchange catalog; `returns catalog show` lists them"
         }
     }
 
     /// The kind of refusal, for exit codes and HTTP statuses at the edges.
     public var kind: Kind {
         switch self {
-        case .returnNotFound, .notificationNotFound, .partnerNotFound, .refundNotFound, .orderNotFound: .notFound
+        case .returnNotFound, .notificationNotFound, .partnerNotFound, .refundNotFound, .orderNotFound, .variantNotFound:
+            .notFound
         case .workflow(.unknownEvent), .invalidInput, .unknownWorkflow: .invalid
-        case .workflow, .refusedByPolicy, .partnerExists, .alreadyReturned, .orderConflict: .conflict
+        case .workflow, .refusedByPolicy, .partnerExists, .alreadyReturned, .orderConflict, .notAvailable: .conflict
         case .tooManyLookups: .rateLimited
         case .orderSourceFailed: .upstream
         case .versionConflict: .stale

@@ -21,6 +21,9 @@ public struct NewReturn: Sendable, Hashable {
     /// Take the workflow's first step in the same transaction: issue the shipping label, or approve a keep-it
     /// refund. The HTTP API does; the CLI leaves the first step to `returns return event` unless told.
     public var startsAtOnce: Bool
+    /// How each item is settled, by index; an item without one is refunded. Only returns made from an order of
+    /// record are offered more than a refund.
+    public var resolutions: [LineResolution] = []
 
     public init(
         workflow: String?, orderRef: String, customerEmail: String, locale: String = "en", items: [ReturnItem],
@@ -34,6 +37,17 @@ public struct NewReturn: Sendable, Hashable {
         self.orderedAt = orderedAt
         self.region = region
         self.startsAtOnce = startsAtOnce
+    }
+}
+
+/// How one item of a new return is settled, and for an exchange the variant wanted.
+public struct LineResolution: Sendable, Hashable {
+    public var resolution: Resolution
+    public var exchangeSKU: String?
+
+    public init(_ resolution: Resolution, exchangeSKU: String? = nil) {
+        self.resolution = resolution
+        self.exchangeSKU = exchangeSKU
     }
 }
 
@@ -73,6 +87,8 @@ public struct ReturnDetails: Sendable, Codable {
     public var refunds: [RefundRecord]
     /// What the customer is told about the current state.
     public var stateDescription: String
+    /// Settlements, exchange orders, charges, store credit and reviews of its lines.
+    public var resolutions: ReturnResolutions
 
     public struct PendingTimer: Sendable, Codable {
         public var name: String

@@ -64,6 +64,7 @@ extension Transitions {
         var refusals: [PolicyRefusal] = []
         var seen: Set<String> = []
         var shortfall: EngineError?
+        var resolutions: [LineResolution] = []
         for (index, wanted) in request.lines.enumerated() {
             let field = "lines[\(index)]"
             guard seen.insert(wanted.orderLine).inserted else {
@@ -92,6 +93,7 @@ extension Transitions {
                         : "only \(available) of the \(line.quantity) units of line \(line.lineID) (\(line.sku)) can still be returned")
             }
             let price = request.priceOverrides[line.lineID] ?? line.unitPriceMinor
+            resolutions.append(try await checkedResolution(wanted, of: line, currency: order.currency, field: field))
             guard price <= line.unitPriceMinor else {
                 throw EngineError.invalidInput(
                     field: "override_price",
@@ -111,6 +113,7 @@ extension Transitions {
             items: items, orderedAt: order.windowStart, region: order.region, startsAtOnce: request.startsAtOnce)
         new.delivered = order.deliveredAt != nil
         new.customerID = order.customerID
+        new.resolutions = resolutions
         var note: [String: JSONValue] = [:]
         if let reason = request.overrideReason, !request.priceOverrides.isEmpty {
             note["price_override"] = .object([
@@ -136,6 +139,40 @@ extension Transitions {
     }
 }
 
+extension Transitions {
+    /// The resolution `wanted` asks for line `line`, checked against what the policy offers and, for an exchange,
+    /// against the catalog and the exchange rules (stock is held, or refused, when the return is written).
+    func checkedResolution(_ wanted: ReturnFromOrder.Line, of line: OrderLine, currency: Currency, field: String)
+        async throws -> LineResolution
+    {
+        let terms = engine.catalog.policy.resolutions
+        guard terms.offered.contains(wanted.resolution) else {
+            throw EngineError.invalidInput(
+                field: "\(field).resolution",
+                reason: "\(wanted.resolution.rawValue) is not offered; choose one of \(terms.offered.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard wanted.resolution == .exchange else {
+            if wanted.exchangeSKU != nil {
+                throw EngineError.invalidInput(
+                    field: "\(field).exchange_sku", reason: "only an exchange names a variant; set resolution to exchange or drop it")
+            }
+            return LineResolution(wanted.resolution)
+        }
+        guard let sku = wanted.exchangeSKU?.trimmingCharacters(in: .whitespaces), !sku.isEmpty else {
+            throw EngineError.invalidInput(field: "\(field).exchange_sku", reason: "an exchange names the variant wanted (its SKU)")
+        }
+        guard let variant = try await engine.exchangeCatalog.find(sku: sku) else {
+            throw EngineError.invalidInput(field: "\(field).exchange_sku", reason: "no variant \(sku) in the exchange catalog")
+        }
+        if let refusal = terms.exchange.refusal(
+            of: variant.variant, for: line.productID, sku: line.sku, paidUnitMinor: line.unitPriceMinor, currency: currency)
+        {
+            throw EngineError.invalidInput(field: "\(field).exchange_sku", reason: refusal)
+        }
+        return LineResolution(.exchange, exchangeSKU: sku)
+    }
+}
+
 extension ReturnFromOrder {
     /// What a repeated request must match to be the same: only what the caller sent. Keys are scoped by the
     /// order, so a key reused by someone else for another order finds nothing of this one.
@@ -147,7 +184,7 @@ extension ReturnFromOrder {
         case .staff: proofText = "staff"
         }
         return [orderRef, proofText, locale, workflow ?? "", "\(startsAtOnce)", overrideReason ?? ""]
-            + lines.map { "\($0.orderLine):\($0.quantity):\($0.reason)" }
+            + lines.map { "\($0.orderLine):\($0.quantity):\($0.reason):\($0.resolution.rawValue):\($0.exchangeSKU ?? "")" }
             + priceOverrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 }

@@ -55,11 +55,13 @@ public struct Transitions: Sendable {
             let (sum, overflow) = paid.addingReportingOverflow(total.minorUnits)
             guard !overflow else { throw EngineError.invalidInput(field: "items", reason: "total is too large") }
             paid = sum
+            let resolution = index < request.resolutions.count ? request.resolutions[index] : LineResolution(.refund)
             items.append(
                 ItemRecord(
                     line: index + 1, sku: item.sku, quantity: item.quantity, unitPriceMinor: item.unitPrice.minorUnits,
                     currency: currency.code, category: item.category, reason: item.reason,
-                    orderLine: order?.lines[index]))
+                    orderLine: order?.lines[index], resolution: resolution.resolution.rawValue,
+                    exchangeSKU: resolution.exchangeSKU))
             requested.append(RequestedItem(sku: item.sku, category: item.category, reason: item.reason, lineTotal: total))
         }
         let refusals =
@@ -93,12 +95,13 @@ public struct Transitions: Sendable {
             return try await idempotency.once(key, on: connection) {
                 // Routing counts the customer's recent returns, so it is decided inside the transaction.
                 let routing: Routing
+                let allowed = policy.allowedEmails.contains(request.customerEmail.lowercased())
+                var recent = 0
                 if let named = request.workflow {
                     routing = Routing(workflow: named, because: "")
                 } else {
                     // This request counts too: the sixth return in 90 days is "more than 5".
-                    let allowed = policy.allowedEmails.contains(request.customerEmail.lowercased())
-                    let recent =
+                    recent =
                         allowed ? 0 : try await engine.store.returns.recentReturns(
                             customer: request.customerEmail, customerID: request.customerID, on: connection) + 1
                     routing = policy.route(
@@ -125,6 +128,13 @@ public struct Transitions: Sendable {
                     customerEmail: request.customerEmail, locale: request.locale, currency: currency.code,
                     paidMinor: paid, createdAt: now, updatedAt: now, partnerID: partner?.id)
                 try await engine.store.returns.insertReturn(record, items: items, orderID: order?.id, on: connection)
+                try await holdStock(for: record.id, items: items, on: connection)
+                // Money is released early only to customers with no flag, on returns a partner inspects.
+                let release = policy.resolutions.release.moment(
+                    allowed: allowed, flagged: !routing.isForPartner || recent > policy.flagAfterReturns)
+                if release != .inspection {
+                    try await engine.store.resolutions.setReleaseMoment(record.id, release, on: connection)
+                }
                 try await engine.store.returns.setOrigin(
                     record.id, orderedAt: request.orderedAt ?? now, region: request.region, on: connection)
                 try await engine.store.returns.appendEvent(
@@ -143,6 +153,20 @@ public struct Transitions: Sendable {
                     id: record.id, token: record.statusToken, state: state, workflow: definition.name,
                     workflowVersion: definition.version, routing: routing.because, partner: partner?.name,
                     replayed: false)
+            }
+        }
+    }
+
+    /// Holds the replacement stock of every exchange item until the policy's hold ends; a replacement out of stock
+    /// refuses the whole return (nothing is written).
+    private func holdStock(for id: UUID, items: [ItemRecord], on connection: DatabaseConnection) async throws {
+        let days = engine.catalog.policy.resolutions.exchange.holdDays
+        for item in items {
+            guard let sku = item.exchangeSKU else { continue }
+            do {
+                try await engine.store.catalog.hold(id, line: item.line, sku: sku, quantity: item.quantity, days: days, on: connection)
+            } catch let refusal as CatalogRefusal {
+                throw EngineError.notAvailable(refusal.description)
             }
         }
     }

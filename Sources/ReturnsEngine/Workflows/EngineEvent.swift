@@ -24,6 +24,9 @@ public enum EngineEvent: String, Sendable, CaseIterable {
     /// The refund computed when one is issued came to nothing (every line graded to nothing, or already refunded):
     /// applied in the same transaction as the step that issued it, from the state that step reached.
     case nothingToRefund = "nothing_to_refund"
+    /// The units were settled with no money left to send: store credit, an exchange, or a refund released before
+    /// inspection. Applied like `nothing_to_refund`, which a workflow without this step takes instead.
+    case settled
     /// Finance sends a failed refund again (also how a refund paid after its return gave up waiting is recorded).
     case retryRefund = "retry_refund"
 

@@ -76,6 +76,15 @@ public struct WorkflowCatalog: Sendable {
         }
         let notifications = NotificationTemplates.load(folder: folder.appendingPathComponent("notifications"))
         problems += notifications.problems(for: files)
+        // The engine sends these itself, whatever the workflows say.
+        if paths.isEmpty, !templates.isEmpty {
+            for name in EngineTemplate.all where !templates.contains(name) {
+                problems.append(
+                    WorkflowProblem(
+                        file: displayPath(folder.appendingPathComponent("notifications/en").path), line: 1,
+                        message: "the engine sends '\(name)' but notifications/en has no \(name).mustache"))
+            }
+        }
         let states = Set(files.flatMap { $0.definition.states.map(\.name) })
         let statusFolder = folder.appendingPathComponent("status")
         let (statusTexts, statusProblems) = StatusTextCatalog.load(folder: statusFolder, states: states)

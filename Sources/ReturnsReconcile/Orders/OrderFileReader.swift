@@ -37,14 +37,10 @@ public struct OrderFileReader {
 
     // MARK: - CSV
 
-    static let required = ["order_ref", "customer_email", "ordered_at", "currency", "line_id", "sku", "quantity", "unit_price"]
-
-    private func readCSV() throws(ReconcileError) -> [Order] {
-        let csv = try CSVReader(path: path)
-        guard try csv.next() else {
-            throw .badRow(file: csv.file, line: 1, column: 1, reason: "the file is empty; expected a header line")
-        }
-        let known = OrderFields.orderNames + OrderFields.lineNames
+    /// The header's columns by name: each one known, none twice, every required one there.
+    static func columns(of csv: CSVReader, known: [String], required: [String], what: String) throws(ReconcileError)
+        -> [String: Int]
+    {
         var index: [String: Int] = [:]
         for column in 0..<csv.count {
             let name = csv.string(column).trimmed.lowercased()
@@ -58,11 +54,34 @@ public struct OrderFileReader {
             }
             index[name] = column
         }
-        for name in Self.required where index[name] == nil {
+        for name in required where index[name] == nil {
             throw .badRow(
                 file: csv.file, line: csv.line, column: csv.count + 1,
-                reason: "missing required column '\(name)'; an orders file needs \(Self.required.joined(separator: ", "))")
+                reason: "missing required column '\(name)'; \(what) needs \(required.joined(separator: ", "))")
         }
+        return index
+    }
+
+    /// The row's fields by column name, trimmed, empty ones left out; nil names the first field not in UTF-8.
+    static func texts(of csv: CSVReader, index: [String: Int]) -> (texts: [String: String], unreadable: String?) {
+        var texts: [String: String] = [:]
+        for (name, column) in index {
+            guard let text = String(validating: csv.bytes[csv.range(column)], as: UTF8.self) else { return (texts, name) }
+            let trimmed = text.trimmed
+            if !trimmed.isEmpty { texts[name] = trimmed }
+        }
+        return (texts, nil)
+    }
+
+    static let required = ["order_ref", "customer_email", "ordered_at", "currency", "line_id", "sku", "quantity", "unit_price"]
+
+    private func readCSV() throws(ReconcileError) -> [Order] {
+        let csv = try CSVReader(path: path)
+        guard try csv.next() else {
+            throw .badRow(file: csv.file, line: 1, column: 1, reason: "the file is empty; expected a header line")
+        }
+        let index = try Self.columns(
+            of: csv, known: OrderFields.orderNames + OrderFields.lineNames, required: Self.required, what: "an orders file")
         let columns = csv.count
         var orders: [String: (order: Order, line: Int)] = [:]
         var sequence: [String] = []
@@ -82,16 +101,7 @@ public struct OrderFileReader {
                         reason: "\(csv.count) fields where the header has \(columns); quote a field that holds a comma"))
                 continue
             }
-            var texts: [String: String] = [:]
-            var unreadable: String?
-            for (name, column) in index {
-                guard let text = String(validating: csv.bytes[csv.range(column)], as: UTF8.self) else {
-                    unreadable = name
-                    break
-                }
-                let trimmed = text.trimmed
-                if !trimmed.isEmpty { texts[name] = trimmed }
-            }
+            let (texts, unreadable) = Self.texts(of: csv, index: index)
             if let unreadable {
                 problems.append(fail(unreadable, "\(unreadable) is not valid UTF-8; save the file as UTF-8"))
                 continue

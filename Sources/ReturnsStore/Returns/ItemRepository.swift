@@ -18,6 +18,14 @@ public struct ItemState: Sendable, Hashable, Codable {
     public var graded: Int = 0
     /// Graded units judged to no refund (wrong_item, empty_box).
     public var writtenOff: Int = 0
+    /// How the line is settled; for an exchange, the variant asked for, and what it fell back to when the
+    /// replacement could not ship.
+    public var resolution: String = "refund"
+    public var exchangeSKU: String?
+    public var fallback: String?
+
+    /// The resolution in force: an exchange that fell back is settled as its fallback.
+    public var settledAs: String { fallback ?? resolution }
 }
 
 /// The SQL of return lines: what arrived, how it was graded, what was refunded, what goes back to stock.
@@ -89,8 +97,9 @@ public struct ItemRepository: Sendable {
     public func labelCharged(_ id: UUID, on connection: DatabaseConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
-            SELECT count(*)::bigint FROM refunds
-            WHERE return_id = \(id) AND status <> 'failed' AND breakdown->'deductions' @> '[{"kind": "label_cost"}]'
+            SELECT (SELECT count(*) FROM refunds
+                    WHERE return_id = \(id) AND status <> 'failed' AND breakdown->'deductions' @> '[{"kind": "label_cost"}]')
+                 + (SELECT count(*) FROM settlements WHERE return_id = \(id) AND label_minor > 0)
             """, logger: logger)
         for try await count in rows.decode(Int.self) { return count > 0 }
         return false

@@ -62,12 +62,18 @@ public struct ItemRecord: Sendable, Hashable, Codable {
     public var reason: String
     /// The order line it was made from; nil for a return made without an order of record.
     public var orderLine: String?
+    /// How the line is settled (`Resolution`), and for an exchange the variant asked for.
+    public var resolution: String
+    public var exchangeSKU: String?
 
     public init(
         line: Int, sku: String, quantity: Int, unitPriceMinor: Int64, currency: String, category: String = "general",
-        reason: String = "changed_mind", orderLine: String? = nil
+        reason: String = "changed_mind", orderLine: String? = nil, resolution: String = "refund",
+        exchangeSKU: String? = nil
     ) {
         self.orderLine = orderLine
+        self.resolution = resolution
+        self.exchangeSKU = exchangeSKU
         self.line = line
         self.sku = sku
         self.quantity = quantity
@@ -96,6 +102,17 @@ public struct StatusSnapshot: Sendable, Hashable {
     public var refunds: Int
     /// Whether the provider confirmed every one of those refunds.
     public var refundsAllSent: Bool
+    /// The return's lines: what, how many, how each is settled (an exchange that fell back as its fallback).
+    public var lines: [Line] = []
+    /// Store credit the return gave, bonus included, in minor units.
+    public var creditedMinor: Int64 = 0
+
+    public struct Line: Sendable, Hashable {
+        public var sku: String
+        public var quantity: Int
+        public var resolution: String
+        public var exchangeSKU: String?
+    }
 }
 
 /// A timer as the worker sees it when it claims it.

@@ -96,9 +96,10 @@ public struct ReturnRepository: Sendable {
                 try await connection.query(
                     """
                     INSERT INTO return_items (return_id, line, sku, quantity, unit_price_minor, currency, category, reason,
-                                              order_id, order_line)
+                                              order_id, order_line, resolution, exchange_sku)
                     VALUES (\(record.id), \(item.line), \(item.sku), \(item.quantity), \(item.unitPriceMinor),
-                            \(item.currency), \(item.category), \(item.reason), \(order), \(item.orderLine))
+                            \(item.currency), \(item.category), \(item.reason), \(order), \(item.orderLine),
+                            \(item.resolution), \(item.exchangeSKU))
                     """, logger: logger)
             }
         } catch {

@@ -224,7 +224,7 @@ enum TransitionStatements {
     struct ItemStates: PostgresPreparedStatement {
         static let sql = """
             SELECT line, sku, quantity, unit_price_minor, category, reason, quantity_received, quantity_refunded,
-                   grade, disposition, quantity_graded, quantity_written_off
+                   grade, disposition, quantity_graded, quantity_written_off, resolution, exchange_sku, fallback
             FROM return_items WHERE return_id = $1 ORDER BY line
             """
         typealias Row = ItemState
@@ -237,12 +237,16 @@ enum TransitionStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> ItemState {
-            let (line, sku, quantity, price, category, reason, received, refunded, grade, disposition, graded, writtenOff) =
-                try row.decode((Int, String, Int, Int64, String, String, Int, Int, String?, String?, Int, Int).self)
+            let (
+                line, sku, quantity, price, category, reason, received, refunded, grade, disposition, graded, writtenOff,
+                resolution, exchangeSKU, fallback
+            ) = try row.decode(
+                (Int, String, Int, Int64, String, String, Int, Int, String?, String?, Int, Int, String, String?, String?)
+                    .self)
             return ItemState(
                 line: line, sku: sku, quantity: quantity, unitPriceMinor: price, category: category, reason: reason,
                 received: received, refunded: refunded, grade: grade, disposition: disposition, graded: graded,
-                writtenOff: writtenOff)
+                writtenOff: writtenOff, resolution: resolution, exchangeSKU: exchangeSKU, fallback: fallback)
         }
     }
 }

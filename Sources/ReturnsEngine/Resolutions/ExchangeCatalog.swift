@@ -1,0 +1,54 @@
+import Foundation
+import ReturnsCore
+import ReturnsStore
+
+/// The shop's exchangeable variants: written by the shop (one, or a file of them), read by exchanges.
+public struct ExchangeCatalog: Sendable {
+    let engine: Engine
+
+    var catalog: CatalogRepository { engine.store.catalog }
+
+    /// Inserts or replaces `variant`; the same variant again changes nothing.
+    public func put(_ variant: CatalogVariant) async throws -> OrderWrite {
+        try await importVariants([variant], dryRun: false)[0]
+    }
+
+    /// Writes every variant in one transaction: all, or none when one is refused (stock below what exchanges
+    /// hold). With `dryRun` the transaction is rolled back after the last one.
+    public func importVariants(_ batch: [CatalogVariant], dryRun: Bool) async throws -> [OrderWrite] {
+        struct RolledBack: Error { var writes: [OrderWrite] }
+        do {
+            return try await engine.transaction { [self] connection in
+                var writes: [OrderWrite] = []
+                for variant in batch {
+                    do { writes.append(try await catalog.upsert(variant, on: connection)) } catch let refusal as CatalogRefusal {
+                        throw EngineError.notAvailable(refusal.description)
+                    }
+                }
+                if dryRun { throw RolledBack(writes: writes) }
+                return writes
+            }
+        } catch let rolledBack as RolledBack {
+            return rolledBack.writes
+        }
+    }
+
+    public func find(sku: String) async throws -> StoredVariant? {
+        try await engine.read { [self] connection in try await catalog.find(sku: sku, on: connection) }
+    }
+
+    /// What a unit of order line `line` may be exchanged for under the policy, with stock free now, cheapest first.
+    public func options(for line: OrderLine, currency: Currency, limit: Int = 20) async throws -> [StoredVariant] {
+        let terms = engine.catalog.policy.resolutions.exchange
+        let product = terms.match == .sameProduct ? line.productID : nil
+        if terms.match == .sameProduct, product == nil { return [] }
+        let found = try await engine.read { [self] connection in
+            try await catalog.available(product: product, currency: currency.code, limit: limit + 1, on: connection)
+        }
+        return found.filter {
+            terms.refusal(
+                of: $0.variant, for: line.productID, sku: line.sku, paidUnitMinor: line.unitPriceMinor,
+                currency: currency) == nil
+        }.prefix(limit).map { $0 }
+    }
+}
