@@ -25,7 +25,8 @@ struct Demo: AsyncParsableCommand {
             let seconds = report.elapsed.totalSeconds
             print("""
 
-                Imported \(report.orders) orders of record from \(report.ordersFile) (returns orders import), then
+                Imported \(report.orders) orders of record from \(report.ordersFile) (returns orders import) and the
+                exchangeable catalog (returns catalog import), then
                 created \(report.outcomes.count) returns from them and applied \(report.transitions) events in \
                 \(String(format: "%.1f", seconds)) s; \(report.refused) event refused as not allowed (nothing written).
                 Then 31 days passed: \(report.timers.fired) timers fired, \(report.timers.discarded) discarded \
@@ -46,6 +47,18 @@ struct Demo: AsyncParsableCommand {
                 print("\nOne return's full timeline (returns return show \(showcase.uuidString.lowercased())):\n")
                 print(ReturnView(try await engine.lookup.details(of: showcase)).text)
             }
+            let kept = try await engine.lookup.retainedRevenue(
+                from: Date().addingTimeInterval(-86_400), to: Date().addingTimeInterval(60)
+            ).filter { $0.dimension == "all" && $0.exchangedMinor + $0.creditedMinor > 0 }
+            if !kept.isEmpty {
+                print("\nKept as exchanges and store credit, returns of the last day (returns report retained-revenue):")
+                for row in kept {
+                    let money = { (minor: Int64) in Money.decimalString(minorUnits: minor, currencyCode: row.currency) }
+                    print(
+                        "  \(row.currency): \(money(row.exchangedMinor)) exchanged and \(money(row.creditedMinor)) credited of "
+                            + "\(money(row.totalMinor)) returned (\(String(format: "%.1f%%", row.retainedShare * 100)))")
+                }
+            }
             print("""
 
                 Where to look next:
@@ -56,6 +69,8 @@ struct Demo: AsyncParsableCommand {
                   returns timers fire --as-of +3d           fire timers due three days from now
                   returns refunds list                      refunds with their status and provider reference
                   returns refunds export-settlement         the ledger's payouts as a settlement CSV
+                  returns report retained-revenue           what exchanges and store credit kept, by reason and SKU
+                  returns catalog show SHIRT-M              a variant's stock and the units exchanges hold
                   returns db stop                           stop the embedded PostgreSQL
                 """)
         }
