@@ -106,7 +106,9 @@ CREATE TABLE exchange_orders (
     PRIMARY KEY (return_id, line)
 );
 
--- Price differences charged to the customer's original payment (an upsell), each itemised per line.
+-- Price differences charged to the customer's original payment (an upsell), each itemised per line; and, for
+-- an instant exchange, the replacement's price authorised at request, charged when the return did not ship by its
+-- deadline (or ended without shipping) and released when it did.
 CREATE TABLE charges (
     id              uuid        PRIMARY KEY,
     return_id       uuid        NOT NULL REFERENCES returns (id),
@@ -114,7 +116,8 @@ CREATE TABLE charges (
     idempotency_key text        NOT NULL UNIQUE,
     amount_minor    bigint      NOT NULL CHECK (amount_minor > 0),
     currency        char(3)     NOT NULL,
-    status          text        NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'charged', 'failed')),
+    status          text        NOT NULL DEFAULT 'recorded'
+        CHECK (status IN ('recorded', 'charged', 'failed', 'authorized', 'released')),
     provider        text        NOT NULL,
     reference       text,
     decided_seq     integer     NOT NULL,

@@ -276,4 +276,46 @@ struct ResolutionTests {
             #expect(try await engine.count("SELECT count(*)::int FROM refunds") == 0)
         }
     }
+
+    @Test("instant exchange: shipped at request and authorised; past the deadline charged once though the timer fires twice")
+    func instantExchangeCharged() async throws {
+        var catalog = TestDatabase.catalog
+        catalog.policy.resolutions.exchange.shipOn = .request
+        try await TestDatabase.withEngine(catalog: catalog) { engine in
+            try await stock(engine, "SHIRT-M", price: "60.00", onHand: 1)
+            try await engine.makeOrder("IX-1", lines: ["SHIRT-S:1:60.00:general:P-SHIRT"])
+            let created = try await engine.transitions.create(
+                from: ask("IX-1", [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-M")]))
+            #expect(try await engine.count("SELECT count(*)::int FROM exchange_orders") == 1)
+            #expect(try await engine.exchangeCatalog.find(sku: "SHIRT-M")?.variant.onHand == 0)
+            #expect(try await engine.count("SELECT count(*)::int FROM charges WHERE status = 'authorized' AND amount_minor = 6000") == 1)
+            // Two workers at the deadline at once, then the same timer come due again: the authorisation is charged once.
+            let later = Date().addingTimeInterval(15 * 86_400)
+            async let first = engine.timers.fireDue(asOf: later)
+            async let second = engine.timers.fireDue(asOf: later)
+            #expect(try await first.fired + second.fired == 1)
+            _ = try await engine.database.client.query("UPDATE timers SET status = 'pending' WHERE name = 'exchange_deadline'")
+            #expect(try await engine.timers.fireDue(asOf: later).fired == 1)
+            #expect(try await engine.count("SELECT count(*)::int FROM charges WHERE status = 'charged'") == 1)
+            #expect(try await engine.count("SELECT count(*)::int FROM return_events WHERE event = 'exchange_charged'") == 1)
+            #expect(try await state(engine, created.id) == "label_issued")
+        }
+    }
+
+    @Test("instant exchange shipped in time: the authorisation is released and the deadline cancelled")
+    func instantExchangeReleased() async throws {
+        var catalog = TestDatabase.catalog
+        catalog.policy.resolutions.exchange.shipOn = .request
+        try await TestDatabase.withEngine(catalog: catalog) { engine in
+            try await stock(engine, "SHIRT-M", price: "60.00", onHand: 1)
+            try await engine.makeOrder("IX-2", lines: ["SHIRT-S:1:60.00:general:P-SHIRT"])
+            let created = try await engine.transitions.create(
+                from: ask("IX-2", [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-M")]))
+            try await engine.drive(created.id, Self.graded)
+            #expect(try await engine.count("SELECT count(*)::int FROM charges WHERE status = 'released'") == 1)
+            #expect(try await engine.count("SELECT count(*)::int FROM charges WHERE status = 'charged'") == 0)
+            #expect(try await engine.count("SELECT count(*)::int FROM timers WHERE name = 'exchange_deadline' AND status = 'pending'") == 0)
+            #expect(try await state(engine, created.id) == "closed")
+        }
+    }
 }

@@ -174,7 +174,8 @@ public struct PolicyLoader {
         }
         if let exchange = section?["exchange"] {
             checkKeys(
-                exchange, ["match", "price", "downsell", "waive_below", "ship_on", "hold_days", "out_of_stock"],
+                exchange,
+                ["match", "price", "downsell", "waive_below", "ship_on", "hold_days", "out_of_stock", "instant_deadline_days"],
                 in: "resolutions.exchange")
             let rules = exchange.mapping
             terms.exchange.match = choice(rules?["match"], "resolutions.exchange.match") ?? terms.exchange.match
@@ -190,11 +191,12 @@ public struct PolicyLoader {
                 }
             }
             terms.exchange.waiveBelow = amounts(rules?["waive_below"], "resolutions.exchange.waive_below")
-            if let days = rules?["hold_days"] {
+            for (key, keyPath) in [("hold_days", \ExchangeTerms.holdDays), ("instant_deadline_days", \ExchangeTerms.instantDeadlineDays)] {
+                guard let days = rules?[key] else { continue }
                 if let value = days.string.flatMap(Int.init), (1...365).contains(value) {
-                    terms.exchange.holdDays = value
+                    terms.exchange[keyPath: keyPath] = value
                 } else {
-                    problem(days, "resolutions.exchange.hold_days: a number of days from 1 to 365")
+                    problem(days, "resolutions.exchange.\(key): a number of days from 1 to 365")
                 }
             }
         }

@@ -71,6 +71,9 @@ public struct ExchangeTerms: Sendable, Hashable {
     }
 
     public enum Moment: String, Sendable, Hashable, CaseIterable {
+        /// At once, when the return is made (an instant exchange): the replacement's price is authorised on the
+        /// customer's payment and charged if the return has not shipped by the deadline.
+        case request
         /// When the partner receives the returned parcel.
         case receipt
         /// At the carrier's first scan of the returned parcel.
@@ -87,14 +90,17 @@ public struct ExchangeTerms: Sendable, Hashable {
     public var shipOn: Moment
     /// How long the replacement's stock is held for the return.
     public var holdDays: Int
+    /// For instant exchanges: days the customer has to ship the return before the replacement is charged.
+    public var instantDeadlineDays: Int
     /// What a line becomes when its replacement is out of stock when it must ship.
     public var outOfStock: Resolution
 
     public init(
         match: Match = .sameProduct, price: PriceRule = .samePrice, downsell: Resolution = .refund,
         waiveBelow: [String: Int64] = [:], shipOn: Moment = .receipt, holdDays: Int = 45,
-        outOfStock: Resolution = .refund
+        outOfStock: Resolution = .refund, instantDeadlineDays: Int = 14
     ) {
+        self.instantDeadlineDays = instantDeadlineDays
         self.match = match
         self.price = price
         self.downsell = downsell

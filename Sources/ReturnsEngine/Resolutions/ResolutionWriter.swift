@@ -19,10 +19,19 @@ extension DecisionWriter {
         case firstScan, receipt
     }
 
+    /// The engine's timer of an instant exchange: past it, a return that has not shipped pays for its replacement.
+    static let instantDeadline = "exchange_deadline"
+
     /// What the policy does at `moment`: ship the replacements when exchanges ship then, release the money of
-    /// refunded lines when this return's customer tier is paid then.
+    /// refunded lines when this return's customer tier is paid then. At the first scan an instant exchange's
+    /// authorisation is released: the customer kept their side.
     func reach(_ moment: Moment, record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws {
         let terms = engine.catalog.policy.resolutions
+        if moment == .firstScan {
+            if try await !engine.store.resolutions.settleAuthorizations(record.id, capture: false, on: connection).isEmpty {
+                try await engine.store.timers.cancelTimer(record.id, name: Self.instantDeadline, on: connection)
+            }
+        }
         let shipsNow =
             switch moment {
             case .firstScan: terms.exchange.shipOn == .firstScan
@@ -36,6 +45,44 @@ extension DecisionWriter {
             case .receipt: release == .receipt
             }
         if releasesNow { _ = try await settle(record, seq: seq, early: moment, on: connection) }
+    }
+
+    /// An instant exchange, in the transaction that makes the return: the replacements ship now, their price is
+    /// authorised on the customer's payment (`ledger` records it), and the deadline is armed.
+    func shipInstantly(_ record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws {
+        try await placeExchanges(for: record, seq: seq, on: connection)
+        var authorized = false
+        for order in try await engine.store.resolutions.exchangeOrders(of: record.id, on: connection) {
+            let (amount, overflow) = order.priceMinor.multipliedReportingOverflow(by: Int64(order.quantity))
+            guard !overflow, amount > 0 else { continue }
+            try await engine.store.resolutions.authorize(
+                record.id, line: order.line, key: "instant:\(record.id.uuidString.lowercased()):\(order.line)",
+                amountMinor: amount, currency: record.currency, provider: "ledger", seq: seq, on: connection)
+            authorized = true
+        }
+        if authorized {
+            try await engine.store.timers.armTimer(
+                record.id, name: Self.instantDeadline, event: Self.instantDeadline, state: record.state, seq: seq,
+                seconds: engine.catalog.policy.resolutions.exchange.instantDeadlineDays * 86_400, base: nil,
+                on: connection)
+        }
+    }
+
+    /// The instant exchange's deadline passed (or the return ended) without the return shipping: its open
+    /// authorisations are charged, once however often this runs, and the history says so.
+    func chargeUnshipped(_ record: ReturnRecord, actor: String, on connection: DatabaseConnection) async throws {
+        // A workflow that never ships (keep-it) owes nothing for not shipping.
+        let ships = try await engine.definition(of: record, on: connection).transitions.contains {
+            $0.event == EngineEvent.ship.rawValue
+        }
+        guard ships, try await !engine.store.resolutions.hasShipped(record.id, on: connection) else { return }
+        let lines = try await engine.store.resolutions.settleAuthorizations(record.id, capture: true, on: connection)
+        guard !lines.isEmpty else { return }
+        let seq = record.version + 1
+        try await engine.store.returns.updateState(record.id, state: record.state, version: seq, on: connection)
+        try await engine.store.returns.appendEvent(
+            record.id, seq: seq, event: "exchange_charged", from: record.state, to: record.state, actor: actor,
+            dataJSON: JSONValue.canonicalText(["lines": .array(lines.map { .number(Double($0)) })]), on: connection)
     }
 
     /// Sends the replacement order of every exchange line not placed yet: its held stock (or free stock, when the
@@ -107,11 +154,17 @@ extension DecisionWriter {
             requiresReceipt: requiresReceipt || early != nil)
         let exchanges = Dictionary(
             uniqueKeysWithValues: try await engine.store.resolutions.exchangeOrders(of: id, on: connection).map { ($0.line, $0) })
+        // An instant exchange the customer already paid for (they shipped too late) is a purchase: the units
+        // returned are refunded.
+        let paidFor = Set(
+            try await engine.store.resolutions.charges(of: id, on: connection).filter {
+                $0.status == "charged" && $0.kind == .instant
+            }.map(\.line))
         var resolved: [Int: SettlementLine] = [:]
         for item in items {
+            let resolution = paidFor.contains(item.line) ? .refund : Resolution(rawValue: item.settledAs) ?? .refund
             resolved[item.line] = SettlementLine(
-                line: item.line, resolution: Resolution(rawValue: item.settledAs) ?? .refund,
-                replacementUnitMinor: exchanges[item.line]?.priceMinor)
+                line: item.line, resolution: resolution, replacementUnitMinor: exchanges[item.line]?.priceMinor)
         }
         let settlement = policy.settle(breakdown, lines: resolved, bonusGiven: before.bonus)
         if early == nil {

@@ -46,6 +46,13 @@ public struct Timers: Sendable {
             guard let record = try await engine.store.returns.lockReturn(timer.returnID, on: connection, skipLocked: true) else {
                 return .busy
             }
+            if timer.name == DecisionWriter.instantDeadline {
+                guard try await engine.store.timers.settleTimer(timer.id, status: "fired", on: connection) else {
+                    return .settledElsewhere
+                }
+                try await DecisionWriter(engine: engine).chargeUnshipped(record, actor: "timer:\(timer.name)", on: connection)
+                return .fired
+            }
             let definition = try await engine.definition(of: record, on: connection)
             guard record.state == timer.state,
                 let decision = try? definition.decide(event: timer.event, in: record.state)

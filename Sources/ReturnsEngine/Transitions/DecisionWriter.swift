@@ -70,6 +70,11 @@ struct DecisionWriter {
         if try await engine.definition(of: record, on: connection).state(named: decision.to)?.isTerminal == true {
             try await engine.store.returns.releaseOrderUnits(of: id, on: connection)
             try await engine.store.catalog.releaseHolds(of: id, on: connection)
+            // An instant exchange whose return ends without shipping (cancelled, label expired) is paid for.
+            var ended = record
+            ended.state = decision.to
+            ended.version = seq
+            try await chargeUnshipped(ended, actor: actor, on: connection)
         }
         return TransitionResult(
             returnID: id, event: decision.event, from: decision.from, to: decision.to, seq: seq, replayed: false)

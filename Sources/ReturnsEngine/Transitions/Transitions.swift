@@ -141,6 +141,9 @@ public struct Transitions: Sendable {
                     record.id, seq: 1, event: "created", from: nil, to: initial, actor: actor,
                     dataJSON: JSONValue.canonicalText(note),
                     on: connection)
+                if policy.resolutions.exchange.shipOn == .request, items.contains(where: { $0.exchangeSKU != nil }) {
+                    try await writer.shipInstantly(record, seq: 1, on: connection)
+                }
                 var state = initial
                 if request.startsAtOnce,
                     let first = EngineEvent.startEvents.lazy.compactMap({

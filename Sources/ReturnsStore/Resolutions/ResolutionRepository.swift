@@ -17,9 +17,17 @@ public struct ExchangeOrderRow: Sendable, Hashable, Codable {
     public var settlement: String?
 }
 
-/// An upsell's price difference charged to the original payment.
+/// An upsell's price difference charged to the original payment, or an instant exchange's authorisation.
 public struct ChargeRow: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// The price difference of an upsell.
+        case difference
+        /// The replacement's price, authorised at an instant exchange's request.
+        case instant
+    }
+
     public var id: UUID
+    public var kind: Kind
     public var line: Int
     public var amountMinor: Int64
     public var currency: String
@@ -119,16 +127,56 @@ public struct ResolutionRepository: Sendable {
             """, logger: logger)
     }
 
+    /// Authorises `amountMinor` on the customer's payment for an instant exchange of line `line`, under `key`.
+    public func authorize(
+        _ id: UUID, line: Int, key: String, amountMinor: Int64, currency: String, provider: String, seq: Int,
+        on connection: DatabaseConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO charges (id, return_id, line, idempotency_key, amount_minor, currency, status, provider, decided_seq)
+            VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), 'authorized', \(provider), \(seq))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            """, logger: logger)
+    }
+
+    /// Settles the return's open authorisations: `charged` (captured) or `released`. The lines settled; none when
+    /// they were settled before, so a deadline that fires twice charges once.
+    public func settleAuthorizations(_ id: UUID, capture: Bool, on connection: DatabaseConnection) async throws -> [Int] {
+        var lines: [Int] = []
+        for try await line in try await connection.query(
+            """
+            UPDATE charges SET status = \(capture ? "charged" : "released")
+            WHERE return_id = \(id) AND status = 'authorized' RETURNING line
+            """, logger: logger
+        ).decode(Int.self) {
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// Whether the return was ever shipped (the carrier's first scan is in its history).
+    public func hasShipped(_ id: UUID, on connection: DatabaseConnection) async throws -> Bool {
+        for try await shipped in try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM return_events WHERE return_id = \(id) AND event = 'ship')", logger: logger
+        ).decode(Bool.self) {
+            return shipped
+        }
+        return false
+    }
+
     public func charges(of id: UUID, on connection: DatabaseConnection) async throws -> [ChargeRow] {
         var rows: [ChargeRow] = []
-        for try await (charge, line, amount, currency, status, provider) in try await connection.query(
+        for try await (charge, instant, line, amount, currency, status, provider) in try await connection.query(
             """
-            SELECT id, line, amount_minor, currency::text, status, provider FROM charges
+            SELECT id, idempotency_key LIKE 'instant:%', line, amount_minor, currency::text, status, provider FROM charges
             WHERE return_id = \(id) ORDER BY line, created_at
             """, logger: logger
-        ).decode((UUID, Int, Int64, String, String, String).self) {
+        ).decode((UUID, Bool, Int, Int64, String, String, String).self) {
             rows.append(
-                ChargeRow(id: charge, line: line, amountMinor: amount, currency: currency, status: status, provider: provider))
+                ChargeRow(
+                    id: charge, kind: instant ? .instant : .difference, line: line, amountMinor: amount,
+                    currency: currency, status: status, provider: provider))
         }
         return rows
     }
