@@ -21,11 +21,14 @@ public final class Engine: Sendable {
     public let lookupLimits: LookupLimits
     /// Where an order missing from the local table is looked up.
     public let orderSource: any OrderSource
+    /// Where a catalog variant missing from the local table is looked up.
+    public let catalogSource: any CatalogSource
 
     public init(
         database: Database, catalog: WorkflowCatalog, lookupLimits: LookupLimits = LookupLimits(),
-        orderSource: any OrderSource = LocalOrderSource()
+        orderSource: any OrderSource = LocalOrderSource(), catalogSource: any CatalogSource = LocalCatalogSource()
     ) {
+        self.catalogSource = catalogSource
         self.database = database
         self.catalog = catalog
         self.lookupLimits = lookupLimits

@@ -47,33 +47,13 @@ struct CatalogController: Sendable {
         _ = try await auth.require(.merchant, request)
         let sku = try context.parameters.require("sku")
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: Set(CatalogFields.names))
-        var texts: [String: String] = [:]
-        for (field, value) in body.fields {
-            switch value {
-            case .null: continue
-            case .string(let text): texts[field] = text.trimmingCharacters(in: .whitespaces)
-            case .number(let number) where number == number.rounded() && abs(number) < 1e9: texts[field] = "\(Int(number))"
-            case .object(let pairs) where field == "attributes":
-                var names: [String: String] = [:]
-                for (name, value) in pairs {
-                    guard let text = value.stringValue else {
-                        throw Problem.invalid("attributes.\(name)", "must be a string, like \"M\" or \"navy\"")
-                    }
-                    names[name] = text
-                }
-                texts[field] = CatalogFields.attributesText(names)
-            default:
-                throw Problem.invalid(field, field == "price" ? "must be a decimal string like \"19.99\"" : "must be a string")
-            }
-        }
-        if let named = texts["sku"], named != sku {
+        if let named = body.fields["sku"]?.stringValue, named != sku {
             throw Problem.invalid("sku", "'\(named)' differs from the path's '\(sku)'; leave it out or make them one")
         }
-        texts["sku"] = sku
+        var fields = body.fields
+        fields["sku"] = .string(sku)
         let variant: CatalogVariant
-        do { variant = try CatalogFields.variant { texts[$0].flatMap { $0.isEmpty ? nil : $0 } } } catch {
-            throw Problem.invalid(error.field, error.message)
-        }
+        do { variant = try CatalogFields.variant(json: fields) } catch { throw Problem.invalid(error.field, error.message) }
         let write = try await engine.exchangeCatalog.put(variant)
         return try JSONResponse.make(VariantBody(variant, result: write), status: write == .created ? .created : .ok)
     }
@@ -101,10 +81,10 @@ struct CatalogController: Sendable {
 
         init(_ statement: CreditStatement) {
             customer = statement.customer
-            balances = statement.balances.mapValues { _ in "" }
-            for (currency, minor) in statement.balances {
-                balances[currency] = Money.decimalString(minorUnits: minor, currencyCode: currency)
-            }
+            balances = Dictionary(
+                uniqueKeysWithValues: statement.balances.map {
+                    ($0.key, Money.decimalString(minorUnits: $0.value, currencyCode: $0.key))
+                })
             entries = statement.entries.map {
                 Entry(
                     kind: $0.kind, amount: Money.decimalString(minorUnits: $0.amountMinor, currencyCode: $0.currency),

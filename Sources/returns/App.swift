@@ -23,7 +23,11 @@ enum App {
         try catalog.requireValid()
         return try await Database.with(settings, logger: logger) { database in
             try await migrator.migrate(database)
-            let engine = Engine(database: database, catalog: catalog, orderSource: try configuration.orderSource())
+            let shop = try configuration.shopLookup()
+            let engine = Engine(
+                database: database, catalog: catalog,
+                orderSource: shop.map { HTTPOrderSource(lookup: $0) } ?? LocalOrderSource(),
+                catalogSource: shop.map { HTTPCatalogSource(lookup: $0) } ?? LocalCatalogSource())
             try await engine.deployWorkflows()
             do {
                 // Usually a no-op; once a month it creates the next month's partitions. A busy lock is not worth

@@ -101,10 +101,11 @@ struct Configuration: Sendable {
 
     func refundWebhookURL(flag: String?) -> String? { flag ?? value("RETURNS_REFUND_WEBHOOK_URL") }
 
-    /// Where orders missing from the local table are looked up: `RETURNS_ORDER_LOOKUP_URL` (unset: only the local
-    /// table), signed with `RETURNS_ORDER_LOOKUP_SECRET`, each attempt given `RETURNS_ORDER_LOOKUP_TIMEOUT` seconds.
-    func orderSource() throws -> any OrderSource {
-        guard let text = value("RETURNS_ORDER_LOOKUP_URL") else { return LocalOrderSource() }
+    /// Where orders and catalog variants missing from the local tables are looked up: the shop's adapter at
+    /// `RETURNS_ORDER_LOOKUP_URL` (unset: only the local tables; it answers `/orders/{ref}` and `/catalog/{sku}`),
+    /// signed with `RETURNS_ORDER_LOOKUP_SECRET`, each attempt given `RETURNS_ORDER_LOOKUP_TIMEOUT` seconds.
+    func shopLookup() throws -> ShopLookup? {
+        guard let text = value("RETURNS_ORDER_LOOKUP_URL") else { return nil }
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw ConfigurationError("RETURNS_ORDER_LOOKUP_URL='\(text)' is not an http(s) URL like https://shop.example/returns-api")
         }
@@ -115,7 +116,7 @@ struct Configuration: Sendable {
             }
             timeout = parsed
         }
-        return HTTPOrderSource(base: url, secret: value("RETURNS_ORDER_LOOKUP_SECRET"), timeout: timeout)
+        return ShopLookup(base: url, secret: value("RETURNS_ORDER_LOOKUP_SECRET"), timeout: timeout)
     }
 
     /// `RETURNS_RETENTION_*`: ages such as `14d`, `12h`, `30m` or `90s`, and a batch size.

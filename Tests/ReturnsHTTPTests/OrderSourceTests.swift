@@ -38,6 +38,21 @@ struct OrderSourceTests {
             default: return Response(status: .notFound)
             }
         }
+        router.get("/catalog/{sku}") { request, context -> Response in
+            let sku = try context.parameters.require("sku")
+            let signed = request.headers[HTTPFields.Element.Name("Returns-Signature")!].map {
+                WebhookSignature.verify(header: $0, body: Data("GET /catalog/\(sku)".utf8), secret: secret)
+            }
+            guard signed == true else { return Response(status: .unauthorized) }
+            let json = { (text: String) in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+            switch sku {
+            case "SHOE-43": return json(#"{"product_id": "P-SHOE", "attributes": {"size": "43"}, "price": "89.90", "currency": "EUR", "on_hand": 2}"#)
+            case "SHOE-44": return json(#"{"product_id": "P-SHOE", "price": "-1.00", "currency": "EUR", "on_hand": 2}"#)
+            default: return Response(status: .notFound)
+            }
+        }
         return try await Application(router: router).test(.live) { client in
             try await body(URL(string: "http://127.0.0.1:\(try #require(client.port))")!)
         }
@@ -79,6 +94,30 @@ struct OrderSourceTests {
                 await #expect(throws: EngineError.orderNotFound) { try await ask("MISSING-1") }
                 #expect(try await engine.count("SELECT count(*)::int FROM orders") == 1)
                 #expect(try await engine.count("SELECT count(*)::int FROM returns") == 1)
+            }
+        }
+    }
+
+    @Test("a catalog variant missing locally is fetched from the same adapter, checked and stored; a bad one is refused")
+    func catalogAdapter() async throws {
+        try await Self.withShop { base in
+            let lookup = ShopLookup(base: base, secret: Self.secret, timeout: 1, attempts: 1)
+            try await TestDatabase.withEngine(
+                orderSource: HTTPOrderSource(lookup: lookup), catalogSource: HTTPCatalogSource(lookup: lookup)
+            ) { engine in
+                try await engine.makeOrder("X-1", email: "ana@example.com", lines: ["SHOE-42:1:89.90:shoes:P-SHOE"])
+                let ask = { (sku: String) in
+                    try await engine.transitions.create(
+                        from: ReturnFromOrder(
+                            orderRef: "X-1", proof: .email("ana@example.com"),
+                            lines: [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: sku)]))
+                }
+                await #expect(throws: EngineError.self) { try await ask("SHOE-44") }
+                await #expect(throws: EngineError.self) { try await ask("SHOE-99") }
+                #expect(try await engine.count("SELECT count(*)::int FROM catalog_variants") == 0)
+                _ = try await ask("SHOE-43")
+                let stored = try #require(try await engine.exchangeCatalog.find(sku: "SHOE-43"))
+                #expect(stored.variant.attributes == ["size": "43"] && stored.held == 1 && stored.variant.onHand == 2)
             }
         }
     }

@@ -77,6 +77,34 @@ public enum CatalogFields {
             currency: currency, onHand: stock)
     }
 
+    /// A variant from a JSON object (a request body, an adapter's answer): strings, whole numbers, and
+    /// `attributes` as an object of strings.
+    public static func variant(json fields: [String: JSONValue]) throws(OrderProblem) -> CatalogVariant {
+        var texts: [String: String] = [:]
+        for (field, value) in fields {
+            guard names.contains(field) else {
+                throw OrderProblem(field: field, "unknown field; known fields are \(names.sorted().joined(separator: ", "))")
+            }
+            switch value {
+            case .null: continue
+            case .string(let text): texts[field] = text.trimmingCharacters(in: .whitespaces)
+            case .number(let number) where number == number.rounded() && abs(number) < 1e9: texts[field] = "\(Int(number))"
+            case .object(let pairs) where field == "attributes":
+                var attributes: [String: String] = [:]
+                for (name, value) in pairs {
+                    guard let text = value.stringValue else {
+                        throw OrderProblem(field: "attributes.\(name)", "must be a string, like \"M\" or \"navy\"")
+                    }
+                    attributes[name] = text
+                }
+                texts[field] = attributesText(attributes)
+            default:
+                throw OrderProblem(field: field, field == "price" ? "must be a decimal string like \"19.99\"" : "must be a string")
+            }
+        }
+        return try variant { texts[$0].flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
     /// `attributes` written back as `name=value;…`, names sorted.
     public static func attributesText(_ attributes: [String: String]) -> String {
         attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")

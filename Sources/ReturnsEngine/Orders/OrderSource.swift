@@ -32,11 +32,10 @@ public struct LocalOrderSource: OrderSource {
     public func order(ref: String) async throws(OrderSourceError) -> Order? { nil }
 }
 
-/// An adapter over HTTP: `GET {base}/orders/{ref}`, signed like the webhooks (`Returns-Signature` over
-/// `"GET /orders/{ref}"`), answered 200 with the order as JSON (the merchant API's shape, `order_ref` included or
-/// left out) or 404. Each attempt has `timeout` seconds, a failed one is tried again up to `attempts` times.
-public struct HTTPOrderSource: OrderSource {
-    public let name = "http"
+/// A signed GET to the shop's systems: `GET {base}{path}`, signed like the webhooks (`Returns-Signature` over
+/// `"GET {path}"`). Each attempt has `timeout` seconds, a failed one is tried again up to `attempts` times. 404 is
+/// "no such thing" (nil); 200 gives the body.
+public struct ShopLookup: Sendable {
     public let base: URL
     public let secret: String?
     public let timeout: TimeInterval
@@ -54,13 +53,14 @@ public struct HTTPOrderSource: OrderSource {
         session = URLSession(configuration: configuration)
     }
 
-    public func order(ref: String) async throws(OrderSourceError) -> Order? {
-        let encoded = ref.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ref
-        let path = "/orders/\(encoded)"
+    /// `GET {base}/{collection}/{id}`; `what` names the thing in errors ("order A-1", "variant SKU-1").
+    func get(_ collection: String, _ id: String, what: String) async throws(OrderSourceError) -> Data? {
+        let encoded = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id
+        let path = "/\(collection)/\(encoded)"
         guard let url = URL(string: base.absoluteString.trimmingSuffix("/") + path) else {
-            throw OrderSourceError("order \(ref) cannot be put in a URL under \(base.absoluteString)")
+            throw OrderSourceError("\(what) cannot be put in a URL under \(base.absoluteString)")
         }
-        var last = OrderSourceError("the order system at \(base.absoluteString) was not asked")
+        var last = OrderSourceError("the shop's system at \(base.absoluteString) was not asked")
         for _ in 0..<attempts {
             var request = URLRequest(url: url)
             request.httpMethod = "GET"
@@ -75,26 +75,43 @@ public struct HTTPOrderSource: OrderSource {
             do {
                 answer = try await withDeadline(timeout) { [session, request] in try await session.sendWithoutCancellation(request) }
             } catch let error as DeadlinePassed {
-                last = OrderSourceError("the order system at \(base.absoluteString) gave \(error)", timedOut: true)
+                last = OrderSourceError("the shop's system at \(base.absoluteString) gave \(error)", timedOut: true)
                 continue
             } catch let error as URLError where error.code == .timedOut {
-                last = OrderSourceError("the order system at \(base.absoluteString) gave no answer within \(timeout) s", timedOut: true)
+                last = OrderSourceError("the shop's system at \(base.absoluteString) gave no answer within \(timeout) s", timedOut: true)
                 continue
             } catch {
-                last = OrderSourceError("the order system at \(base.absoluteString) could not be reached: \(error.localizedDescription)")
+                last = OrderSourceError("the shop's system at \(base.absoluteString) could not be reached: \(error.localizedDescription)")
                 continue
             }
             let status = (answer.1 as? HTTPURLResponse)?.statusCode ?? 0
             switch status {
-            case 404:
-                return nil
-            case 200:
-                return try Self.decode(answer.0, ref: ref, from: base)
-            default:
-                last = OrderSourceError("the order system at \(base.absoluteString) answered HTTP \(status) for order \(ref)")
+            case 404: return nil
+            case 200: return answer.0
+            default: last = OrderSourceError("the shop's system at \(base.absoluteString) answered HTTP \(status) for \(what)")
             }
         }
         throw last
+    }
+}
+
+/// An adapter over HTTP: `GET {base}/orders/{ref}` (`ShopLookup`), answered 200 with the order as JSON (the
+/// merchant API's shape, `order_ref` included or left out) or 404.
+public struct HTTPOrderSource: OrderSource {
+    public let name = "http"
+    public let lookup: ShopLookup
+
+    public init(lookup: ShopLookup) { self.lookup = lookup }
+
+    public init(base: URL, secret: String?, timeout: TimeInterval = 5, attempts: Int = 2) {
+        lookup = ShopLookup(base: base, secret: secret, timeout: timeout, attempts: attempts)
+    }
+
+    public var base: URL { lookup.base }
+
+    public func order(ref: String) async throws(OrderSourceError) -> Order? {
+        guard let data = try await lookup.get("orders", ref, what: "order \(ref)") else { return nil }
+        return try Self.decode(data, ref: ref, from: base)
     }
 
     /// The answer as an order, checked as the merchant API checks one; it must be the order asked for.
@@ -108,6 +125,37 @@ public struct HTTPOrderSource: OrderSource {
         if let named = fields["order_ref"]?.stringValue, named != ref { throw refuse("another order (\(named))") }
         fields["order_ref"] = .string(ref)
         do { return try OrderFields.order(json: fields) } catch { throw refuse("an order this service refuses: \(error)") }
+    }
+}
+
+/// Where a catalog variant not yet in the local table is looked up, like orders (`OrderSource`).
+public protocol CatalogSource: Sendable {
+    func variant(sku: String) async throws(OrderSourceError) -> CatalogVariant?
+}
+
+/// The default: only the local table, filled by `returns catalog import` and the merchant API.
+public struct LocalCatalogSource: CatalogSource {
+    public init() {}
+    public func variant(sku: String) async throws(OrderSourceError) -> CatalogVariant? { nil }
+}
+
+/// `GET {base}/catalog/{sku}` (`ShopLookup`), answered 200 with the variant as the merchant API takes it, or 404.
+public struct HTTPCatalogSource: CatalogSource {
+    public let lookup: ShopLookup
+
+    public init(lookup: ShopLookup) { self.lookup = lookup }
+
+    public func variant(sku: String) async throws(OrderSourceError) -> CatalogVariant? {
+        guard let data = try await lookup.get("catalog", sku, what: "variant \(sku)") else { return nil }
+        let refuse = { (why: String) in
+            OrderSourceError("the shop's system at \(lookup.base.absoluteString) answered variant \(sku) with \(why); nothing was stored")
+        }
+        guard case .object(var fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw refuse("something that is not a JSON object")
+        }
+        if let named = fields["sku"]?.stringValue, named != sku { throw refuse("another variant (\(named))") }
+        fields["sku"] = .string(sku)
+        do { return try CatalogFields.variant(json: fields) } catch { throw refuse("a variant this service refuses: \(error)") }
     }
 }
 

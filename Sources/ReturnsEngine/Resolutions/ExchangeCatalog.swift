@@ -37,6 +37,19 @@ public struct ExchangeCatalog: Sendable {
         try await engine.read { [self] connection in try await catalog.find(sku: sku, on: connection) }
     }
 
+    /// The variant `sku` as stored; when the local table has none, as the shop's catalog source has it (stored
+    /// first, so the next lookup is local). A source that fails or answers nonsense stores nothing.
+    public func findOrFetch(sku: String) async throws -> StoredVariant? {
+        if let stored = try await find(sku: sku) { return stored }
+        let fetched: CatalogVariant?
+        do { fetched = try await engine.catalogSource.variant(sku: sku) } catch {
+            throw EngineError.orderSourceFailed(error.description, timedOut: error.timedOut)
+        }
+        guard let fetched else { return nil }
+        _ = try await put(fetched)
+        return try await find(sku: sku)
+    }
+
     /// What a unit of order line `line` may be exchanged for under the policy, with stock free now, cheapest first.
     public func options(for line: OrderLine, currency: Currency, limit: Int = 20) async throws -> [StoredVariant] {
         let terms = engine.catalog.policy.resolutions.exchange

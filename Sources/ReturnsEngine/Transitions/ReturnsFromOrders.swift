@@ -161,7 +161,7 @@ extension Transitions {
         guard let sku = wanted.exchangeSKU?.trimmingCharacters(in: .whitespaces), !sku.isEmpty else {
             throw EngineError.invalidInput(field: "\(field).exchange_sku", reason: "an exchange names the variant wanted (its SKU)")
         }
-        guard let variant = try await engine.exchangeCatalog.find(sku: sku) else {
+        guard let variant = try await engine.exchangeCatalog.findOrFetch(sku: sku) else {
             throw EngineError.invalidInput(field: "\(field).exchange_sku", reason: "no variant \(sku) in the exchange catalog")
         }
         if let refusal = terms.exchange.refusal(
