@@ -98,13 +98,19 @@ CREATE TABLE exchange_orders (
     currency         char(3)     NOT NULL,
     idempotency_key  text        NOT NULL UNIQUE,
     provider         text        NOT NULL,
-    reference        text        NOT NULL,
+    -- recorded: the ledger holds it (the default provider); pending → sent (or failed) through the shop's webhook.
+    status           text        NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'pending', 'sent', 'failed')),
+    attempts         integer     NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    last_error       text,
+    reference        text,
     placed_at        timestamptz NOT NULL DEFAULT now(),
     difference_minor bigint,
     settlement       text CHECK (settlement IN ('even', 'waived', 'charged', 'refunded', 'credited', 'review')),
     settled_seq      integer,
     PRIMARY KEY (return_id, line)
 );
+CREATE INDEX exchange_orders_due_idx ON exchange_orders (next_attempt_at) WHERE status = 'pending';
 
 -- Price differences charged to the customer's original payment (an upsell), each itemised per line; and, for
 -- an instant exchange, the replacement's price authorised at request, charged when the return did not ship by its

@@ -23,11 +23,15 @@ public final class Engine: Sendable {
     public let orderSource: any OrderSource
     /// Where a catalog variant missing from the local table is looked up.
     public let catalogSource: any CatalogSource
+    /// The shop's webhook for replacement orders; nil: the ledger records them.
+    public let exchangeWebhook: URL?
 
     public init(
         database: Database, catalog: WorkflowCatalog, lookupLimits: LookupLimits = LookupLimits(),
-        orderSource: any OrderSource = LocalOrderSource(), catalogSource: any CatalogSource = LocalCatalogSource()
+        orderSource: any OrderSource = LocalOrderSource(), catalogSource: any CatalogSource = LocalCatalogSource(),
+        exchangeWebhook: URL? = nil
     ) {
+        self.exchangeWebhook = exchangeWebhook
         self.catalogSource = catalogSource
         self.database = database
         self.catalog = catalog
@@ -64,6 +68,8 @@ public final class Engine: Sendable {
     public var maintenance: Maintenance { Maintenance(engine: self) }
     /// The exchangeable catalog, written by the shop; exchanges hold its stock.
     public var exchangeCatalog: ExchangeCatalog { ExchangeCatalog(engine: self) }
+    /// Replacement orders sent to the shop's webhook.
+    public var exchangeOrders: ExchangeOrders { ExchangeOrders(engine: self) }
     /// Customers' store credit: balances, the ledger, operators' adjustments, expiry.
     public var credits: StoreCredits { StoreCredits(engine: self) }
 

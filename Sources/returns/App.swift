@@ -27,7 +27,8 @@ enum App {
             let engine = Engine(
                 database: database, catalog: catalog,
                 orderSource: shop.map { HTTPOrderSource(lookup: $0) } ?? LocalOrderSource(),
-                catalogSource: shop.map { HTTPCatalogSource(lookup: $0) } ?? LocalCatalogSource())
+                catalogSource: shop.map { HTTPCatalogSource(lookup: $0) } ?? LocalCatalogSource(),
+                exchangeWebhook: try configuration.exchangeWebhookURL())
             try await engine.deployWorkflows()
             do {
                 // Usually a no-op; once a month it creates the next month's partitions. A busy lock is not worth
@@ -75,6 +76,7 @@ enum App {
                 RefundWorker(engine: engine, provider: provider),
                 RetentionWorker(engine: engine, settings: workers.retention),
             ]
+            if let url = engine.exchangeWebhook { services.append(ExchangeWorker(engine: engine, url: url)) }
         }
         return Server.makeGroup(
             engine: engine, configuration: settings.server, workers: services,

@@ -101,6 +101,15 @@ struct Configuration: Sendable {
 
     func refundWebhookURL(flag: String?) -> String? { flag ?? value("RETURNS_REFUND_WEBHOOK_URL") }
 
+    /// The shop's webhook for replacement orders, `RETURNS_EXCHANGE_WEBHOOK_URL`; unset: the ledger records them.
+    func exchangeWebhookURL() throws -> URL? {
+        guard let text = value("RETURNS_EXCHANGE_WEBHOOK_URL") else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ConfigurationError("RETURNS_EXCHANGE_WEBHOOK_URL='\(text)' is not an http(s) URL like https://shop.example/exchanges")
+        }
+        return url
+    }
+
     /// Where orders and catalog variants missing from the local tables are looked up: the shop's adapter at
     /// `RETURNS_ORDER_LOOKUP_URL` (unset: only the local tables; it answers `/orders/{ref}` and `/catalog/{sku}`),
     /// signed with `RETURNS_ORDER_LOOKUP_SECRET`, each attempt given `RETURNS_ORDER_LOOKUP_TIMEOUT` seconds.

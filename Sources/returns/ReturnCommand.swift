@@ -392,7 +392,7 @@ struct ReturnView: Encodable {
             lines.append("settled  " + parts.joined(separator: ", ") + " \(currency)")
         }
         lines += resolutions.exchanges.map { order in
-            "exchange line \(order.line): \(order.quantity) x \(order.sku) at \(money(order.priceMinor)), order \(order.reference)"
+            "exchange line \(order.line): \(order.quantity) x \(order.sku) at \(money(order.priceMinor)), order \(order.reference ?? "not sent yet") (\(order.status))"
                 + (order.settlement.map { ", difference \(money(order.differenceMinor ?? 0)) \($0)" } ?? "")
         }
         lines += resolutions.reviews.map {

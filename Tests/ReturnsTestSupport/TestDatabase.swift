@@ -68,13 +68,14 @@ enum TestDatabase {
     /// Runs `body` with an engine on a database of its own, using the shipped workflows unless given others.
     static func withEngine<T>(
         catalog: WorkflowCatalog? = nil, orderSource: any OrderSource = LocalOrderSource(),
-        catalogSource: any CatalogSource = LocalCatalogSource(), _ body: (Engine) async throws -> T
+        catalogSource: any CatalogSource = LocalCatalogSource(), exchangeWebhook: URL? = nil,
+        _ body: (Engine) async throws -> T
     ) async throws -> T {
         let settings = try await makeDatabase()
         return try await Database.with(settings, logger: logger) { database in
             let engine = Engine(
                 database: database, catalog: catalog ?? self.catalog, orderSource: orderSource,
-                catalogSource: catalogSource)
+                catalogSource: catalogSource, exchangeWebhook: exchangeWebhook)
             try await engine.deployWorkflows()
             return try await body(engine)
         }

@@ -65,35 +65,45 @@ public struct WebhookRefundProvider: RefundProvider {
     public var name: String { "webhook" }
 
     public func send(_ refund: RefundRow) async throws(RefundProviderError) -> String {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(refund.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
         let amount = Money.decimalString(minorUnits: refund.amountMinor, currencyCode: refund.currency)
         let body: [String: String] = [
             "refund_id": refund.id.uuidString.lowercased(), "return_id": refund.returnID.uuidString.lowercased(),
             "amount": amount, "currency": refund.currency, "idempotency_key": refund.idempotencyKey,
         ]
-        request.httpBody = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await withDeadline(timeout) { [request] in
-                try await URLSession.shared.sendWithoutCancellation(request)
-            }
-        } catch {
-            let reason = (error as? DeadlinePassed)?.description ?? error.localizedDescription
-            throw .transient("\(url.absoluteString) did not answer: \(reason)")
+        return try await postIdempotent(body, to: url, key: refund.idempotencyKey, timeout: timeout)
+            ?? refund.id.uuidString.lowercased()
+    }
+}
+
+/// POSTs `body` as JSON to `url` with `key` as `Idempotency-Key`: what every provider webhook (refunds, exchange
+/// orders) gets. 2xx answers the body's `reference` (nil without one); no answer, 408, 429 and 5xx are transient;
+/// other answers refuse.
+func postIdempotent(_ body: [String: String], to url: URL, key: String, timeout: TimeInterval)
+    async throws(RefundProviderError) -> String?
+{
+    var request = URLRequest(url: url, timeoutInterval: timeout)
+    request.httpMethod = "POST"
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    request.setValue(key, forHTTPHeaderField: "Idempotency-Key")
+    request.httpBody = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    let data: Data
+    let response: URLResponse
+    do {
+        (data, response) = try await withDeadline(timeout) { [request] in
+            try await URLSession.shared.sendWithoutCancellation(request)
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        switch status {
-        case 200..<300:
-            let answer = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            return answer?["reference"] as? String ?? refund.id.uuidString.lowercased()
-        case 408, 429, 500..<600:
-            throw .transient("\(url.absoluteString) answered \(status)")
-        default:
-            throw .permanent("\(url.absoluteString) answered \(status): \(String(decoding: data.prefix(200), as: UTF8.self))")
-        }
+    } catch {
+        let reason = (error as? DeadlinePassed)?.description ?? error.localizedDescription
+        throw .transient("\(url.absoluteString) did not answer: \(reason)")
+    }
+    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+    switch status {
+    case 200..<300:
+        let answer = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        return answer?["reference"] as? String
+    case 408, 429, 500..<600:
+        throw .transient("\(url.absoluteString) answered \(status)")
+    default:
+        throw .permanent("\(url.absoluteString) answered \(status): \(String(decoding: data.prefix(200), as: UTF8.self))")
     }
 }

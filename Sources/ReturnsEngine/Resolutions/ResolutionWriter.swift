@@ -99,10 +99,12 @@ extension DecisionWriter {
                 id, line: item.line, sku: sku, quantity: item.quantity, on: connection)
             {
                 let key = "exchange:\(id.uuidString.lowercased()):\(item.line)"
+                // The ledger's reference is made here; a webhook's comes back when the order is sent.
+                let ledger = engine.exchangeWebhook == nil
                 _ = try await engine.store.resolutions.insertExchangeOrder(
                     id, line: item.line, sku: sku, quantity: item.quantity, priceMinor: price, currency: record.currency,
-                    key: key, provider: "ledger", reference: "EX-" + String(sha256Hex(key).prefix(12)).uppercased(),
-                    on: connection)
+                    key: key, provider: ledger ? "ledger" : "webhook",
+                    reference: ledger ? "EX-" + String(sha256Hex(key).prefix(12)).uppercased() : nil, on: connection)
             } else {
                 let fallback = engine.catalog.policy.resolutions.exchange.outOfStock
                 try await engine.store.resolutions.setFallback(id, line: item.line, fallback: fallback.rawValue, on: connection)

@@ -11,10 +11,25 @@ public struct ExchangeOrderRow: Sendable, Hashable, Codable {
     public var priceMinor: Int64
     public var currency: String
     public var provider: String
-    public var reference: String
+    /// recorded, pending, sent, failed.
+    public var status: String
+    public var reference: String?
     public var placedAt: Date
     public var differenceMinor: Int64?
     public var settlement: String?
+}
+
+/// A replacement order on its way to the shop's webhook.
+public struct OutgoingExchange: Sendable, Hashable {
+    public var returnID: UUID
+    public var line: Int
+    public var idempotencyKey: String
+    public var sku: String
+    public var quantity: Int
+    public var priceMinor: Int64
+    public var currency: String
+    public var attempts: Int
+    public var orderRef: String
 }
 
 /// An upsell's price difference charged to the original payment, or an instant exchange's authorisation.
@@ -59,17 +74,20 @@ public struct ResolutionRepository: Sendable {
 
     public init(logger: Logger) { self.logger = logger }
 
-    /// Records the replacement order of line `line` under `key`; false when it was recorded before.
+    /// Records the replacement order of line `line` under `key`: with a `reference`, the ledger holds it; without,
+    /// it waits to be sent. False when it was recorded before.
     public func insertExchangeOrder(
         _ id: UUID, line: Int, sku: String, quantity: Int, priceMinor: Int64, currency: String, key: String,
-        provider: String, reference: String, on connection: DatabaseConnection
+        provider: String, reference: String?, on connection: DatabaseConnection
     ) async throws -> Bool {
         var inserted = false
+        let status = reference == nil ? "pending" : "recorded"
         for try await _ in try await connection.query(
             """
             INSERT INTO exchange_orders (return_id, line, sku, quantity, price_minor, currency, idempotency_key,
-                                         provider, reference)
-            VALUES (\(id), \(line), \(sku), \(quantity), \(priceMinor), \(currency), \(key), \(provider), \(reference))
+                                         provider, reference, status)
+            VALUES (\(id), \(line), \(sku), \(quantity), \(priceMinor), \(currency), \(key), \(provider), \(reference),
+                    \(status))
             ON CONFLICT DO NOTHING RETURNING 1
             """, logger: logger
         ).decode(Int.self) {
@@ -80,21 +98,58 @@ public struct ResolutionRepository: Sendable {
 
     public func exchangeOrders(of id: UUID, on connection: DatabaseConnection) async throws -> [ExchangeOrderRow] {
         var rows: [ExchangeOrderRow] = []
-        for try await (line, sku, quantity, price, currency, provider, reference, placed, difference, settlement)
+        for try await (line, sku, quantity, price, currency, provider, status, reference, placed, difference, settlement)
             in try await connection.query(
                 """
-                SELECT line, sku, quantity, price_minor, currency::text, provider, reference, placed_at,
+                SELECT line, sku, quantity, price_minor, currency::text, provider, status, reference, placed_at,
                        difference_minor, settlement
                 FROM exchange_orders WHERE return_id = \(id) ORDER BY line
                 """, logger: logger
-            ).decode((Int, String, Int, Int64, String, String, String, Date, Int64?, String?).self)
+            ).decode((Int, String, Int, Int64, String, String, String, String?, Date, Int64?, String?).self)
         {
             rows.append(
                 ExchangeOrderRow(
                     line: line, sku: sku, quantity: quantity, priceMinor: price, currency: currency, provider: provider,
-                    reference: reference, placedAt: placed, differenceMinor: difference, settlement: settlement))
+                    status: status, reference: reference, placedAt: placed, differenceMinor: difference,
+                    settlement: settlement))
         }
         return rows
+    }
+
+    /// Claims the oldest due replacement order waiting for the webhook, under a lease (`attempts` counted).
+    public func claimDueExchange(leaseSeconds: Int, dueBy: Date, on connection: DatabaseConnection) async throws
+        -> OutgoingExchange?
+    {
+        for try await (id, line, key, sku, quantity, price, currency, attempts, orderRef) in try await connection.query(
+            """
+            UPDATE exchange_orders x SET attempts = attempts + 1,
+                   next_attempt_at = now() + make_interval(secs => \(Double(leaseSeconds)))
+            FROM returns r
+            WHERE r.id = x.return_id AND (x.return_id, x.line) IN (
+                SELECT return_id, line FROM exchange_orders WHERE status = 'pending' AND next_attempt_at <= \(dueBy)
+                ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING x.return_id, x.line, x.idempotency_key, x.sku, x.quantity, x.price_minor, x.currency::text,
+                      x.attempts, r.order_ref
+            """, logger: logger
+        ).decode((UUID, Int, String, String, Int, Int64, String, Int, String).self) {
+            return OutgoingExchange(
+                returnID: id, line: line, idempotencyKey: key, sku: sku, quantity: quantity, priceMinor: price,
+                currency: currency, attempts: attempts, orderRef: orderRef)
+        }
+        return nil
+    }
+
+    /// The webhook's answer: `sent` with its reference, `failed` with the reason, or pending again after `delay`.
+    public func settleExchangeSending(
+        _ id: UUID, line: Int, status: String, reference: String? = nil, error: String? = nil, delaySeconds: Double = 0,
+        on connection: DatabaseConnection
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE exchange_orders SET status = \(status), reference = coalesce(\(reference), reference),
+                   last_error = \(error), next_attempt_at = now() + make_interval(secs => \(delaySeconds))
+            WHERE return_id = \(id) AND line = \(line) AND status = 'pending'
+            """, logger: logger)
     }
 
     /// How an exchange's difference was settled, by the step `seq`.
