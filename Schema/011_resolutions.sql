@@ -33,7 +33,7 @@ ALTER TABLE return_items
 
 -- When money for refunded lines is released, chosen by policy at request from the customer's tier.
 ALTER TABLE returns ADD COLUMN release_on text NOT NULL DEFAULT 'inspection'
-    CHECK (release_on IN ('inspection', 'receipt', 'first_scan'));
+    CHECK (release_on IN ('inspection', 'receipt', 'first_scan', 'delivered'));
 
 -- Units of a variant promised to one exchange line. A hold counts in catalog_variants.held while it is 'held';
 -- shipping it takes the units off the shelf (on_hand); releasing or expiring it gives them back.

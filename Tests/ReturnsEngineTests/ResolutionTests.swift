@@ -318,4 +318,22 @@ struct ResolutionTests {
             #expect(try await state(engine, created.id) == "closed")
         }
     }
+
+    @Test("released at delivery: nothing at the pickup, the refund at the carrier's delivery scan, nothing more at inspection")
+    func releasedAtDelivery() async throws {
+        var catalog = TestDatabase.catalog
+        catalog.policy.resolutions.release.moments[.default] = .delivered
+        try await TestDatabase.withEngine(catalog: catalog) { engine in
+            try await engine.makeOrder("RD-1", lines: ["COAT:1:80.00"])
+            let created = try await engine.transitions.create(from: ask("RD-1", [.init(orderLine: "1", quantity: 1)]))
+            try await engine.drive(created.id, [("ship", tracking), ("scan", ["kind": .string("in_transit")])])
+            #expect(try await engine.count("SELECT count(*)::int FROM refunds") == 0)
+            try await engine.drive(created.id, [("scan", ["kind": .string("delivered")])])
+            #expect(try await engine.rows("SELECT amount_minor FROM refunds", as: (Int64.self)) == [8_000 - 595])
+            try await engine.drive(created.id, Array(Self.graded.dropFirst()))
+            #expect(try await engine.count("SELECT count(*)::int FROM refunds") == 1)
+            #expect(try await engine.count("SELECT count(*)::int FROM resolution_reviews") == 0)
+            #expect(try await state(engine, created.id) == "closed")
+        }
+    }
 }

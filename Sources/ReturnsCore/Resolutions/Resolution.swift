@@ -13,6 +13,8 @@ public enum ReleaseMoment: String, Sendable, Hashable, Codable, CaseIterable {
     case receipt
     /// At the carrier's first scan of the parcel.
     case firstScan = "first_scan"
+    /// When the carrier delivers the parcel to the returns center (a scan of kind `delivered`).
+    case delivered
 }
 
 /// The resolutions the retailer offers and their terms (`resolutions:` in policy.yaml).

@@ -16,7 +16,7 @@ enum EngineTemplate {
 extension DecisionWriter {
     /// Moments of a return that resolutions can wait for, told by the step that was just taken.
     enum Moment {
-        case firstScan, receipt
+        case firstScan, delivered, receipt
     }
 
     /// The engine's timer of an instant exchange: past it, a return that has not shipped pays for its replacement.
@@ -35,6 +35,7 @@ extension DecisionWriter {
         let shipsNow =
             switch moment {
             case .firstScan: terms.exchange.shipOn == .firstScan
+            case .delivered: false
             case .receipt: terms.exchange.shipOn == .receipt
             }
         if shipsNow { try await placeExchanges(for: record, seq: seq, on: connection) }
@@ -42,6 +43,7 @@ extension DecisionWriter {
         let releasesNow =
             switch moment {
             case .firstScan: release == .firstScan
+            case .delivered: release == .delivered
             case .receipt: release == .receipt
             }
         if releasesNow { _ = try await settle(record, seq: seq, early: moment, on: connection) }
@@ -128,7 +130,7 @@ extension DecisionWriter {
     /// difference was settled, the quantities settled, and reviews for what the customer owes back.
     ///
     /// `early` releases money before inspection (the return's `release_on`): the units expected then (all of them at
-    /// the first scan, those received at receipt) are paid as if graded A; exchanges are not settled early. At
+    /// the first scan or delivery, those received at receipt) are paid as if graded A; exchanges are not settled early. At
     /// inspection the units judged are compared with what was released, and a line released too high opens a review.
     func settle(_ record: ReturnRecord, seq: Int, early: Moment? = nil, on connection: DatabaseConnection) async throws
         -> IssuedRefund
@@ -144,7 +146,8 @@ extension DecisionWriter {
         let lines: [RefundLine] = items.compactMap { item -> RefundLine? in
             guard let early else { return RefundLine(item) }
             guard item.settledAs != Resolution.exchange.rawValue, item.grade == nil else { return nil }
-            let units = early == .firstScan ? item.quantity : item.received
+            // Before receipt the units expected are all of them; at receipt, those that arrived.
+            let units = early == .receipt ? item.received : item.quantity
             return RefundLine(
                 line: item.line, unitPriceMinor: item.unitPriceMinor, quantity: item.quantity, received: units,
                 alreadyRefunded: item.refunded, grade: .a, reason: item.reason, graded: units, writtenOff: item.writtenOff)

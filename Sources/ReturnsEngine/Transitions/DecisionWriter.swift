@@ -66,6 +66,8 @@ struct DecisionWriter {
         }
         if decision.event == EngineEvent.ship.rawValue {
             try await reach(.firstScan, record: record, seq: seq, on: connection)
+        } else if decision.event == EngineEvent.scan.rawValue, data["kind"] == .string("delivered") {
+            try await reach(.delivered, record: record, seq: seq, on: connection)
         }
         if try await engine.definition(of: record, on: connection).state(named: decision.to)?.isTerminal == true {
             try await engine.store.returns.releaseOrderUnits(of: id, on: connection)
