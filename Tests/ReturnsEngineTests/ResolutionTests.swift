@@ -25,6 +25,16 @@ struct ResolutionTests {
                 currency: try Currency(code: "EUR"), onHand: onHand))
     }
 
+    /// Runs `attempt` `count` times at once; which of them succeeded.
+    func concurrently(_ count: Int, _ attempt: @escaping @Sendable (Int) async throws -> Bool) async throws -> [Bool] {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for number in 0..<count { group.addTask { try await attempt(number) } }
+            var all: [Bool] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+    }
+
     func state(_ engine: Engine, _ id: UUID) async throws -> String {
         try await engine.lookup.details(of: id).record.state
     }
@@ -98,22 +108,15 @@ struct ResolutionTests {
             for number in 0..<20 {
                 try await engine.makeOrder("LU-\(number)", lines: ["SHIRT-S:1:60.00:general:P-SHIRT"])
             }
-            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for number in 0..<20 {
-                    group.addTask {
-                        do {
-                            _ = try await engine.transitions.create(
-                                from: ask("LU-\(number)", [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-XL")]),
-                                idempotencyKey: "lu-\(number)")
-                            return true
-                        } catch EngineError.notAvailable {
-                            return false
-                        }
-                    }
+            let outcomes = try await concurrently(20) { number in
+                do {
+                    _ = try await engine.transitions.create(
+                        from: ask("LU-\(number)", [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-XL")]),
+                        idempotencyKey: "lu-\(number)")
+                    return true
+                } catch EngineError.notAvailable {
+                    return false
                 }
-                var all: [Bool] = []
-                for try await outcome in group { all.append(outcome) }
-                return all
             }
             #expect(outcomes.filter { $0 }.count == 1)
             #expect(try await engine.count("SELECT count(*)::int FROM stock_holds WHERE status = 'held'") == 1)
@@ -183,22 +186,14 @@ struct ResolutionTests {
             _ = try await engine.credits.adjust(
                 "C-9", amount: Money(minorUnits: 10_000, currency: eur), reason: "goodwill", idempotencyKey: "seed",
                 actor: "test")
-            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for number in 0..<50 {
-                    group.addTask {
-                        do {
-                            _ = try await engine.credits.debit(
-                                "C-9", amount: Money(minorUnits: 1_000, currency: eur), idempotencyKey: "d-\(number)",
-                                actor: "test")
-                            return true
-                        } catch EngineError.notAvailable {
-                            return false
-                        }
-                    }
+            let outcomes = try await concurrently(50) { number in
+                do {
+                    _ = try await engine.credits.debit(
+                        "C-9", amount: Money(minorUnits: 1_000, currency: eur), idempotencyKey: "d-\(number)", actor: "test")
+                    return true
+                } catch EngineError.notAvailable {
+                    return false
                 }
-                var all: [Bool] = []
-                for try await outcome in group { all.append(outcome) }
-                return all
             }
             #expect(outcomes.filter { $0 }.count == 10)
             #expect(try await engine.credits.statement(of: "C-9").balances["EUR"] == 0)

@@ -26,16 +26,9 @@ public struct CatalogFileReader {
             let fail = { (field: String, reason: String) in
                 ReconcileError.badRow(file: csv.file, line: line, column: (index[field] ?? 0) + 1, reason: reason)
             }
-            guard csv.count == columns else {
-                problems.append(
-                    .badRow(
-                        file: csv.file, line: line, column: min(csv.count, columns) + 1,
-                        reason: "\(csv.count) fields where the header has \(columns); quote a field that holds a comma"))
-                continue
-            }
-            let (texts, unreadable) = OrderFileReader.texts(of: csv, index: index)
-            if let unreadable {
-                problems.append(fail(unreadable, "\(unreadable) is not valid UTF-8; save the file as UTF-8"))
+            let texts: [String: String]
+            do { texts = try OrderFileReader.texts(of: csv, index: index, columns: columns) } catch {
+                problems.append(error)
                 continue
             }
             do {

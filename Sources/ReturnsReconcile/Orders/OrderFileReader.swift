@@ -62,15 +62,24 @@ public struct OrderFileReader {
         return index
     }
 
-    /// The row's fields by column name, trimmed, empty ones left out; nil names the first field not in UTF-8.
-    static func texts(of csv: CSVReader, index: [String: Int]) -> (texts: [String: String], unreadable: String?) {
+    /// The row's fields by column name, trimmed, empty ones left out; refused when the row has another number of
+    /// fields than the header's `columns`, or a field is not UTF-8.
+    static func texts(of csv: CSVReader, index: [String: Int], columns: Int) throws(ReconcileError) -> [String: String] {
+        guard csv.count == columns else {
+            throw .badRow(
+                file: csv.file, line: csv.line, column: min(csv.count, columns) + 1,
+                reason: "\(csv.count) fields where the header has \(columns); quote a field that holds a comma")
+        }
         var texts: [String: String] = [:]
         for (name, column) in index {
-            guard let text = String(validating: csv.bytes[csv.range(column)], as: UTF8.self) else { return (texts, name) }
+            guard let text = String(validating: csv.bytes[csv.range(column)], as: UTF8.self) else {
+                throw .badRow(
+                    file: csv.file, line: csv.line, column: column + 1, reason: "\(name) is not valid UTF-8; save the file as UTF-8")
+            }
             let trimmed = text.trimmed
             if !trimmed.isEmpty { texts[name] = trimmed }
         }
-        return (texts, nil)
+        return texts
     }
 
     static let required = ["order_ref", "customer_email", "ordered_at", "currency", "line_id", "sku", "quantity", "unit_price"]
@@ -94,16 +103,9 @@ public struct OrderFileReader {
             let fail = { (field: String, reason: String) in
                 ReconcileError.badRow(file: csv.file, line: line, column: (index[field] ?? 0) + 1, reason: reason)
             }
-            guard csv.count == columns else {
-                problems.append(
-                    .badRow(
-                        file: csv.file, line: line, column: min(csv.count, columns) + 1,
-                        reason: "\(csv.count) fields where the header has \(columns); quote a field that holds a comma"))
-                continue
-            }
-            let (texts, unreadable) = Self.texts(of: csv, index: index)
-            if let unreadable {
-                problems.append(fail(unreadable, "\(unreadable) is not valid UTF-8; save the file as UTF-8"))
+            let texts: [String: String]
+            do { texts = try Self.texts(of: csv, index: index, columns: columns) } catch {
+                problems.append(error)
                 continue
             }
             do {
