@@ -25,7 +25,7 @@ public struct StoreCredits: Sendable {
     }
 
     public func statement(of customer: String, limit: Int = 50) async throws -> CreditStatement {
-        let account = Self.account(customer)
+        let account = try Self.checkedAccount(customer)
         return try await engine.read { [credits] connection in
             CreditStatement(
                 customer: account, balances: try await credits.balances(of: account, on: connection),
@@ -68,11 +68,21 @@ public struct StoreCredits: Sendable {
         try await engine.transaction { [credits] connection in try await credits.expireLots(limit: limit, on: connection) }
     }
 
-    private func write(_ entry: NewCreditEntry) async throws -> CreditEntry {
-        let account = entry.customer
-        guard !account.isEmpty, account.count <= 254, !account.contains(where: { $0.isNewline }) else {
-            throw EngineError.invalidInput(field: "customer", reason: "give the customer's email or the shop's customer id")
+    /// `customer` as an account, refused when it cannot name one: empty, longer than an email can be, or holding
+    /// control characters.
+    static func checkedAccount(_ customer: String) throws -> String {
+        let account = account(customer)
+        guard !account.isEmpty, account.count <= 254,
+            !account.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 })
+        else {
+            throw EngineError.invalidInput(
+                field: "customer", reason: "give the customer's email or the shop's customer id (1 to 254 characters)")
         }
+        return account
+    }
+
+    private func write(_ entry: NewCreditEntry) async throws -> CreditEntry {
+        let account = try Self.checkedAccount(entry.customer)
         // Lines of one account wait their turn in memory, so a burst of debits holds one pooled connection.
         return try await engine.turns.withTurn(on: "credit:\(account):\(entry.currency)") {
             do {
