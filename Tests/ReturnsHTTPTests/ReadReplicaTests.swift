@@ -61,7 +61,7 @@ struct ReadReplicaTests {
 
             let (onReplica, body) = try await get(client, "/v1/status/\(replicaToken)")
             #expect(onReplica == .ok, "only the replica has this return: the lookup read the replica")
-            #expect(body["state"]?.stringValue == "label_issued")
+            #expect(body["state"]?.stringValue == "requested")
             let (page, _) = try await get(client, "/status/\(replicaToken)")
             #expect(page == .ok)
             let (fallback, _) = try await get(client, "/v1/status/\(primaryToken)")

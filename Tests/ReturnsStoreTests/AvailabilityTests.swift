@@ -33,13 +33,21 @@ struct AvailabilityTests {
             // Work in flight that would otherwise run for 20 s.
             let inFlight = Task {
                 try await database.withConnection { connection in
-                    try await connection.query("SELECT pg_sleep(20)", logger: logger)
+                    for try await _ in try await connection.query("SELECT pg_sleep(20)", logger: logger) {}
                 }
             }
             try await Task.sleep(for: .milliseconds(300))
             let stopped = ContinuousClock.now
             kill(pid_t(backend), SIGSTOP)
             defer { kill(pid_t(backend), SIGCONT) }
+            // The heartbeat reconnects at once on a new backend (only its old session is stopped), so the window in
+            // which the database counts as unavailable is short here: watch for it closely.
+            try await waitUntil(.seconds(5), every: .milliseconds(5)) { heartbeat.unavailable != nil }
+            let detected = ContinuousClock.now - stopped
+            let refused = ContinuousClock.now
+            await #expect(throws: StoreError.self) { try await database.withConnection { _ in } }
+            #expect(ContinuousClock.now - refused < .milliseconds(500), "refused at once, not after a wait")
+            #expect(detected < .seconds(3), "the silence was noticed after \(detected)")
             let outcome = await inFlight.result
             let ended = ContinuousClock.now - stopped
             guard case .failure(let error) = outcome else {
@@ -47,14 +55,13 @@ struct AvailabilityTests {
                 return
             }
             #expect(ended < .seconds(5), "work in flight ended \(ended) after the database went silent")
-            if case .connectionLost? = error as? StoreError {} else {
-                Issue.record("expected connectionLost, got \(String(reflecting: error))")
+            // The statement fails with the closed connection (clientClosedConnection), or the guard ends the wait
+            // (connectionLost); either is a connection failure, answered 503 at the edge.
+            let isConnectionFailure: Bool
+            if case .connectionLost? = error as? StoreError { isConnectionFailure = true } else {
+                isConnectionFailure = StoreError.isConnectionFailure(error)
             }
-            #expect(heartbeat.unavailable != nil)
-            let refused = ContinuousClock.now
-            await #expect(throws: StoreError.self) { try await database.awaitConnection(within: .seconds(5)) }
-            await #expect(throws: StoreError.self) { try await database.withConnection { _ in } }
-            #expect(ContinuousClock.now - refused < .seconds(1), "refused at once, not after the wait")
+            #expect(isConnectionFailure, "expected a connection failure, got \(String(reflecting: error))")
             kill(pid_t(backend), SIGCONT)
             try await waitUntil(.seconds(20)) { heartbeat.unavailable == nil }
             let one = try await database.withConnection { connection in
@@ -92,14 +99,14 @@ struct AvailabilityTests {
         #expect((replica.status.lag ?? .seconds(99)) < .seconds(5))
     }
 
-    func waitUntil(_ limit: Duration, _ condition: () -> Bool) async throws {
+    func waitUntil(_ limit: Duration, every step: Duration = .milliseconds(50), _ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("not within \(limit)")
                 return
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: step)
         }
     }
 }

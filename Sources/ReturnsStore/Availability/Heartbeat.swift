@@ -46,18 +46,16 @@ final class Heartbeat: Sendable {
     /// Beats until cancelled.
     func run(settings: DatabaseSettings, lossGuard: ConnectionLossGuard, logger: Logger) async {
         var connection: PostgresConnection?
-        defer { connection.map { Self.close($0) } }
         let timeout = self.timeout
+        var configuration = settings.connectionConfiguration
+        configuration.options.additionalStartupParameters = [("application_name", Self.applicationName)]
+        // The connect is bounded by its own timeout, not abandoned at a deadline: a connection that opened after
+        // its caller gave up would be left open.
+        configuration.options.connectTimeout = TimeAmount(timeout)
         while !Task.isCancelled {
             do {
                 if connection == nil || connection?.isClosed == true {
-                    var configuration = settings.connectionConfiguration
-                    configuration.options.additionalStartupParameters = [("application_name", Self.applicationName)]
-                    // A connect that outlives the deadline gives up too, rather than open a connection nobody closes.
-                    configuration.options.connectTimeout = TimeAmount(timeout)
-                    connection = try await Deadline.run(within: timeout) { [configuration] in
-                        try await PostgresConnection.connect(configuration: configuration, id: -1, logger: logger)
-                    }
+                    connection = try await PostgresConnection.connect(configuration: configuration, id: -1, logger: logger)
                 }
                 let open = connection!
                 try await Deadline.run(within: timeout) {
@@ -65,20 +63,24 @@ final class Heartbeat: Sendable {
                 }
                 answered(logger: logger)
             } catch is CancellationError {
-                return
+                break
             } catch {
-                connection.map { Self.close($0) }
-                connection = nil
+                if let dead = connection {
+                    connection = nil
+                    await Self.close(dead)
+                }
                 let silent = error is Deadline.Exceeded
                 let reason = silent ? "the database did not answer within \(timeout)" : StoreError.describe(error)
                 if failed(reason: reason) {
+                    let closed = lossGuard.closeAll()
                     logger.warning(
-                        "database unavailable; failing the work in flight",
-                        metadata: ["reason": "\(reason)", "closed": "\(lossGuard.closeAll())"])
+                        "database unavailable; failed the work in flight",
+                        metadata: ["reason": "\(reason)", "connections_closed": "\(closed)"])
                 }
             }
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await Task.sleep(for: interval) } catch { break }
         }
+        if let connection { await Self.close(connection) }
     }
 
     private func answered(logger: Logger) {
@@ -105,7 +107,8 @@ final class Heartbeat: Sendable {
         }
     }
 
-    private static func close(_ connection: PostgresConnection) {
-        _ = connection.close() as EventLoopFuture<Void>  // closes the channel here, without a word to the server
+    /// Closes the channel here, without a word to the server (which may not be listening), and waits for it.
+    private static func close(_ connection: PostgresConnection) async {
+        _ = try? await (connection.close() as EventLoopFuture<Void>).get()
     }
 }
