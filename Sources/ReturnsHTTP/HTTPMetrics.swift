@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import ReturnsCore
 import ReturnsEngine
+import ReturnsStore
 
 /// Request counts and latencies by route and status, kept in this process's Prometheus registry.
 final class HTTPMetrics: Sendable {
@@ -45,6 +47,15 @@ final class HTTPMetrics: Sendable {
         text += "# HELP returns_outbox_oldest_pending_age_seconds Age of the oldest notification waiting to be delivered.\n"
         text += "# TYPE returns_outbox_oldest_pending_age_seconds gauge\n"
         text += "returns_outbox_oldest_pending_age_seconds \(work.outboxOldestPendingAgeSeconds)\n"
+        if let replica = engine.database.replica {
+            let status = replica.status
+            // A replica never seen caught up has no lag to report; the gauge then says how long it could be at least.
+            let lag = status.lag.map { String(format: "%.3f", $0.totalSeconds) } ?? "+Inf"
+            text += "# HELP returns_replica_lag_seconds How far the read replica is behind the primary at most.\n"
+            text += "# TYPE returns_replica_lag_seconds gauge\nreturns_replica_lag_seconds \(lag)\n"
+            text += "# HELP returns_replica_usable Whether status lookups read the replica (1) or the primary (0).\n"
+            text += "# TYPE returns_replica_usable gauge\nreturns_replica_usable \(status.verdict == .current ? 1 : 0)\n"
+        }
         return text
     }
 }

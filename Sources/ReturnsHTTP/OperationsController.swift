@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 
@@ -24,13 +25,34 @@ struct OperationsController: Sendable {
         var status: String
         var database: String?
         var migrations: String?
+        /// The read replica, when one is configured; it never makes the service unready (lookups fall back).
+        var replica: ReplicaHealth?
+    }
+
+    struct ReplicaHealth: Encodable {
+        /// `current`: status lookups read it; `lagging` or `down`: they read the primary.
+        var status: String
+        /// At most this far behind the primary; absent when it was never seen caught up.
+        var lagSeconds: Double?
+        var maximumLagSeconds: Double
+        var detail: String?
+    }
+
+    var replicaHealth: ReplicaHealth? {
+        engine.database.replica.map { replica in
+            let status = replica.status
+            return ReplicaHealth(
+                status: status.verdict.rawValue, lagSeconds: status.lag.map { ($0.totalSeconds * 1000).rounded() / 1000 },
+                maximumLagSeconds: replica.settings.maximumLag.totalSeconds, detail: status.detail)
+        }
     }
 
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
         try JSONResponse.make(Health(status: "ok"), headers: [.cacheControl: "no-store"])
     }
 
-    /// Ready when the database answers within two seconds and every migration this build knows is applied.
+    /// Ready when the database answers within two seconds and every migration this build knows is applied. The read
+    /// replica's state and lag are reported beside.
     @Sendable func ready(_ request: Request, context: Context) async throws -> Response {
         let check = Task { () -> Bool in
             guard let migrator else { return true }
@@ -41,13 +63,14 @@ struct OperationsController: Sendable {
             check.cancel()
         }
         defer { timeout.cancel() }
-        let health: Health
+        var health: Health
         do {
             let current = try await check.value
             health = Health(status: current ? "ready" : "not_ready", database: "ok", migrations: current ? "current" : "pending")
         } catch {
             health = Health(status: "not_ready", database: "unreachable", migrations: nil)
         }
+        health.replica = replicaHealth
         return try JSONResponse.make(
             health, status: health.status == "ready" ? .ok : .serviceUnavailable, headers: [.cacheControl: "no-store"])
     }

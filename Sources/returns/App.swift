@@ -10,18 +10,22 @@ import ServiceLifecycle
 /// it reads the environment.
 enum App {
     /// Runs `body` with an engine on the database `databaseURL` names (the embedded cluster when nil).
+    /// `readReplica` and `heartbeatTimeout` are for `serve`: a replica for status lookups, and the heartbeat that
+    /// tells a silent database from a slow one.
     static func withEngine<T>(
-        databaseURL: String?, poolSize: Int? = nil, logger: Logger? = nil,
+        databaseURL: String?, poolSize: Int? = nil, readReplica: ReadReplicaSettings? = nil,
+        heartbeatTimeout: Duration? = nil, logger: Logger? = nil,
         configuration: Configuration = .current, _ body: (Engine) async throws -> T
     ) async throws -> T {
         let logger = logger ?? configuration.logger()
         var settings = try await Database.settings(databaseURL: databaseURL, cluster: configuration.cluster)
         if let poolSize { settings.maximumConnections = poolSize }
         settings.transactionLimits = try configuration.transactionLimits()
+        settings.heartbeatTimeout = heartbeatTimeout
         let migrator = try Migrator(directory: try configuration.schemaFolder())
         let catalog = WorkflowCatalog.load(folder: try configuration.workflowsFolder())
         try catalog.requireValid()
-        return try await Database.with(settings, logger: logger) { database in
+        return try await Database.with(settings, readReplica: readReplica, logger: logger) { database in
             try await migrator.migrate(database)
             let shop = try configuration.shopLookup()
             let engine = Engine(

@@ -50,6 +50,40 @@ struct Configuration: Sendable {
         return limits
     }
 
+    /// `--read-database-url`, else `RETURNS_READ_DATABASE_URL`: a streaming replica for status lookups; nil for none.
+    func readDatabaseURL(flag: String?) -> String? { flag ?? value("RETURNS_READ_DATABASE_URL") }
+
+    /// The replica's settings, when a read URL is given: `RETURNS_READ_MAX_LAG` (default 5s) is how far behind the
+    /// primary it may be before lookups bypass it.
+    func readReplica(flag: String?) throws -> ReadReplicaSettings? {
+        guard let text = readDatabaseURL(flag: flag) else { return nil }
+        let connection: DatabaseSettings
+        do { connection = try DatabaseSettings(url: text) } catch {
+            throw ConfigurationError("RETURNS_READ_DATABASE_URL (--read-database-url) is not usable: \(error.reason)")
+        }
+        var settings = ReadReplicaSettings(connection: connection)
+        if let lag = value("RETURNS_READ_MAX_LAG") {
+            guard case .some(.some(let limit)) = TransactionLimits.parse(lag) else {
+                throw ConfigurationError("RETURNS_READ_MAX_LAG='\(lag)' is not a time; write 500ms, 5s or 1m")
+            }
+            settings.maximumLag = limit
+        }
+        return settings
+    }
+
+    /// How long `returns serve` lets the database leave its heartbeat unanswered before taking its connections for
+    /// dead: `RETURNS_DB_HEARTBEAT_TIMEOUT` (default 2s; 0 or off for no heartbeat).
+    func heartbeatTimeout() throws -> Duration? {
+        guard let text = value("RETURNS_DB_HEARTBEAT_TIMEOUT") else { return .seconds(2) }
+        guard let parsed = TransactionLimits.parse(text) else {
+            throw ConfigurationError("RETURNS_DB_HEARTBEAT_TIMEOUT='\(text)' is not a time; write 500ms, 2s, or off")
+        }
+        if let limit = parsed, limit < .milliseconds(200) {
+            throw ConfigurationError("RETURNS_DB_HEARTBEAT_TIMEOUT='\(text)' is too short; 200ms at least")
+        }
+        return parsed
+    }
+
     // MARK: - Folders shipped beside the binary
 
     /// `RETURNS_WORKFLOWS_DIR`, else `./Workflows`, else the one beside the sources.

@@ -37,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("refund-webhook-url"),
         help: "The payment adapter's URL for --refund-provider webhook (default: $RETURNS_REFUND_WEBHOOK_URL).")
     var refundWebhookURL: String?
+    @Option(
+        name: .customLong("read-database-url"),
+        help: ArgumentHelp(
+            "A streaming replica for status lookups (default: $RETURNS_READ_DATABASE_URL; none: all reads on the primary).",
+            valueName: "url"))
+    var readDatabaseURL: String?
     @OptionGroup var channel: NotifyCommand.ChannelOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -95,7 +101,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = environment.logger(label: "returns.serve")
         try await reportingErrors {
-            try await App.withEngine(databaseURL: database.resolvedURL, poolSize: poolSize, logger: logger) { engine in
+            try await App.withEngine(
+                databaseURL: database.resolvedURL, poolSize: poolSize,
+                readReplica: try environment.readReplica(flag: readDatabaseURL),
+                heartbeatTimeout: try environment.heartbeatTimeout(), logger: logger
+            ) { engine in
                 let workers =
                     settings.workers.map {
                         "timers+notifications(\($0.channel.name))+refunds(\($0.refundProvider.rawValue))+retention"
@@ -103,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(
                     """
                     returns serve: database \(engine.database.settings.description), pool \(poolSize), \
+                    read replica \(engine.database.replica.map { "\($0.settings.connection.description) (lag limit \($0.settings.maximumLag))" } ?? "none"), \
                     workers \(workers), public URL \(server.publicBaseURL), max body \(maxBodyBytes) bytes
 
                     """.utf8))

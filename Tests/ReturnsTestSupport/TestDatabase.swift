@@ -81,6 +81,15 @@ enum TestDatabase {
         }
     }
 
+    /// Runs `body` with an engine on `settings` (a database `makeDatabase` made).
+    static func withEngine<T>(on settings: DatabaseSettings, _ body: (Engine) async throws -> T) async throws -> T {
+        try await Database.with(settings, logger: logger) { database in
+            let engine = Engine(database: database, catalog: catalog)
+            try await engine.deployWorkflows()
+            return try await body(engine)
+        }
+    }
+
     /// Drops the databases earlier test runs left behind.
     private static func dropLeftovers(_ settings: DatabaseSettings) async throws {
         var names: [String] = []

@@ -7,14 +7,23 @@ public struct CustomerReturns: Sendable {
     let engine: Engine
 
     /// The status behind a customer's token, or nil for a token that opens nothing.
-    public func status(token: String) async throws -> CustomerStatus? {
+    ///
+    /// With a read replica configured and current (`ReadReplica`: at most its maximum lag behind), the lookup reads
+    /// the replica; a token the replica does not know yet (a return made a moment ago), or a replica that fails, is
+    /// looked up on the primary. So a return is always found, and what is shown is at most the maximum lag old; a
+    /// customer's own change (cancel) is read back from the primary. `fromPrimary` skips the replica.
+    public func status(token: String, fromPrimary: Bool = false) async throws -> CustomerStatus? {
         guard token.count <= 128 else { return nil }
-        let read = try await engine.read { [engine] connection -> (StatusSnapshot, WorkflowDefinition)? in
+        let lookup: @Sendable (DatabaseConnection) async throws -> (StatusSnapshot, WorkflowDefinition)? = {
+            [engine] connection in
             guard let snapshot = try await engine.store.returns.statusSnapshot(token: token, on: connection) else {
                 return nil
             }
             return (snapshot, try await engine.definition(of: snapshot.record, on: connection))
         }
+        var read: (StatusSnapshot, WorkflowDefinition)?
+        if !fromPrimary, let onReplica = try await engine.database.onReplica(lookup) { read = onReplica }
+        if read == nil { read = try await engine.read(lookup) }
         guard let (found, definition) = read else { return nil }
         let record = found.record
         let (locale, texts) = engine.catalog.statusTexts.texts(for: record.locale)
@@ -58,6 +67,6 @@ public struct CustomerReturns: Sendable {
         } catch EngineError.workflow(.eventNotAllowed(_, let state, _)) where state == "cancelled" {
             // Already cancelled: the customer's intent holds.
         }
-        return try await status(token: token)
+        return try await status(token: token, fromPrimary: true)
     }
 }

@@ -27,6 +27,8 @@ final class ConnectionLossGuard: Sendable {
         var watched: Set<PostgresConnection.ID> = []
         /// How to fail each piece of work in flight, by connection.
         var inFlight: [PostgresConnection.ID: [UInt64: @Sendable () -> Void]] = [:]
+        /// The connections that work is in flight on, for `closeAll`.
+        var connections: [PostgresConnection.ID: PostgresConnection] = [:]
     }
 
     init(grace: TimeAmount = .milliseconds(250)) {
@@ -41,12 +43,16 @@ final class ConnectionLossGuard: Sendable {
         let (id, isNew) = state.withLock { state in
             state.nextID += 1
             state.inFlight[key, default: [:]][state.nextID] = { outcome.resolve(.failure(StoreError.connectionLost)) }
+            state.connections[key] = connection
             return (state.nextID, state.watched.insert(key).inserted)
         }
         defer {
             state.withLock { state in
                 state.inFlight[key]?[id] = nil
-                if state.inFlight[key]?.isEmpty == true { state.inFlight[key] = nil }
+                if state.inFlight[key]?.isEmpty == true {
+                    state.inFlight[key] = nil
+                    state.connections[key] = nil
+                }
             }
         }
         if isNew {
@@ -75,9 +81,20 @@ final class ConnectionLossGuard: Sendable {
         }
     }
 
+    /// Closes every connection that work is in flight on, here, without a word to the server (which may be out of
+    /// reach): the work ends with `StoreError.connectionLost` after the grace, and the pool drops the connections.
+    /// What the heartbeat does when the database stops answering. Answers how many it closed.
+    @discardableResult
+    func closeAll() -> Int {
+        let open = state.withLock { Array($0.connections.values) }
+        for connection in open { _ = connection.close() as EventLoopFuture<Void> }
+        return open.count
+    }
+
     private func connectionClosed(_ key: PostgresConnection.ID) {
         let stuck = state.withLock { state in
             state.watched.remove(key)
+            state.connections[key] = nil
             return state.inFlight.removeValue(forKey: key)
         }
         stuck?.values.forEach { fail in fail() }

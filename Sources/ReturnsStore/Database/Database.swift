@@ -13,6 +13,18 @@ public struct Database: Sendable {
     public let logger: Logger
     let lossGuard = ConnectionLossGuard()
     let leases = LeaseClock()
+    /// Whether the primary answers, when `settings.heartbeatTimeout` asks for a heartbeat.
+    let heartbeat: Heartbeat?
+    /// The streaming replica status lookups read from, when one is configured.
+    public let replica: ReadReplica?
+
+    init(client: PostgresClient, settings: DatabaseSettings, logger: Logger, replica: ReadReplica? = nil) {
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+        self.replica = replica
+        self.heartbeat = settings.heartbeatTimeout.map { Heartbeat(timeout: $0) }
+    }
 
     /// Settings for `databaseURL` when given, else for the embedded `cluster` (started if needed).
     public static func settings(databaseURL: String?, cluster: EmbeddedCluster) async throws -> DatabaseSettings {
@@ -25,11 +37,12 @@ public struct Database: Sendable {
         return settings
     }
 
-    /// Opens a pool, checks the server answers, runs `body`, and closes the pool.
+    /// Opens a pool, checks the server answers, runs `body`, and closes the pool. With `readReplica`, also a pool to
+    /// the replica and the monitor of its lag (the replica may be down at start: lookups then go to the primary).
     @discardableResult
     public static func with<T>(
-        _ settings: DatabaseSettings, logger: Logger = Logger(label: "returns.store"),
-        _ body: (Database) async throws -> T
+        _ settings: DatabaseSettings, readReplica: ReadReplicaSettings? = nil,
+        logger: Logger = Logger(label: "returns.store"), _ body: (Database) async throws -> T
     ) async throws -> T {
         // A quick direct connection fails fast with the server's reason; the pool would retry quietly instead.
         try await probe(settings, logger: logger)
@@ -37,10 +50,32 @@ public struct Database: Sendable {
         var poolLogger = logger
         if logger.logLevel > .debug { poolLogger.logLevel = .error }
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: poolLogger)
+        let replica = readReplica.map { replica in
+            var replicaSettings = replica.connection
+            replicaSettings.maximumConnections = settings.maximumConnections
+            return ReadReplica(
+                settings: replica,
+                client: PostgresClient(configuration: replicaSettings.clientConfiguration, backgroundLogger: poolLogger))
+        }
+        let database = Database(client: client, settings: settings, logger: logger, replica: replica)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
+            if let heartbeat = database.heartbeat {
+                group.addTask { await heartbeat.run(settings: settings, lossGuard: database.lossGuard, logger: logger) }
+            }
+            if let replica {
+                group.addTask { await replica.client.run() }
+                group.addTask {
+                    await replica.monitor(
+                        primary: {
+                            try await database.withConnection { connection in
+                                try await ReadReplica.position(on: connection, sql: ReadReplica.primarySQL, logger: logger)
+                            }
+                        }, logger: logger)
+                }
+            }
             defer { group.cancelAll() }
-            return try await body(Database(client: client, settings: settings, logger: logger))
+            return try await body(database)
         }
     }
 
@@ -50,11 +85,23 @@ public struct Database: Sendable {
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
         async throws -> T
     {
+        if let reason = heartbeat?.unavailable {
+            throw StoreError.unreachable(target: settings.description, detail: reason)
+        }
         let lossGuard = self.lossGuard
         let leases = self.leases
         return try await client.withConnection { connection in
             leases.record()
-            return try await lossGuard.run(on: connection) { try await body(DatabaseConnection($0)) }
+            return try await lossGuard.run(on: connection) { connection in
+                do {
+                    return try await body(DatabaseConnection(connection))
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "25006" {
+                    // A server that refuses writes is a replica: a load balancer sent this connection to a primary
+                    // being demoted (a switchover). Closed, the pool opens a new one, which reaches the new primary.
+                    _ = connection.close() as EventLoopFuture<Void>
+                    throw error
+                }
+            }
         }
     }
 
@@ -115,6 +162,9 @@ public struct Database: Sendable {
     /// When some work got a connection in the last 100 ms the pool is working and this returns at once: under load
     /// that spares each request a lease of its own (the whole gate measured 15-25% of a status lookup in release).
     public func awaitConnection(within limit: Duration) async throws {
+        if let reason = heartbeat?.unavailable {
+            throw StoreError.unreachable(target: settings.description, detail: reason)
+        }
         if leases.leased(within: .milliseconds(100)) { return }
         let client = self.client
         let leased = await withThrowingTaskGroup(of: Bool.self) { group in
@@ -138,6 +188,25 @@ public struct Database: Sendable {
                 target: settings.description, detail: "no pooled connection within \(limit)")
         }
     }
+
+    /// Runs `body` on the read replica when one is configured and current (see `ReadReplica`); nil when there is
+    /// none, it is down or lagging, or it gave no answer within `limit`: the caller then reads the primary.
+    public func onReplica<T: Sendable>(
+        within limit: Duration = .seconds(1), _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+    ) async throws -> T? {
+        guard let replica, replica.isUsable else { return nil }
+        do {
+            return try await Deadline.run(within: limit) { try await replica.withConnection(body) }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.info("replica read failed; reading the primary", metadata: ["error": "\(String(reflecting: error))"])
+            return nil
+        }
+    }
+
+    /// Whether the primary's heartbeat is being answered (nil without a heartbeat).
+    public var heartbeatFailure: String? { heartbeat?.unavailable }
 
     static func probe(_ settings: DatabaseSettings, logger: Logger) async throws {
         do {

@@ -18,6 +18,9 @@ public struct DatabaseSettings: Sendable, CustomStringConvertible {
     public var maximumConnections: Int = 20
     /// The lock and statement waits every `Database.transaction` runs under unless it names its own.
     public var transactionLimits: TransactionLimits = .standard
+    /// How long the server may leave the heartbeat's `SELECT 1` unanswered before its connections are taken for dead
+    /// (see `Heartbeat`); nil runs no heartbeat.
+    public var heartbeatTimeout: Duration?
 
     public init(address: Address, username: String, password: String?, database: String, tlsMode: String = "disable") {
         self.address = address

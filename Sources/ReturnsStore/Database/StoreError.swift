@@ -73,10 +73,11 @@ public enum StoreError: Error, CustomStringConvertible {
 
     /// Whether a database error says the connection failed, not the statement: no server error code at all, or
     /// SQLSTATE class 08 (connection exception) or 57 (the server is shutting down, restarting, or an operator ended
-    /// this connection, as `pg_terminate_backend` does).
+    /// this connection, as `pg_terminate_backend` does), or 25006 (the server is a replica that refuses writes: the
+    /// connection reached a primary being demoted in a switchover; `Database.transaction` closes it).
     public static func isConnectionFailure(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError else { return false }
         guard let state = error.serverInfo?[.sqlState] else { return true }
-        return state.hasPrefix("08") || state.hasPrefix("57")
+        return state.hasPrefix("08") || state.hasPrefix("57") || state == "25006"
     }
 }

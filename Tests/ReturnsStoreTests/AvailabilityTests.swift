@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import PostgresNIO
+@testable import ReturnsStore
+@testable import ReturnsTestSupport
+import Testing
+
+@Suite("A database that stops answering, and a replica's lag")
+struct AvailabilityTests {
+    let logger = TestDatabase.logger
+
+    /// A stopped backend is what a partition looks like from here: the kernel keeps the connection open, nothing
+    /// answers. SIGSTOP of the heartbeat's own backend (the test runs as root, the server as postgres) silences only
+    /// that session of the shared test cluster.
+    @Test("when the heartbeat goes unanswered, work in flight ends and new work is refused at once; it resumes after")
+    func silentDatabase() async throws {
+        var settings = try await TestDatabase.makeDatabase()
+        settings.heartbeatTimeout = .milliseconds(600)
+        try await Database.with(settings, logger: logger) { database in
+            let heartbeat = try #require(database.heartbeat)
+            try await waitUntil(.seconds(20)) { heartbeat.answeredBeats > 0 }
+            let pid = try await database.withConnection { connection in
+                var pid: Int32?
+                for try await value in try await connection.query(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = \(Heartbeat.applicationName) AND datname = current_database()",
+                    logger: logger
+                ).decode(Int32.self) {
+                    pid = value
+                }
+                return pid
+            }
+            let backend = try #require(pid, "the heartbeat's session is in pg_stat_activity")
+            // Work in flight that would otherwise run for 20 s.
+            let inFlight = Task {
+                try await database.withConnection { connection in
+                    for try await _ in try await connection.query("SELECT pg_sleep(20)", logger: logger) {}
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let stopped = ContinuousClock.now
+            kill(pid_t(backend), SIGSTOP)
+            defer { kill(pid_t(backend), SIGCONT) }
+            // The heartbeat reconnects at once on a new backend (only its old session is stopped), so the window in
+            // which the database counts as unavailable is short here: watch for it closely.
+            try await waitUntil(.seconds(5), every: .milliseconds(5)) { heartbeat.unavailable != nil }
+            let detected = ContinuousClock.now - stopped
+            let refused = ContinuousClock.now
+            await #expect(throws: StoreError.self) { try await database.withConnection { _ in } }
+            #expect(ContinuousClock.now - refused < .milliseconds(500), "refused at once, not after a wait")
+            #expect(detected < .seconds(3), "the silence was noticed after \(detected)")
+            let outcome = await inFlight.result
+            let ended = ContinuousClock.now - stopped
+            guard case .failure(let error) = outcome else {
+                Issue.record("the work in flight ran to its end instead of being cut short")
+                return
+            }
+            #expect(ended < .seconds(5), "work in flight ended \(ended) after the database went silent")
+            // The statement fails with the closed connection (clientClosedConnection), or the guard ends the wait
+            // (connectionLost); either is a connection failure, answered 503 at the edge.
+            let isConnectionFailure: Bool
+            if case .connectionLost? = error as? StoreError { isConnectionFailure = true } else {
+                isConnectionFailure = StoreError.isConnectionFailure(error)
+            }
+            #expect(isConnectionFailure, "expected a connection failure, got \(String(reflecting: error))")
+            kill(pid_t(backend), SIGCONT)
+            try await waitUntil(.seconds(20)) { heartbeat.unavailable == nil }
+            let one = try await database.withConnection { connection in
+                var value = 0
+                for try await row in try await connection.query("SELECT 1", logger: logger).decode(Int.self) { value = row }
+                return value
+            }
+            #expect(one == 1)
+        }
+    }
+
+    @Test("the replica's lag is the time since the latest primary position it has replayed")
+    func lagFromPositions() throws {
+        let now = ContinuousClock.now
+        let samples: [(at: ContinuousClock.Instant, lsn: Int64)] = [
+            (now - .seconds(12), 100), (now - .seconds(8), 200), (now - .milliseconds(100), 300),
+        ]
+        #expect(ReadReplica.caughtUp(samples: samples, replayed: 50) == nil)
+        #expect(ReadReplica.caughtUp(samples: samples, replayed: 250) == now - .seconds(8))
+        #expect(ReadReplica.caughtUp(samples: samples, replayed: 300) == now - .milliseconds(100))
+
+        let client = PostgresClient(configuration: try TestDatabaseSettings.unused.clientConfiguration)
+        let replica = ReadReplica(
+            settings: ReadReplicaSettings(connection: try TestDatabaseSettings.unused, maximumLag: .seconds(5)),
+            client: client)
+        #expect(replica.status.verdict == .lagging, "never seen caught up: not used")
+        for sample in samples { replica.record(sample: sample) }
+        replica.record(replayed: 250)  // 8 s behind
+        #expect(replica.status.verdict == .lagging)
+        #expect(!replica.isUsable)
+        #expect((replica.status.lag ?? .zero) >= .seconds(8))
+        replica.record(replayed: 300)  // caught up to 0.1 s ago
+        #expect(replica.status.verdict == .current)
+        #expect(replica.isUsable)
+        #expect((replica.status.lag ?? .seconds(99)) < .seconds(5))
+    }
+
+    func waitUntil(_ limit: Duration, every step: Duration = .milliseconds(50), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("not within \(limit)")
+                return
+            }
+            try await Task.sleep(for: step)
+        }
+    }
+}
+
+enum TestDatabaseSettings {
+    /// Settings for a server nobody listens on (port 1 on loopback refuses at once).
+    static var unused: DatabaseSettings {
+        get throws { try DatabaseSettings(url: "postgres://returns@127.0.0.1:1/returns?sslmode=disable") }
+    }
+}
