@@ -96,7 +96,7 @@ CREATE TABLE exchange_orders (
     quantity         integer     NOT NULL CHECK (quantity > 0),
     price_minor      bigint      NOT NULL CHECK (price_minor >= 0),
     currency         char(3)     NOT NULL,
-    idempotency_key  text        NOT NULL UNIQUE,
+    idempotency_key  text        NOT NULL,
     provider         text        NOT NULL,
     -- recorded: the ledger holds it (the default provider); pending → sent (or failed) through the shop's webhook.
     status           text        NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'pending', 'sent', 'failed')),
@@ -108,7 +108,9 @@ CREATE TABLE exchange_orders (
     difference_minor bigint,
     settlement       text CHECK (settlement IN ('even', 'waived', 'charged', 'refunded', 'credited', 'review')),
     settled_seq      integer,
-    PRIMARY KEY (return_id, line)
+    PRIMARY KEY (return_id, line),
+    -- Keys include return_id, so the table stays distributable by it (docs/scaling.md).
+    UNIQUE (return_id, idempotency_key)
 );
 CREATE INDEX exchange_orders_due_idx ON exchange_orders (next_attempt_at) WHERE status = 'pending';
 
@@ -116,10 +118,10 @@ CREATE INDEX exchange_orders_due_idx ON exchange_orders (next_attempt_at) WHERE 
 -- an instant exchange, the replacement's price authorised at request, charged when the return did not ship by its
 -- deadline (or ended without shipping) and released when it did.
 CREATE TABLE charges (
-    id              uuid        PRIMARY KEY,
+    id              uuid        NOT NULL,
     return_id       uuid        NOT NULL REFERENCES returns (id),
     line            integer     NOT NULL,
-    idempotency_key text        NOT NULL UNIQUE,
+    idempotency_key text        NOT NULL,
     amount_minor    bigint      NOT NULL CHECK (amount_minor > 0),
     currency        char(3)     NOT NULL,
     status          text        NOT NULL DEFAULT 'recorded'
@@ -127,9 +129,10 @@ CREATE TABLE charges (
     provider        text        NOT NULL,
     reference       text,
     decided_seq     integer     NOT NULL,
-    created_at      timestamptz NOT NULL DEFAULT now()
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (return_id, id),
+    UNIQUE (return_id, idempotency_key)
 );
-CREATE INDEX charges_return_idx ON charges (return_id);
 
 -- Store credit: one account per customer (the shop's customer id, else the lower-cased email) and currency. The
 -- balance is kept by the entries' trigger; its CHECK is what refuses a debit past it, and the UPDATE locks the

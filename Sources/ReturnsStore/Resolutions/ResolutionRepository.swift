@@ -178,7 +178,7 @@ public struct ResolutionRepository: Sendable {
             """
             INSERT INTO charges (id, return_id, line, idempotency_key, amount_minor, currency, provider, decided_seq)
             VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), \(provider), \(seq))
-            ON CONFLICT (idempotency_key) DO NOTHING
+            ON CONFLICT (return_id, idempotency_key) DO NOTHING
             """, logger: logger)
     }
 
@@ -191,7 +191,7 @@ public struct ResolutionRepository: Sendable {
             """
             INSERT INTO charges (id, return_id, line, idempotency_key, amount_minor, currency, status, provider, decided_seq)
             VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), 'authorized', \(provider), \(seq))
-            ON CONFLICT (idempotency_key) DO NOTHING
+            ON CONFLICT (return_id, idempotency_key) DO NOTHING
             """, logger: logger)
     }
 
