@@ -49,19 +49,4 @@ public struct ExchangeCatalog: Sendable {
         _ = try await put(fetched)
         return try await find(sku: sku)
     }
-
-    /// What a unit of order line `line` may be exchanged for under the policy, with stock free now, cheapest first.
-    public func options(for line: OrderLine, currency: Currency, limit: Int = 20) async throws -> [StoredVariant] {
-        let terms = engine.catalog.policy.resolutions.exchange
-        let product = terms.match == .sameProduct ? line.productID : nil
-        if terms.match == .sameProduct, product == nil { return [] }
-        let found = try await engine.read { [self] connection in
-            try await catalog.available(product: product, currency: currency.code, limit: limit + 1, on: connection)
-        }
-        return found.filter {
-            terms.refusal(
-                of: $0.variant, for: line.productID, sku: line.sku, paidUnitMinor: line.unitPriceMinor,
-                currency: currency) == nil
-        }.prefix(limit).map { $0 }
-    }
 }

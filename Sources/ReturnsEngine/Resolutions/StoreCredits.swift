@@ -105,13 +105,6 @@ extension ReturnLookup {
             try await engine.store.resolutions.retainedRevenue(from: from, to: to, on: connection)
         }
     }
-
-    /// Open reviews of resolutions, oldest first.
-    public func openResolutionReviews(limit: Int = 100) async throws -> [ResolutionReviewRow] {
-        try await engine.read { [engine] connection in
-            try await engine.store.resolutions.reviews(of: nil, limit: limit, on: connection)
-        }
-    }
 }
 
 /// Everything a return's resolutions wrote.

@@ -52,19 +52,6 @@ public struct CatalogRepository: Sendable {
         return try await variants(query, on: connection).first
     }
 
-    /// Variants of `productID` (all variants when nil) with a unit free, cheapest first, at most `limit`.
-    public func available(product productID: String?, currency: String, limit: Int, on connection: DatabaseConnection)
-        async throws -> [StoredVariant]
-    {
-        try await variants(
-            """
-            SELECT sku, product_id, title, attributes::text, price_minor, currency::text, on_hand, held
-            FROM catalog_variants
-            WHERE (\(productID)::text IS NULL OR product_id = \(productID)) AND currency = \(currency) AND on_hand > held
-            ORDER BY price_minor, sku LIMIT \(limit)
-            """, on: connection)
-    }
-
     private func variants(_ query: PostgresQuery, on connection: DatabaseConnection) async throws -> [StoredVariant] {
         var found: [StoredVariant] = []
         for try await (sku, product, title, attributes, price, currency, onHand, held) in try await connection.query(
