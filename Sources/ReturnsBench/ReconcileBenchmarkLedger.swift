@@ -56,12 +56,12 @@ enum ReconcileBenchmarkLedger {
         FROM settlement_raw;
         ANALYZE settlement_lines;
         \(ReconcileRun.resultTableSQL);
-        PREPARE judge(timestamptz, timestamptz) AS \(SettlementMatching.judgeSQL);
+        PREPARE judge(timestamptz, timestamptz) AS \(SettlementMatching.judgeSQL(.payments));
         EXECUTE judge(NULL, NULL);
         SELECT kind, count(*) FROM recon_result GROUP BY kind;
-        PREPARE engine_totals(timestamptz, timestamptz) AS \(SettlementMatching.engineTotalsSQL);
+        PREPARE engine_totals(timestamptz, timestamptz) AS \(SettlementMatching.engineTotalsSQL(.payments));
         EXECUTE engine_totals(NULL, NULL);
-        \(SettlementMatching.settlementTotalsSQL);
+        \(SettlementMatching.settlementTotalsSQL(.payments));
         \(ReconcileRun.resultsSQL);
         ROLLBACK;
 

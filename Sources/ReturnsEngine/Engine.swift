@@ -23,15 +23,15 @@ public final class Engine: Sendable {
     public let orderSource: any OrderSource
     /// Where a catalog variant missing from the local table is looked up.
     public let catalogSource: any CatalogSource
-    /// The shop's webhook for replacement orders; nil: the ledger records them.
-    public let exchangeWebhook: URL?
+    /// The shop's providers for replacement orders, charges and gift cards; each one unset: the ledger records.
+    public let webhooks: ProviderWebhooks
 
     public init(
         database: Database, catalog: WorkflowCatalog, lookupLimits: LookupLimits = LookupLimits(),
         orderSource: any OrderSource = LocalOrderSource(), catalogSource: any CatalogSource = LocalCatalogSource(),
-        exchangeWebhook: URL? = nil
+        webhooks: ProviderWebhooks = ProviderWebhooks()
     ) {
-        self.exchangeWebhook = exchangeWebhook
+        self.webhooks = webhooks
         self.catalogSource = catalogSource
         self.database = database
         self.catalog = catalog
@@ -68,8 +68,8 @@ public final class Engine: Sendable {
     public var maintenance: Maintenance { Maintenance(engine: self) }
     /// The exchangeable catalog, written by the shop; exchanges hold its stock.
     public var exchangeCatalog: ExchangeCatalog { ExchangeCatalog(engine: self) }
-    /// Replacement orders sent to the shop's webhook.
-    public var exchangeOrders: ExchangeOrders { ExchangeOrders(engine: self) }
+    /// What resolutions send the shop's providers: replacement orders, charges, gift cards.
+    public var providerRequests: ProviderRequests { ProviderRequests(engine: self) }
     /// Customers' store credit: balances, the ledger, operators' adjustments, expiry.
     public var credits: StoreCredits { StoreCredits(engine: self) }
 
@@ -194,11 +194,13 @@ struct Repositories: Sendable {
     let catalog: CatalogRepository
     let credits: CreditRepository
     let resolutions: ResolutionRepository
+    let providerRequests: ProviderRequestRepository
 
     init(logger: Logger) {
         catalog = CatalogRepository(logger: logger)
         credits = CreditRepository(logger: logger)
         resolutions = ResolutionRepository(logger: logger)
+        providerRequests = ProviderRequestRepository(logger: logger)
         returns = ReturnRepository(logger: logger)
         items = ItemRepository(logger: logger)
         timers = TimerRepository(logger: logger)

@@ -32,7 +32,7 @@ enum App {
                 database: database, catalog: catalog,
                 orderSource: shop.map { HTTPOrderSource(lookup: $0) } ?? LocalOrderSource(),
                 catalogSource: shop.map { HTTPCatalogSource(lookup: $0) } ?? LocalCatalogSource(),
-                exchangeWebhook: try configuration.exchangeWebhookURL())
+                webhooks: try configuration.providerWebhooks())
             try await engine.deployWorkflows()
             do {
                 // Usually a no-op; once a month it creates the next month's partitions. A busy lock is not worth
@@ -80,7 +80,11 @@ enum App {
                 RefundWorker(engine: engine, provider: provider),
                 RetentionWorker(engine: engine, settings: workers.retention),
             ]
-            if let url = engine.exchangeWebhook { services.append(ExchangeWorker(engine: engine, url: url)) }
+            for queue in ProviderQueue.allCases {
+                if let url = engine.webhooks.url(for: queue) {
+                    services.append(ProviderWorker(engine: engine, queue: queue, url: url))
+                }
+            }
         }
         return Server.makeGroup(
             engine: engine, configuration: settings.server, workers: services,

@@ -135,13 +135,21 @@ struct Configuration: Sendable {
 
     func refundWebhookURL(flag: String?) -> String? { flag ?? value("RETURNS_REFUND_WEBHOOK_URL") }
 
-    /// The shop's webhook for replacement orders, `RETURNS_EXCHANGE_WEBHOOK_URL`; unset: the ledger records them.
-    func exchangeWebhookURL() throws -> URL? {
-        guard let text = value("RETURNS_EXCHANGE_WEBHOOK_URL") else { return nil }
-        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw ConfigurationError("RETURNS_EXCHANGE_WEBHOOK_URL='\(text)' is not an http(s) URL like https://shop.example/exchanges")
+    /// The shop's provider webhooks, each unset for the ledger: replacement orders (`RETURNS_EXCHANGE_WEBHOOK_URL`),
+    /// charges and authorisations on the customer's payment (`RETURNS_CHARGE_WEBHOOK_URL`), gift cards for store
+    /// credit (`RETURNS_GIFT_CARD_WEBHOOK_URL`).
+    func providerWebhooks() throws -> ProviderWebhooks {
+        func url(_ name: String, example: String) throws -> URL? {
+            guard let text = value(name) else { return nil }
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError("\(name)='\(text)' is not an http(s) URL like \(example)")
+            }
+            return url
         }
-        return url
+        return ProviderWebhooks(
+            exchangeOrders: try url("RETURNS_EXCHANGE_WEBHOOK_URL", example: "https://shop.example/exchanges"),
+            charges: try url("RETURNS_CHARGE_WEBHOOK_URL", example: "https://payments.example/charges"),
+            giftCards: try url("RETURNS_GIFT_CARD_WEBHOOK_URL", example: "https://shop.example/gift-cards"))
     }
 
     /// Where orders and catalog variants missing from the local tables are looked up: the shop's adapter at

@@ -12,5 +12,5 @@ struct ReconcileCommand: AsyncParsableCommand {
             transaction. Exit codes: 0 everything matches; 1 discrepancies found; 2 bad input or usage; \
             3 the database cannot be reached.
             """,
-        subcommands: [ReconcileRefundsCommand.self, ReconcilePartnerCommand.self])
+        subcommands: [ReconcileRefundsCommand.self, ReconcileCreditsCommand.self, ReconcilePartnerCommand.self])
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 @testable import ReturnsTestSupport
@@ -93,5 +94,110 @@ struct ResolutionCommandTests {
         #expect(rows.contains { $0["dimension"] as? String == "sku" && $0["key"] as? String == "SHIRT-S" })
         let bad = try CLI.run(["return", "create", "--order", "RR-1", "--line", "1:1:x:cash"], database: database)
         #expect(bad.code == 64 && bad.errors.contains("refund, store_credit or exchange=SKU"))
+    }
+
+    static let graded: [(String, [String: JSONValue])] = [
+        ("ship", tracking), ("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]),
+        ("approve_refund", [:]),
+    ]
+
+    @Test("reconcile refunds matches the ledger's charges beside its refunds, netted in the totals; a missing charge is named")
+    func chargesReconcile() async throws {
+        let settings = try await TestDatabase.makeDatabase()
+        let (chargeID, refunded) = try await TestDatabase.withEngine(on: settings) { engine in
+            let eur = try Currency(code: "EUR")
+            _ = try await engine.exchangeCatalog.put(
+                CatalogVariant(sku: "SHIRT-L", productID: "P-SHIRT", priceMinor: 7_500, currency: eur, onHand: 2))
+            try await engine.makeOrder("RC-1", lines: ["SHIRT-S:1:60.00:general:P-SHIRT"])
+            let upsell = try await engine.transitions.create(
+                from: ReturnFromOrder(
+                    orderRef: "RC-1", proof: .email("rc-1@example.com"),
+                    lines: [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-L")]))
+            try await engine.drive(upsell.id, Self.graded)
+            try await engine.makeOrder("RC-2", lines: ["SHOE-42:1:89.90"])
+            let refund = try await engine.transitions.create(
+                from: ReturnFromOrder(
+                    orderRef: "RC-2", proof: .email("rc-2@example.com"),
+                    lines: [.init(orderLine: "1", quantity: 1, reason: "damaged")]))
+            try await engine.drive(refund.id, Self.graded)
+            #expect(try await engine.refunds.sendDue(through: LedgerProvider(database: engine.database)).paid == 1)
+            let charge = try #require(
+                try await engine.rows("SELECT id FROM charges WHERE status = 'recorded' AND amount_minor = 1500", as: UUID.self).first)
+            let paid = try #require(try await engine.rows("SELECT amount_minor FROM refunds", as: Int64.self).first)
+            return (charge, paid)
+        }
+        let export = try OrdersCommandTests.write("", name: "settlement.csv")
+        #expect(try CLI.run(["refunds", "export-settlement", "--output", export], database: settings).code == 0)
+        let exported = try String(contentsOfFile: export, encoding: .utf8)
+        #expect(exported.contains("\(chargeID.uuidString.lowercased()),charge:"), "\(exported)")
+        let clean = try CLI.run(["reconcile", "refunds", "--settlement", export, "--format", "json"], database: settings)
+        #expect(clean.code == 0, "\(clean.text)")
+        let json = try CLI.json(clean.output)
+        #expect((json["summary"] as? [String: Int])?["matched"] == 2)
+        let net = Money.decimalString(minorUnits: refunded - 1_500, currencyCode: "EUR")
+        #expect((json["totals"] as? [[String: String]])?.first?["engine"] == net, "\(clean.output)")
+        #expect((json["totals"] as? [[String: String]])?.first?["settlement"] == net)
+
+        let lacking = try OrdersCommandTests.write(
+            exported.split(separator: "\n").filter { !$0.contains(chargeID.uuidString.lowercased()) }
+                .joined(separator: "\n") + "\n",
+            name: "settlement.csv")
+        let missing = try CLI.run(["reconcile", "refunds", "--settlement", lacking, "--format", "json"], database: settings)
+        #expect(missing.code == 1)
+        let found = try #require(try CLI.json(missing.output)["discrepancies"] as? [[String: Any]])
+        #expect(found.count == 1 && found.first?["kind"] as? String == "missing_in_settlement")
+        #expect(found.first?["refund_id"] as? String == chargeID.uuidString.lowercased())
+    }
+
+    @Test("reconcile credits: the gift-card provider's report against the cards issued through it")
+    func creditsReconcile() async throws {
+        let settings = try await TestDatabase.makeDatabase()
+        let cards = ProviderWebhooks(giftCards: URL(string: "http://127.0.0.1:9/gift-cards")!)
+        let ids = try await TestDatabase.withEngine(on: settings, webhooks: cards) { engine in
+            var ids: [UUID] = []
+            for number in 1...3 {
+                try await engine.makeOrder("CR-\(number)", customerID: "C-\(number)", lines: ["SHIRT-S:1:60.00"])
+                let created = try await engine.transitions.create(
+                    from: ReturnFromOrder(
+                        orderRef: "CR-\(number)", proof: .email("cr-\(number)@example.com"),
+                        lines: [.init(orderLine: "1", quantity: 1, reason: "doesnt_fit", resolution: .storeCredit)]))
+                try await engine.drive(created.id, Self.graded)
+                ids.append(
+                    try #require(try await engine.rows("SELECT id FROM gift_cards WHERE return_id = \(created.id)", as: UUID.self).first))
+            }
+            // The provider issued the first two; the third is still pending.
+            _ = try await engine.database.client.query(
+                "UPDATE gift_cards SET status = 'issued', reference = 'CARD-' || seq WHERE id = ANY(\([ids[0], ids[1]]))")
+            return ids
+        }
+        func lid(_ id: UUID) -> String { id.uuidString.lowercased() }
+        let unknown = UUID()
+        // 60.00 less the 5.95 label, plus the 10% bonus: each card is 60.05.
+        let report = try OrdersCommandTests.write(
+            """
+            gift_card_id,code,amount,currency,status,issued_at
+            \(lid(ids[0])),CARD-1,60.05,EUR,issued,2026-12-01T10:00:00Z
+            \(lid(ids[2])),CARD-3,60.05,EUR,issued,2026-12-01T10:00:00Z
+            \(lid(unknown)),CARD-X,10.00,EUR,issued,2026-12-01T10:00:00Z
+
+            """, name: "cards.csv")
+        let result = try CLI.run(["reconcile", "credits", "--report", report, "--format", "json"], database: settings)
+        #expect(result.code == 1, "\(result.text)")
+        let json = try CLI.json(result.output)
+        #expect(
+            json["summary"] as? [String: Int] == [
+                "matched": 1, "status_mismatch": 1, "unknown_in_settlement": 1, "missing_in_settlement": 1,
+                "amount_mismatch": 0, "currency_mismatch": 0, "duplicate_settlement": 0,
+            ], "\(result.output)")
+        let found = try #require(json["discrepancies"] as? [[String: Any]])
+        let byKind = Dictionary(uniqueKeysWithValues: found.map { ($0["kind"] as! String, $0) })
+        #expect(byKind["missing_in_settlement"]?["gift_card_id"] as? String == lid(ids[1]))
+        #expect(byKind["status_mismatch"]?["gift_card_id"] as? String == lid(ids[2]))
+        #expect(byKind["unknown_in_settlement"]?["gift_card_id"] as? String == lid(unknown))
+        let bad = try OrdersCommandTests.write(
+            "gift_card_id,code,amount,currency,status,issued_at\n\(lid(ids[0])),CARD-1,60.05,EUR,spent,2026-12-01T10:00:00Z\n",
+            name: "cards.csv")
+        let refused = try CLI.run(["reconcile", "credits", "--report", bad], database: settings)
+        #expect(refused.code == 2 && refused.errors.contains("cards.csv:2:5") && refused.errors.contains("issued, failed, voided"), "\(refused.text)")
     }
 }

@@ -18,7 +18,7 @@ struct DistributableSchemaTests {
         // Keyed by the caller's key: a create's key is recorded before the return exists (docs/scaling.md).
         "idempotency_keys": "key",
         "stock_holds": "return_id", "exchange_orders": "return_id", "charges": "return_id", "settlements": "return_id",
-        "resolution_reviews": "return_id",
+        "resolution_reviews": "return_id", "return_feedback": "return_id", "gift_cards": "return_id",
         // Store credit is the customer's, not a return's: its ledger lives with its account.
         "credit_entries": "customer",
     ]

@@ -68,23 +68,25 @@ enum TestDatabase {
     /// Runs `body` with an engine on a database of its own, using the shipped workflows unless given others.
     static func withEngine<T>(
         catalog: WorkflowCatalog? = nil, orderSource: any OrderSource = LocalOrderSource(),
-        catalogSource: any CatalogSource = LocalCatalogSource(), exchangeWebhook: URL? = nil,
+        catalogSource: any CatalogSource = LocalCatalogSource(), webhooks: ProviderWebhooks = ProviderWebhooks(),
         _ body: (Engine) async throws -> T
     ) async throws -> T {
         let settings = try await makeDatabase()
         return try await Database.with(settings, logger: logger) { database in
             let engine = Engine(
                 database: database, catalog: catalog ?? self.catalog, orderSource: orderSource,
-                catalogSource: catalogSource, exchangeWebhook: exchangeWebhook)
+                catalogSource: catalogSource, webhooks: webhooks)
             try await engine.deployWorkflows()
             return try await body(engine)
         }
     }
 
     /// Runs `body` with an engine on `settings` (a database `makeDatabase` made).
-    static func withEngine<T>(on settings: DatabaseSettings, _ body: (Engine) async throws -> T) async throws -> T {
+    static func withEngine<T>(
+        on settings: DatabaseSettings, webhooks: ProviderWebhooks = ProviderWebhooks(), _ body: (Engine) async throws -> T
+    ) async throws -> T {
         try await Database.with(settings, logger: logger) { database in
-            let engine = Engine(database: database, catalog: catalog)
+            let engine = Engine(database: database, catalog: catalog, webhooks: webhooks)
             try await engine.deployWorkflows()
             return try await body(engine)
         }

@@ -19,22 +19,8 @@ public struct RefundWorker: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let report = try await engine.refunds.sendDue(through: provider, retry: retry)
-                    if report.paid + report.failed + report.retrying > 0 {
-                        engine.logger.info(
-                            "refunds sent",
-                            metadata: ["paid": "\(report.paid)", "retrying": "\(report.retrying)", "failed": "\(report.failed)"])
-                    }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    engine.logger.error("refund pass failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                do { try await Task.sleep(for: interval) } catch { return }
-            }
+        try await runPasses(engine: engine, named: "refunds", every: interval) { [engine, provider, retry] in
+            try await engine.refunds.sendDue(through: provider, retry: retry)
         }
     }
 }

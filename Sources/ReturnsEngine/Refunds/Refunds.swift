@@ -128,7 +128,7 @@ public struct Refunds: Sendable {
         return PageCursor.page(rows, limit: limit) { ($0.createdAt, $0.id) }
     }
 
-    /// Writes the ledger's payouts as the payment processor's settlement CSV:
+    /// Writes the ledger's payouts and charges as the payment processor's settlement CSV:
     /// `refund_id,processor_reference,amount,currency,status,settled_at`. Returns the number of rows.
     public func exportSettlement(to handle: FileHandle) async throws -> Int {
         var count = 0

@@ -50,7 +50,8 @@ extension DecisionWriter {
     }
 
     /// An instant exchange, in the transaction that makes the return: the replacements ship now, their price is
-    /// authorised on the customer's payment (`ledger` records it), and the deadline is armed.
+    /// authorised on the customer's payment (the ledger records it; a payment provider is asked, and the shop's order
+    /// waits for its answer), and the deadline is armed.
     func shipInstantly(_ record: ReturnRecord, seq: Int, on connection: DatabaseConnection) async throws {
         try await placeExchanges(for: record, seq: seq, on: connection)
         var authorized = false
@@ -59,7 +60,8 @@ extension DecisionWriter {
             guard !overflow, amount > 0 else { continue }
             try await engine.store.resolutions.authorize(
                 record.id, line: order.line, key: "instant:\(record.id.uuidString.lowercased()):\(order.line)",
-                amountMinor: amount, currency: record.currency, provider: "ledger", seq: seq, on: connection)
+                amountMinor: amount, currency: record.currency, provider: engine.webhooks.provider(for: .charges), seq: seq,
+                on: connection)
             authorized = true
         }
         if authorized {
@@ -102,7 +104,7 @@ extension DecisionWriter {
             {
                 let key = "exchange:\(id.uuidString.lowercased()):\(item.line)"
                 // The ledger's reference is made here; a webhook's comes back when the order is sent.
-                let ledger = engine.exchangeWebhook == nil
+                let ledger = engine.webhooks.exchangeOrders == nil
                 _ = try await engine.store.resolutions.insertExchangeOrder(
                     id, line: item.line, sku: sku, quantity: item.quantity, priceMinor: price, currency: record.currency,
                     key: key, provider: ledger ? "ledger" : "webhook",
@@ -163,7 +165,7 @@ extension DecisionWriter {
         // returned are refunded.
         let paidFor = Set(
             try await engine.store.resolutions.charges(of: id, on: connection).filter {
-                $0.status == "charged" && $0.kind == .instant
+                ["charged", "capturing"].contains($0.status) && $0.kind == .instant
             }.map(\.line))
         var resolved: [Int: SettlementLine] = [:]
         for item in items {
@@ -192,7 +194,9 @@ extension DecisionWriter {
         }
         let customer = try await engine.store.resolutions.creditCustomer(of: id, on: connection)
         let expiry = policy.resolutions.storeCredit.expiresAfterDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
-        let code = "GC-" + String(sha256Hex("credit:\(id):\(seq)").prefix(16)).uppercased()
+        // The ledger issues the gift card's code itself; a provider answers with its own.
+        let cardProvider = engine.webhooks.provider(for: .giftCards)
+        let code = cardProvider == "ledger" ? "GC-" + String(sha256Hex("credit:\(id):\(seq)").prefix(16)).uppercased() : nil
         for (kind, amount) in [("credit", settlement.creditMinor), ("bonus", settlement.bonusMinor)] where amount > 0 {
             _ = try await engine.store.credits.append(
                 NewCreditEntry(
@@ -201,11 +205,18 @@ extension DecisionWriter {
                     actor: "engine", note: kind == "bonus" ? "store credit bonus" : "return of order \(record.orderRef)"),
                 on: connection)
         }
+        let (card, overflow) = settlement.creditMinor.addingReportingOverflow(settlement.bonusMinor)
+        if card > 0, !overflow {
+            try await engine.store.resolutions.insertGiftCard(
+                id, seq: seq, customer: customer, currency: record.currency, amountMinor: card, expiresAt: expiry,
+                provider: cardProvider, code: code, on: connection)
+        }
         for line in settlement.lines {
             if line.difference == .charged, let amount = line.differenceMinor {
                 try await engine.store.resolutions.insertCharge(
                     id, line: line.line, key: "charge:\(id.uuidString.lowercased()):\(seq):\(line.line)",
-                    amountMinor: amount, currency: record.currency, provider: "ledger", seq: seq, on: connection)
+                    amountMinor: amount, currency: record.currency, provider: engine.webhooks.provider(for: .charges),
+                    seq: seq, on: connection)
             }
             if let difference = line.difference {
                 try await engine.store.resolutions.settleExchange(

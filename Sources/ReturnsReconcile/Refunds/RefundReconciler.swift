@@ -1,7 +1,8 @@
 import Foundation
 import ReturnsStore
 
-/// Compares a payment processor's settlement file with the engine's refunds.
+/// Compares a provider's settlement file with what the engine sent it: the payment processor's with the refunds
+/// and charges, the gift-card provider's with the cards issued through it (`SettlementMatching.Ledger`).
 ///
 /// The file streams into a temporary table with `COPY FROM STDIN` and is matched in SQL, inside one transaction
 /// that is set read-only once the temporary tables exist and is always rolled back: the database itself refuses
@@ -14,13 +15,18 @@ public struct RefundReconciler: Sendable {
 
     public var file: String
     public var layout: SettlementLayout
-    /// Engine refunds created in [from, to) are expected in the file; nil leaves that end open.
+    public var ledger: SettlementMatching.Ledger
+    /// What the engine made in [from, to) is expected in the file; nil leaves that end open.
     public var from: Date?
     public var to: Date?
 
-    public init(file: String, layout: SettlementLayout, from: Date? = nil, to: Date? = nil) {
+    public init(
+        file: String, layout: SettlementLayout, ledger: SettlementMatching.Ledger = .payments, from: Date? = nil,
+        to: Date? = nil
+    ) {
         self.file = file
         self.layout = layout
+        self.ledger = ledger
         self.from = from
         self.to = to
     }
@@ -33,7 +39,7 @@ public struct RefundReconciler: Sendable {
     ) async throws -> ReconcileSummary {
         let reader = try SettlementReader(path: file, layout: layout)
         warnOfIgnoredColumns(reader.ignoredColumns, in: file, warn: warn)
-        let matching = SettlementMatching(from: from, to: to)
+        let matching = SettlementMatching(ledger, from: from, to: to)
         return try await database.reconcileRun { run in
             try await run.loadSettlement { row in
                 let more = try reader.next(into: &row)
@@ -46,11 +52,14 @@ public struct RefundReconciler: Sendable {
                 counts: counts, totals: Self.currencyTotals(try await run.totals(matching)), skipped: reader.skipped,
                 lines: reader.lines)
             report.begin(summary)
-            try await run.results { report.write(Discrepancy($0, keyName: "refund_id")) }
+            try await run.results { report.write(Discrepancy($0, keyName: keyName)) }
             report.end()
             return summary
         }
     }
+
+    /// What the report calls the file's id column.
+    private var keyName: String { ledger == .giftCards ? "gift_card_id" : "refund_id" }
 
     /// One line per currency that either side has, in code order.
     private static func currencyTotals(_ totals: SettlementMatching.Totals) -> [CurrencyTotal] {

@@ -8,6 +8,9 @@ public struct SettlementLayout: Sendable, Equatable {
         case stripe
         /// Adyen's settlement details report.
         case adyen
+        /// A gift-card provider's report of the cards it issued: gift_card_id, code, amount, currency, status
+        /// (issued, failed, voided), issued_at. What `returns reconcile credits` reads.
+        case giftCards = "gift_cards"
     }
 
     /// What a settlement line tells us.
@@ -40,6 +43,11 @@ public struct SettlementLayout: Sendable, Equatable {
                 .refundID: ["Modification Merchant Reference", "Merchant Reference"], .reference: ["Psp Reference"],
                 .amount: ["Gross Debit (GC)", "Gross Credit (GC)"], .currency: ["Gross Currency"], .status: ["Type"],
                 .settledAt: ["Creation Date"],
+            ]
+        case .giftCards:
+            columns = [
+                .refundID: ["gift_card_id"], .reference: ["code"], .amount: ["amount"], .currency: ["currency"],
+                .status: ["status"], .settledAt: ["issued_at"],
             ]
         }
     }
@@ -74,8 +82,18 @@ public struct SettlementLayout: Sendable, Equatable {
             case "RefundedReversed": return .status(.reversed)
             default: return .skip
             }
+        case .giftCards:
+            switch value.lowercased() {
+            case "issued": return .status(.settled)
+            case "failed": return .status(.failed)
+            case "voided": return .status(.reversed)
+            default: return .unknown
+            }
         }
     }
+
+    /// The status words a line of this layout may hold, for the error that names them.
+    var statusWords: String { preset == .giftCards ? "issued, failed, voided" : "settled, failed, reversed" }
 
     enum StatusReading: Equatable {
         case status(SettlementStatus)

@@ -42,7 +42,7 @@ final class SettlementReader {
             }
             index[field] = found
         }
-        if layout.preset == .standard {
+        if layout.preset == .standard || layout.preset == .giftCards {
             let used = Set(index.values.joined())
             ignoredColumns = (0..<csv.count).filter { !used.contains($0) }.map { csv.string($0) }
         }
@@ -69,13 +69,13 @@ final class SettlementReader {
                 continue
             case .unknown:
                 throw parser.fail(
-                    statusColumn, "status '\(parser.text(statusColumn))' is not one of settled, failed, reversed")
+                    statusColumn, "status '\(parser.text(statusColumn))' is not one of \(layout.statusWords)")
             }
             lines += 1
             let currency = try parser.currency(column(.currency), name: "currency")
             var amount = try parser.amount(column(.amount), name: "amount", currency: currency)
             // Processors sign refunds as money leaving the account (Stripe: negative gross); we compare magnitudes.
-            if layout.preset != .standard { amount = abs(amount) }
+            if layout.preset != .standard && layout.preset != .giftCards { amount = abs(amount) }
             // Every total the run computes (per currency and status, in SQL) is a bigint: refuse here, at the line
             // and column, a file whose amounts add up past 64 bits, rather than have the database refuse the sum.
             let (total, overflow) = (totals[currency.code] ?? 0).addingReportingOverflow(Int64(amount.magnitude))

@@ -121,8 +121,7 @@ public struct ReconcileRun: Sendable {
         var totals = SettlementMatching.Totals()
         let engineRows = try await connection.query(matching.engineTotalsQuery, logger: logger)
         for try await (currency, sum) in engineRows.decode((String, Int64).self) { totals.engine[currency] = sum }
-        let fileRows = try await connection.query(
-            PostgresQuery(unsafeSQL: SettlementMatching.settlementTotalsSQL), logger: logger)
+        let fileRows = try await connection.query(matching.settlementTotalsQuery, logger: logger)
         for try await (currency, sum) in fileRows.decode((String, Int64).self) { totals.settlement[currency] = sum }
         return totals
     }

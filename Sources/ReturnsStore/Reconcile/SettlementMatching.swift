@@ -1,15 +1,53 @@
 import Foundation
 import PostgresNIO
 
-/// How a payment processor's settlement file is judged against the engine's refunds, in the SQL of a
-/// `ReconcileRun` that loaded the file. The statements are public for the psql baseline of `returns bench reconcile`,
-/// which runs them as they are.
+/// How a provider's settlement file is judged against what the engine sent it, in the SQL of a `ReconcileRun` that
+/// loaded the file. The statements are public for the psql baseline of `returns bench reconcile`, which runs them as
+/// they are.
 public struct SettlementMatching: Sendable, Hashable {
-    /// Engine refunds created in [from, to) are expected in the file; nil leaves that end open.
+    /// What the file is judged against.
+    public enum Ledger: String, Sendable, Hashable {
+        /// The payment processor's: refunds, and what resolutions charged (upsells, instant exchanges captured),
+        /// which count against the refunds in the totals.
+        case payments
+        /// The gift-card provider's: the cards issued for store credit through it.
+        case giftCards = "gift_cards"
+
+        /// One row per thing the engine sent: id, amount, currency, status, whether it counts as settled, when it
+        /// was made, and its sign in the totals. Inlined where it is used, so a lookup by id uses the tables' keys.
+        var engineSide: String {
+            switch self {
+            case .payments:
+                """
+                engine_side AS NOT MATERIALIZED (
+                    SELECT id, amount_minor, currency::text AS currency, status, status IN ('sent', 'succeeded') AS settled,
+                           created_at, 1 AS sign
+                    FROM refunds
+                    UNION ALL
+                    -- An authorisation moves no money; its capture is a charge.
+                    SELECT id, amount_minor, currency::text, status, status IN ('charged', 'recorded'), created_at, -1
+                    FROM charges WHERE status NOT IN ('authorized', 'authorizing', 'releasing', 'released')
+                )
+                """
+            case .giftCards:
+                """
+                engine_side AS NOT MATERIALIZED (
+                    SELECT id, amount_minor, currency::text AS currency, status, status = 'issued' AS settled,
+                           created_at, 1 AS sign
+                    FROM gift_cards WHERE provider <> 'ledger'
+                )
+                """
+            }
+        }
+    }
+
+    public var ledger: Ledger
+    /// What the engine made in [from, to) is expected in the file; nil leaves that end open.
     public var from: Date?
     public var to: Date?
 
-    public init(from: Date? = nil, to: Date? = nil) {
+    public init(_ ledger: Ledger = .payments, from: Date? = nil, to: Date? = nil) {
+        self.ledger = ledger
         self.from = from
         self.to = to
     }
@@ -29,14 +67,18 @@ public struct SettlementMatching: Sendable, Hashable {
         return binds
     }
 
-    var judgeQuery: PostgresQuery { PostgresQuery(unsafeSQL: Self.judgeSQL, binds: period) }
+    var judgeQuery: PostgresQuery { PostgresQuery(unsafeSQL: Self.judgeSQL(ledger), binds: period) }
 
-    var engineTotalsQuery: PostgresQuery { PostgresQuery(unsafeSQL: Self.engineTotalsSQL, binds: period) }
+    var engineTotalsQuery: PostgresQuery { PostgresQuery(unsafeSQL: Self.engineTotalsSQL(ledger), binds: period) }
+
+    var settlementTotalsQuery: PostgresQuery { PostgresQuery(unsafeSQL: Self.settlementTotalsSQL(ledger)) }
 
     /// Stores every discrepancy in `recon_result` and answers how many lines matched. $1, $2: the period (NULL for
     /// open).
-    public static let judgeSQL = """
-        WITH lines AS (
+    public static func judgeSQL(_ ledger: Ledger) -> String {
+        """
+        WITH \(ledger.engineSide),
+        lines AS (
             SELECT s.*, row_number() OVER (PARTITION BY s.refund_key, s.status ORDER BY s.line) AS copy_no
             FROM settlement_lines s
         ),
@@ -46,8 +88,8 @@ public struct SettlementMatching: Sendable, Hashable {
         ),
         found AS (
             SELECT f.line, f.refund_key, f.amount_minor, f.currency, f.status, f.is_last, r.id IS NOT NULL AS known,
-                   r.amount_minor AS e_amount, r.currency::text AS e_currency, r.status AS e_status
-            FROM firsts f LEFT JOIN refunds r ON r.id = f.refund_id
+                   r.amount_minor AS e_amount, r.currency AS e_currency, r.status AS e_status, r.settled AS e_settled
+            FROM firsts f LEFT JOIN engine_side r ON r.id = f.refund_id
         ),
         kinds AS (
             SELECT f.line, f.refund_key AS key, k.kind, k.expected, k.actual, k.expected_minor, k.actual_minor,
@@ -59,7 +101,7 @@ public struct SettlementMatching: Sendable, Hashable {
                 ('amount_mismatch', f.known AND f.currency = f.e_currency AND f.amount_minor <> f.e_amount, NULL,
                  NULL, f.e_amount, f.amount_minor, f.currency),
                 ('status_mismatch',
-                 f.known AND f.is_last AND (f.status = 'settled') <> (f.e_status IN ('sent', 'succeeded')),
+                 f.known AND f.is_last AND (f.status = 'settled') <> f.e_settled,
                  f.e_status, f.status, NULL, NULL, NULL)
             ) AS k(kind, hit, expected, actual, expected_minor, actual_minor, currency)
             WHERE k.hit
@@ -67,9 +109,9 @@ public struct SettlementMatching: Sendable, Hashable {
             SELECT l.line, l.refund_key, 'duplicate_settlement', NULL, l.status, NULL, l.amount_minor, l.currency
             FROM lines l WHERE l.copy_no > 1
             UNION ALL
-            SELECT NULL, r.id::text, 'missing_in_settlement', r.status, NULL, r.amount_minor, NULL, r.currency::text
-            FROM refunds r
-            WHERE r.status IN ('sent', 'succeeded')
+            SELECT NULL, r.id::text, 'missing_in_settlement', r.status, NULL, r.amount_minor, NULL, r.currency
+            FROM engine_side r
+            WHERE r.settled
               AND ($1::timestamptz IS NULL OR r.created_at >= $1::timestamptz)
               AND ($2::timestamptz IS NULL OR r.created_at < $2::timestamptz)
               AND NOT EXISTS (SELECT 1 FROM settlement_lines s WHERE s.refund_id = r.id)
@@ -82,26 +124,36 @@ public struct SettlementMatching: Sendable, Hashable {
         SELECT ((SELECT count(*) FROM settlement_lines)
                 - (SELECT count(DISTINCT line) FROM stored WHERE line IS NOT NULL))::bigint
         """
+    }
 
-    /// Per currency, what the engine counts as refunded: in the period ($1, $2) or named in the file.
-    public static let engineTotalsSQL = """
-        SELECT r.currency::text, sum(r.amount_minor)::bigint FROM refunds r
-        WHERE r.status IN ('sent', 'succeeded')
+    /// Per currency, what the engine counts as settled (refunds less charges, for payments): in the period ($1, $2)
+    /// or named in the file.
+    public static func engineTotalsSQL(_ ledger: Ledger) -> String {
+        """
+        WITH \(ledger.engineSide)
+        SELECT r.currency, sum(r.sign * r.amount_minor)::bigint FROM engine_side r
+        WHERE r.settled
           AND ((($1::timestamptz IS NULL OR r.created_at >= $1::timestamptz)
                 AND ($2::timestamptz IS NULL OR r.created_at < $2::timestamptz))
                OR EXISTS (SELECT 1 FROM settlement_lines s WHERE s.refund_id = r.id))
         GROUP BY r.currency
         """
+    }
 
-    /// Per currency, what the file settled, net of failures and reversals of refunds it settled.
-    public static let settlementTotalsSQL = """
-        SELECT currency, sum(CASE WHEN status = 'settled' THEN amount_minor
-                                  WHEN has_settled THEN -amount_minor ELSE 0 END)::bigint
-        FROM (SELECT currency, status, amount_minor,
-                     bool_or(status = 'settled') OVER (PARTITION BY refund_key) AS has_settled
-              FROM settlement_lines) s
+    /// Per currency, what the file settled, net of failures and reversals of what it settled; a line naming one of
+    /// the engine's charges counts against the refunds, as in the engine's totals.
+    public static func settlementTotalsSQL(_ ledger: Ledger) -> String {
+        """
+        WITH \(ledger.engineSide)
+        SELECT currency, sum(sign * CASE WHEN status = 'settled' THEN amount_minor
+                                         WHEN has_settled THEN -amount_minor ELSE 0 END)::bigint
+        FROM (SELECT s.currency, s.status, s.amount_minor,
+                     coalesce((SELECT e.sign FROM engine_side e WHERE e.id = s.refund_id LIMIT 1), 1) AS sign,
+                     bool_or(s.status = 'settled') OVER (PARTITION BY s.refund_key) AS has_settled
+              FROM settlement_lines s) s
         GROUP BY currency
         """
+    }
 
     /// The temporary table the settlement file is copied into.
     public static let linesTableSQL = """

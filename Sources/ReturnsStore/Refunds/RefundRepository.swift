@@ -174,17 +174,23 @@ public struct RefundRepository: Sendable {
         return Date()
     }
 
-    /// Ledger payouts in the settlement file's shape, oldest first, streamed to `row`.
+    /// Ledger payouts and the ledger's charges (upsells, instant exchanges captured) in the settlement file's shape,
+    /// oldest first, streamed to `row`.
     public func settlementRows(
         in database: Database,
         _ row: (_ refundID: UUID, _ reference: String, _ amountMinor: Int64, _ currency: String, _ status: String, _ at: Date) throws -> Void
     ) async throws {
         for try await (id, reference, amount, currency, status, at) in try await database.client.query(
             """
-            SELECT p.refund_id, p.reference, p.amount_minor, p.currency,
-                   CASE r.status WHEN 'failed' THEN 'failed' ELSE 'settled' END, p.approved_at
-            FROM ledger_payouts p JOIN refunds r ON r.return_id = p.return_id AND r.id = p.refund_id
-            ORDER BY p.approved_at, p.refund_id
+            SELECT id, reference, amount_minor, currency, status, at FROM (
+                SELECT p.refund_id AS id, p.reference, p.amount_minor, p.currency::text AS currency,
+                       CASE r.status WHEN 'failed' THEN 'failed' ELSE 'settled' END AS status, p.approved_at AS at
+                FROM ledger_payouts p JOIN refunds r ON r.return_id = p.return_id AND r.id = p.refund_id
+                UNION ALL
+                SELECT c.id, c.idempotency_key, c.amount_minor, c.currency::text, 'settled', c.created_at
+                FROM charges c WHERE c.provider = 'ledger' AND c.status IN ('recorded', 'charged')
+            ) lines
+            ORDER BY at, id
             """, logger: logger
         ).decode((UUID, String, Int64, String, String, Date).self) {
             try row(id, reference, amount, currency, status, at)

@@ -19,19 +19,6 @@ public struct ExchangeOrderRow: Sendable, Hashable, Codable {
     public var settlement: String?
 }
 
-/// A replacement order on its way to the shop's webhook.
-public struct OutgoingExchange: Sendable, Hashable {
-    public var returnID: UUID
-    public var line: Int
-    public var idempotencyKey: String
-    public var sku: String
-    public var quantity: Int
-    public var priceMinor: Int64
-    public var currency: String
-    public var attempts: Int
-    public var orderRef: String
-}
-
 /// An upsell's price difference charged to the original payment, or an instant exchange's authorisation.
 public struct ChargeRow: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
@@ -47,6 +34,17 @@ public struct ChargeRow: Sendable, Hashable, Codable {
     public var amountMinor: Int64
     public var currency: String
     public var status: String
+    public var provider: String
+}
+
+/// The gift card that carries a settlement's store credit (credit and bonus) to the shop's checkout.
+public struct GiftCardRow: Sendable, Hashable, Codable {
+    public var seq: Int
+    public var amountMinor: Int64
+    public var currency: String
+    /// issued, pending, failed.
+    public var status: String
+    public var code: String?
     public var provider: String
 }
 
@@ -116,42 +114,6 @@ public struct ResolutionRepository: Sendable {
         return rows
     }
 
-    /// Claims the oldest due replacement order waiting for the webhook, under a lease (`attempts` counted).
-    public func claimDueExchange(leaseSeconds: Int, dueBy: Date, on connection: DatabaseConnection) async throws
-        -> OutgoingExchange?
-    {
-        for try await (id, line, key, sku, quantity, price, currency, attempts, orderRef) in try await connection.query(
-            """
-            UPDATE exchange_orders x SET attempts = attempts + 1,
-                   next_attempt_at = now() + make_interval(secs => \(Double(leaseSeconds)))
-            FROM returns r
-            WHERE r.id = x.return_id AND (x.return_id, x.line) IN (
-                SELECT return_id, line FROM exchange_orders WHERE status = 'pending' AND next_attempt_at <= \(dueBy)
-                ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING x.return_id, x.line, x.idempotency_key, x.sku, x.quantity, x.price_minor, x.currency::text,
-                      x.attempts, r.order_ref
-            """, logger: logger
-        ).decode((UUID, Int, String, String, Int, Int64, String, Int, String).self) {
-            return OutgoingExchange(
-                returnID: id, line: line, idempotencyKey: key, sku: sku, quantity: quantity, priceMinor: price,
-                currency: currency, attempts: attempts, orderRef: orderRef)
-        }
-        return nil
-    }
-
-    /// The webhook's answer: `sent` with its reference, `failed` with the reason, or pending again after `delay`.
-    public func settleExchangeSending(
-        _ id: UUID, line: Int, status: String, reference: String? = nil, error: String? = nil, delaySeconds: Double = 0,
-        on connection: DatabaseConnection
-    ) async throws {
-        try await connection.query(
-            """
-            UPDATE exchange_orders SET status = \(status), reference = coalesce(\(reference), reference),
-                   last_error = \(error), next_attempt_at = now() + make_interval(secs => \(delaySeconds))
-            WHERE return_id = \(id) AND line = \(line) AND status = 'pending'
-            """, logger: logger)
-    }
-
     /// How an exchange's difference was settled, by the step `seq`.
     public func settleExchange(
         _ id: UUID, line: Int, differenceMinor: Int64?, settlement: String, seq: Int, on connection: DatabaseConnection
@@ -164,50 +126,99 @@ public struct ResolutionRepository: Sendable {
             """, logger: logger)
     }
 
+    /// The replacement order of line `line` will not be sent (its payment was refused), if it is still waiting.
+    public func failExchangeOrder(_ id: UUID, line: Int, error: String, on connection: DatabaseConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE exchange_orders SET status = 'failed', last_error = \(error)
+            WHERE return_id = \(id) AND line = \(line) AND status = 'pending'
+            """, logger: logger)
+    }
+
     /// Line `line` could not be exchanged and is settled as `fallback` instead.
     public func setFallback(_ id: UUID, line: Int, fallback: String, on connection: DatabaseConnection) async throws {
         try await connection.query(
             "UPDATE return_items SET fallback = \(fallback) WHERE return_id = \(id) AND line = \(line)", logger: logger)
     }
 
+    /// Records an upsell's difference on line `line` under `key`: the ledger's is final ('recorded'), a
+    /// provider's waits to be charged ('pending').
     public func insertCharge(
         _ id: UUID, line: Int, key: String, amountMinor: Int64, currency: String, provider: String, seq: Int,
         on connection: DatabaseConnection
     ) async throws {
+        let status = provider == "ledger" ? "recorded" : "pending"
         try await connection.query(
             """
-            INSERT INTO charges (id, return_id, line, idempotency_key, amount_minor, currency, provider, decided_seq)
-            VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), \(provider), \(seq))
+            INSERT INTO charges (id, return_id, line, idempotency_key, amount_minor, currency, status, provider, decided_seq)
+            VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), \(status), \(provider), \(seq))
             ON CONFLICT (return_id, idempotency_key) DO NOTHING
             """, logger: logger)
     }
 
-    /// Authorises `amountMinor` on the customer's payment for an instant exchange of line `line`, under `key`.
+    /// Authorises `amountMinor` on the customer's payment for an instant exchange of line `line`, under `key`: the
+    /// ledger holds it at once ('authorized'), a provider is asked ('authorizing').
     public func authorize(
         _ id: UUID, line: Int, key: String, amountMinor: Int64, currency: String, provider: String, seq: Int,
         on connection: DatabaseConnection
     ) async throws {
+        let status = provider == "ledger" ? "authorized" : "authorizing"
         try await connection.query(
             """
             INSERT INTO charges (id, return_id, line, idempotency_key, amount_minor, currency, status, provider, decided_seq)
-            VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), 'authorized', \(provider), \(seq))
+            VALUES (\(UUID()), \(id), \(line), \(key), \(amountMinor), \(currency), \(status), \(provider), \(seq))
             ON CONFLICT (return_id, idempotency_key) DO NOTHING
             """, logger: logger)
     }
 
-    /// Settles the return's open authorisations: `charged` (captured) or `released`. The lines settled; none when
-    /// they were settled before, so a deadline that fires twice charges once.
+    /// Settles the return's open authorisations: captured (charged) or released. The ledger's are settled here; a
+    /// provider's become requests ('capturing', 'releasing'), sent with the authorisation's key. One still being
+    /// asked for keeps its lease, so the capture or release goes out after the authorisation's answer. The lines
+    /// settled; none when they were settled before, so a deadline that fires twice charges once.
     public func settleAuthorizations(_ id: UUID, capture: Bool, on connection: DatabaseConnection) async throws -> [Int] {
         var lines: [Int] = []
         for try await line in try await connection.query(
             """
-            UPDATE charges SET status = \(capture ? "charged" : "released")
-            WHERE return_id = \(id) AND status = 'authorized' RETURNING line
+            UPDATE charges SET status = CASE WHEN provider = 'ledger' THEN \(capture ? "charged" : "released")
+                                             ELSE \(capture ? "capturing" : "releasing") END,
+                               attempts = 0
+            WHERE return_id = \(id) AND status IN ('authorized', 'authorizing') RETURNING line
             """, logger: logger
         ).decode(Int.self) {
             lines.append(line)
         }
         return lines
+    }
+
+    /// Records the gift card of step `seq`'s store credit: the ledger's with its code, a provider's to be issued.
+    public func insertGiftCard(
+        _ id: UUID, seq: Int, customer: String, currency: String, amountMinor: Int64, expiresAt: Date?, provider: String,
+        code: String?, on connection: DatabaseConnection
+    ) async throws {
+        let status = code == nil ? "pending" : "issued"
+        try await connection.query(
+            """
+            INSERT INTO gift_cards (id, return_id, seq, customer, currency, amount_minor, expires_at, idempotency_key,
+                                    provider, status, reference)
+            VALUES (\(UUID()), \(id), \(seq), \(customer), \(currency), \(amountMinor), \(expiresAt),
+                    \("gift-card:\(id.uuidString.lowercased()):\(seq)"), \(provider), \(status), \(code))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// The gift cards issued (or to be issued) for the return's store credit.
+    public func giftCards(of id: UUID, on connection: DatabaseConnection) async throws -> [GiftCardRow] {
+        var rows: [GiftCardRow] = []
+        for try await (seq, amount, currency, status, code, provider) in try await connection.query(
+            """
+            SELECT seq, amount_minor, currency::text, status, reference, provider FROM gift_cards
+            WHERE return_id = \(id) ORDER BY seq
+            """, logger: logger
+        ).decode((Int, Int64, String, String, String?, String).self) {
+            rows.append(
+                GiftCardRow(seq: seq, amountMinor: amount, currency: currency, status: status, code: code, provider: provider))
+        }
+        return rows
     }
 
     /// Whether the return was ever shipped (the carrier's first scan is in its history).
