@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReturnsReconcile
+import ReturnsStore
 
 struct ReconcileRefundsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,14 +34,8 @@ struct ReconcileRefundsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reconciling(database, output: options.output) { db, handle in
             guard let settlement else { throw ReconcileError.usage("give the settlement file: --settlement FILE") }
-            var layout = SettlementLayout(preset: preset)
-            try layout.map(map)
-            let (from, to) = try options.period()
-            let report = ReportWriter(format: options.resolvedFormat, handle: handle)
-            let progress = ProgressBar(file: settlement)
-            defer { progress.finish() }
-            return try await RefundReconciler(file: settlement, layout: layout, from: from, to: to).run(
-                in: db, report: report, warn: printWarning, progress: progress.update)
+            return try await reconcileFile(
+                settlement, preset: preset, map: map, ledger: .payments, options: options, in: db, to: handle)
         }
     }
 }
@@ -66,14 +61,24 @@ struct ReconcileCreditsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reconciling(database, output: options.output) { db, handle in
             guard let report else { throw ReconcileError.usage("give the provider's report: --report FILE") }
-            var layout = SettlementLayout(preset: .giftCards)
-            try layout.map(map)
-            let (from, to) = try options.period()
-            let writer = ReportWriter(format: options.resolvedFormat, handle: handle)
-            let progress = ProgressBar(file: report)
-            defer { progress.finish() }
-            return try await RefundReconciler(file: report, layout: layout, ledger: .giftCards, from: from, to: to).run(
-                in: db, report: writer, warn: printWarning, progress: progress.update)
+            return try await reconcileFile(
+                report, preset: .giftCards, map: map, ledger: .giftCards, options: options, in: db, to: handle)
         }
     }
+}
+
+/// What `reconcile refunds` and `reconcile credits` share: the file read with its layout and `--map`, judged against
+/// `ledger` for the period, the report written with a progress bar.
+private func reconcileFile(
+    _ file: String, preset: SettlementLayout.Preset, map: [String], ledger: SettlementMatching.Ledger,
+    options: ReconcileOutputOptions, in database: Database, to handle: FileHandle
+) async throws -> ReconcileSummary {
+    var layout = SettlementLayout(preset: preset)
+    try layout.map(map)
+    let (from, to) = try options.period()
+    let report = ReportWriter(format: options.resolvedFormat, handle: handle)
+    let progress = ProgressBar(file: file)
+    defer { progress.finish() }
+    return try await RefundReconciler(file: file, layout: layout, ledger: ledger, from: from, to: to).run(
+        in: database, report: report, warn: printWarning, progress: progress.update)
 }
