@@ -50,6 +50,8 @@ public final class Engine: Sendable {
     public var lookup: ReturnLookup { ReturnLookup(engine: self) }
     /// What customers do with their status token: read the status, cancel.
     public var customers: CustomerReturns { CustomerReturns(engine: self) }
+    /// What the customer's returns portal reads: the proven order, its lines, exchange options, the estimate.
+    public var portal: CustomerPortal { CustomerPortal(engine: self) }
     /// What logistics partners report: scans, receipts, inspections; and their queue.
     public var partnerReports: PartnerReports { PartnerReports(engine: self) }
     /// Partners and the API keys of partners and finance.
@@ -195,12 +197,14 @@ struct Repositories: Sendable {
     let credits: CreditRepository
     let resolutions: ResolutionRepository
     let providerRequests: ProviderRequestRepository
+    let feedback: FeedbackRepository
 
     init(logger: Logger) {
         catalog = CatalogRepository(logger: logger)
         credits = CreditRepository(logger: logger)
         resolutions = ResolutionRepository(logger: logger)
         providerRequests = ProviderRequestRepository(logger: logger)
+        feedback = FeedbackRepository(logger: logger)
         returns = ReturnRepository(logger: logger)
         items = ItemRepository(logger: logger)
         timers = TimerRepository(logger: logger)

@@ -15,8 +15,6 @@ struct CustomerController: Sendable {
         router.post("/v1/returns", use: create)
         router.get("/v1/status/{token}", use: status)
         router.post("/v1/status/{token}/cancel", use: cancel)
-        router.get("/status/{token}", use: page)
-        router.post("/status/{token}/cancel", use: cancelFromPage)
     }
 
     static let returnFields: Set<String> = ["order_ref", "email", "postal_code", "locale", "lines"]
@@ -121,27 +119,5 @@ struct CustomerController: Sendable {
         _ = try await JSONBody.read(request, limit: configuration.maxBodyBytes, known: [], allowEmpty: true)
         guard let status = try await engine.customers.cancel(token: token, idempotencyKey: key) else { throw Problem.notFound }
         return try JSONResponse.make(StatusBody(status))
-    }
-
-    /// The status page's cancel button: cancels, then shows the page again.
-    @Sendable func cancelFromPage(_ request: Request, context: Context) async throws -> Response {
-        let token = try context.parameters.require("token")
-        guard try await engine.customers.cancel(token: token, idempotencyKey: nil) != nil else { throw Problem.notFound }
-        return Response(status: .seeOther, headers: [.location: "/status/\(token)"])
-    }
-
-    @Sendable func page(_ request: Request, context: Context) async throws -> Response {
-        let token = try context.parameters.require("token")
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'"
-        guard let status = try await engine.customers.status(token: token) else {
-            let language = StatusPage.preferredLocale(request.headers[.acceptLanguage])
-            let texts = engine.catalog.statusTexts.texts(for: language)
-            return Response(
-                status: .notFound, headers: headers,
-                body: .init(byteBuffer: ByteBuffer(string: StatusPage.notFound(locale: texts.locale, labels: texts.texts.labels))))
-        }
-        return Response(
-            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: StatusPage.render(status, token: token))))
     }
 }

@@ -10,11 +10,15 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// How long a request waits for a database connection before it is answered 503 `database-unavailable`.
     public var databaseWait: Duration
+    /// Where customers send their parcels, a line each, printed on the return authorisation
+    /// (`RETURNS_RETURN_ADDRESS`, lines separated by `|`); empty: the page prints none.
+    public var returnAddress: [String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicBaseURL: String? = nil, maxBodyBytes: Int = 64 * 1024,
-        databaseWait: Duration = .seconds(1)
+        databaseWait: Duration = .seconds(1), returnAddress: [String] = []
     ) {
+        self.returnAddress = returnAddress
         self.host = host
         self.port = port
         self.publicBaseURL = (publicBaseURL ?? "http://\(host):\(port)").trimmingSuffix("/")

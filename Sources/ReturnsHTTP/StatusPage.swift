@@ -2,110 +2,149 @@ import Foundation
 import ReturnsCore
 import ReturnsEngine
 
-/// The customer's status page: plain HTML and inline CSS, readable on a phone, no JavaScript. Cancelling is a
-/// form that posts back to the page.
+/// The customer's status page: where the return stands, what happens next, the items and how each is settled, the
+/// money itemised once settled, the history, and the actions open to the customer (print the authorisation, cancel
+/// before shipping, say whether the problem was resolved). Works without script.
 enum StatusPage {
-    static func render(_ status: CustomerStatus, token: String) -> String {
-        let labels = status.labels
-        func label(_ key: String) -> String { escape(labels[key] ?? key) }
-        let day = dateFormatter(status.locale, time: false)
-        let moment = dateFormatter(status.locale, time: true)
+    typealias Page = CustomerPage
+
+    /// What the page says above its sections after an action: the return was just made, or cancelled.
+    enum Notice: String { case created, cancelled, answered }
+
+    /// The feedback form as typed when it had an error.
+    struct FeedbackDraft {
+        var resolved: String?
+        var reason: String?
+        var comment: String
+    }
+
+    static func render(
+        _ status: CustomerStatus, token: String, locale: PageLocale, formToken: String, notice: Notice? = nil,
+        feedbackErrors: [FieldError] = [], draft: FeedbackDraft? = nil
+    ) -> String {
+        let path = "/status/\(token)"
         var body = """
-            <h1>\(label("title"))</h1>
-            <p class="order">\(label("order")) \(escape(status.orderRef))</p>
-            <section class="now"><h2>\(label("status"))</h2><p>\(escape(status.description))</p></section>
+            <h1>\(locale.text("title"))</h1>
+            <p class="order">\(locale.text("order")) \(Page.escape(status.orderRef))</p>
             """
+        switch notice {
+        case .created:
+            body += "\n<div class=\"notice\" role=\"status\"><h2>\(locale.text("confirmed_title"))</h2><p>\(locale.text("confirmed_text"))</p></div>"
+        case .cancelled:
+            body += "\n<div class=\"notice\" role=\"status\"><p>\(locale.text("cancelled_notice"))</p></div>"
+        case .answered, nil: break
+        }
+        body += "\n<section class=\"now\"><h2>\(locale.text("status"))</h2><p>\(Page.escape(status.description))</p></section>"
         if let next = status.nextStep {
-            let due =
-                status.expectedBy.map {
-                    " <span class=\"due\">(\(label("expected_by")) \(time($0, day, precise: false)))</span>"
-                } ?? ""
-            body += "\n<section><h2>\(label("next_step"))</h2><p>\(escape(next))\(due)</p></section>"
+            let due = status.expectedBy.map {
+                " <span class=\"muted\">(\(locale.text("expected_by")) \(Page.time($0, locale, precise: false)))</span>"
+            } ?? ""
+            body += "\n<section><h2>\(locale.text("next_step"))</h2><p>\(Page.escape(next))\(due)</p></section>"
+        }
+        if !status.isShipped || status.canCancel {
+            body += "\n<p><a href=\"\(path)/label?lang=\(Page.escape(locale.identifier))\">\(locale.text("print_label"))</a></p>"
         }
         if !status.lines.isEmpty {
-            body += "\n<section><h2>\(label("items"))</h2><ul class=\"items\">"
+            body += "\n<section><h2>\(locale.text("items"))</h2><ul class=\"items\">"
             for line in status.lines {
                 let settled =
                     line.resolution == "exchange"
-                    ? "\(label("resolution_exchange")) \(escape(line.exchangeSKU ?? ""))" : label("resolution_\(line.resolution)")
-                body += "\n<li>\(escape(line.sku)) × \(line.quantity) · \(settled)</li>"
+                    ? "\(locale.text("resolution_exchange")) \(Page.escape(line.exchangeSKU ?? ""))"
+                    : locale.text("resolution_\(line.resolution)")
+                body += "\n<li>\(Page.escape(line.sku)) × \(line.quantity) · \(settled)</li>"
             }
             body += "\n</ul></section>"
         }
-        if let credit = status.credit {
-            body += "\n<section><h2>\(label("credit"))</h2><p class=\"amount\">\(escape(credit.amount)) \(escape(credit.currency))</p></section>"
+        let currency = status.refund.flatMap { try? Currency(code: $0.currency) }
+            ?? status.credit.flatMap { try? Currency(code: $0.currency) }
+        if !status.settlements.isEmpty {
+            for settlement in status.settlements {
+                guard let currency = try? Currency(code: settlement.currency) else { continue }
+                body += "\n<section><h2>\(locale.text("refund"))</h2><table><tbody>"
+                    + PortalPages.settlementRows(settlement, currency: currency, locale) + "</tbody></table></section>"
+            }
+        } else {
+            if let credit = status.credit, let currency {
+                body += "\n<section><h2>\(locale.text("credit"))</h2><p class=\"amount\">\(Page.escape(money(credit.amount, currency, locale)))</p></section>"
+            }
+            if let refund = status.refund, let currency {
+                let state = refund.status == "sent" ? locale.text("refund_sent") : locale.text("refund_pending")
+                body += "\n<section><h2>\(locale.text("refund"))</h2><p class=\"amount\">\(Page.escape(money(refund.amount, currency, locale))) · \(state)</p></section>"
+            }
         }
-        if let refund = status.refund {
-            let state = refund.status == "sent" ? label("refund_sent") : label("refund_pending")
-            body += "\n<section><h2>\(label("refund"))</h2><p class=\"amount\">\(escape(refund.amount)) \(escape(refund.currency)) · \(state)</p></section>"
-        }
-        body += "\n<section><h2>\(label("history"))</h2><ol class=\"timeline\">"
+        body += "\n<section><h2>\(locale.text("history"))</h2><ol class=\"timeline\">"
         for entry in status.timeline.reversed() {
-            body += "\n<li>\(time(entry.at, moment, precise: true)) \(escape(entry.description))</li>"
+            body += "\n<li>\(Page.time(entry.at, locale, precise: true)) \(Page.escape(entry.description))</li>"
         }
         body += "\n</ol></section>"
+        if status.asksFeedback {
+            body += feedback(status, path: path, locale: locale, formToken: formToken, notice: notice, errors: feedbackErrors, draft: draft)
+        }
         if status.canCancel {
             body += """
 
-                <form method="post" action="/status/\(escape(token))/cancel"><button type="submit">\(label("cancel"))</button></form>
+                <form method="post" action="\(path)/cancel">\(Page.formToken(formToken))\(Page.hidden("locale", locale.identifier))\
+                <button type="submit" class="danger">\(locale.text("cancel"))</button></form>
                 """
         }
-        return document(locale: status.locale, title: label("title"), body: body)
+        return Page.document(locale, title: locale.text("title"), body: body, switchTo: path)
     }
 
-    static func notFound(locale: String, labels: [String: String]) -> String {
-        let title = escape(labels["not_found_title"] ?? "Return not found")
-        let text = escape(labels["not_found_text"] ?? "")
-        return document(locale: locale, title: title, body: "<h1>\(title)</h1>\n<p>\(text)</p>")
+    static func feedback(
+        _ status: CustomerStatus, path: String, locale: PageLocale, formToken: String, notice: Notice?,
+        errors: [FieldError], draft: FeedbackDraft?
+    ) -> String {
+        var html = "\n<section id=\"feedback\"><h2>\(locale.text("feedback_question"))</h2>"
+        if let answer = status.feedback {
+            html += "<p class=\"notice\" role=\"status\">\(locale.text("feedback_thanks"))"
+            if !answer.resolved, answer.followUp { html += " \(locale.text("feedback_follow_up"))" }
+            html += "</p>"
+            guard answer.changeableUntil > Date() else { return html + "</section>" }
+            html += "<p class=\"hint\">\(locale.text("feedback_change_until", ["date": locale.day(answer.changeableUntil)]))</p>"
+        }
+        let resolved = draft?.resolved ?? status.feedback.map { $0.resolved ? "yes" : "no" }
+        let reason = draft?.reason ?? status.feedback?.reason
+        let comment = draft?.comment ?? status.feedback?.comment ?? ""
+        let answerError = Page.fieldError("resolved", in: errors)
+        let commentError = Page.fieldError("comment", in: errors)
+        let reasons = locale.texts.feedbackReasons.isEmpty ? [:] : locale.texts.feedbackReasons
+        let options = reasons.keys.sorted().map { code in
+            "<option value=\"\(Page.escape(code))\"\(reason == code ? " selected" : "")>\(Page.escape(reasons[code] ?? code))</option>"
+        }.joined()
+        html += """
+            \(Page.errorSummary(errors, locale))
+            <form method="post" action="\(path)/feedback" novalidate>\(Page.formToken(formToken))\(Page.hidden("locale", locale.identifier))
+            <fieldset><legend>\(locale.text("feedback_question"))</legend>\(answerError.message)
+            <label class="choice" for="resolved"><input type="radio" id="resolved" name="resolved" value="yes"\
+            \(resolved == "yes" ? " checked" : "")\(answerError.attributes)> \(locale.text("feedback_yes"))</label>
+            <label class="choice" for="resolved-no"><input type="radio" id="resolved-no" name="resolved" value="no"\
+            \(resolved == "no" ? " checked" : "")> \(locale.text("feedback_no"))</label></fieldset>
+            <label for="reason">\(locale.text("feedback_reason"))</label>
+            <select id="reason" name="reason"><option value="">–</option>\(options)</select>
+            <label for="comment">\(locale.text("feedback_comment"))</label>
+            \(commentError.message)
+            <textarea id="comment" name="comment" maxlength="500"\(commentError.attributes)>\(Page.escape(comment))</textarea>
+            <button type="submit">\(locale.text("feedback_send"))</button>
+            </form></section>
+            """
+        return html
     }
 
-    static func document(locale: String, title: String, body: String) -> String {
-        """
-        <!doctype html>
-        <html lang="\(escape(locale))">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title)</title>
-        <style>
-        body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#222}
-        h1{font-size:1.5rem}h2{font-size:1rem;margin:1.25rem 0 .25rem;color:#555}
-        .now p{font-size:1.15rem}.amount{font-weight:600}.order,.due,time{color:#666}
-        ol.timeline,ul.items{padding-left:1.2rem}li{margin:.3rem 0}li time{display:block;font-size:.85rem}
-        button{font-size:1rem;padding:.6rem 1rem;border-radius:.4rem;border:1px solid #a33;background:#fff;color:#a33}
-        </style>
-        </head>
-        <body>
-        <main>
-        \(body)
-        </main>
-        </body>
-        </html>
-
-        """
+    static func notFound(_ locale: PageLocale) -> String {
+        Page.document(
+            locale, title: locale.text("not_found_title"),
+            body: "<h1>\(locale.text("not_found_title"))</h1>\n<p>\(locale.text("not_found_text"))</p>")
     }
 
-    /// A `<time>` element: the moment machine-readable in `datetime` (RFC 3339 in UTC, or the day alone), the
-    /// locale's wording as its text.
-    static func time(_ date: Date, _ formatter: DateFormatter, precise: Bool) -> String {
-        let machine = precise ? date.formatted(.iso8601) : date.formatted(.iso8601.year().month().day())
-        return "<time datetime=\"\(machine)\">\(escape(formatter.string(from: date)))</time>"
+    /// A page that says one thing went wrong and offers the way back.
+    static func message(_ locale: PageLocale, title: String, text: String, back: String) -> String {
+        Page.document(
+            locale, title: title,
+            body: "<h1>\(title)</h1>\n<p role=\"alert\">\(text)</p>\n<p><a href=\"\(Page.escape(back))\">\(locale.text("back"))</a></p>")
     }
 
-    static func dateFormatter(_ locale: String, time: Bool) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: locale)
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateStyle = .medium
-        formatter.timeStyle = time ? .short : .none
-        return formatter
+    static func money(_ decimal: String, _ currency: Currency, _ locale: PageLocale) -> String {
+        guard let minor = try? Money.parse(decimal, currency: currency).minorUnits else { return "\(decimal) \(currency.code)" }
+        return locale.money(minor, currency)
     }
-
-    /// The first language of an Accept-Language header, for pages that have no return to take a locale from.
-    static func preferredLocale(_ header: String?) -> String {
-        let first = header?.split(separator: ",").first?.split(separator: ";").first
-        return first.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "en"
-    }
-
-    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

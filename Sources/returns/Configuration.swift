@@ -121,6 +121,13 @@ struct Configuration: Sendable {
 
     func host(flag: String?) -> String { flag ?? value("HOST") ?? "127.0.0.1" }
     func port(flag: Int?) -> Int { flag ?? value("PORT").flatMap(Int.init) ?? 8080 }
+    /// Where customers send their parcels (`RETURNS_RETURN_ADDRESS`, lines separated by `|`), for the return
+    /// authorisation.
+    var returnAddress: [String] {
+        (value("RETURNS_RETURN_ADDRESS") ?? "").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
     /// Where customers reach the service: `--public-url`, else `RETURNS_PUBLIC_URL`, else `fallback`.
     func publicURL(flag: String?, fallback: String) -> String { flag ?? value("RETURNS_PUBLIC_URL") ?? fallback }
 

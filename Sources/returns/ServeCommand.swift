@@ -81,7 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
         let port = environment.port(flag: port)
         // Links in answers and notifications point at this server unless a public URL is configured.
         let publicURL = environment.publicURL(flag: channel.publicURL, fallback: "http://\(host):\(port)")
-        let server = ServerConfiguration(host: host, port: port, publicBaseURL: publicURL, maxBodyBytes: maxBodyBytes)
+        let server = ServerConfiguration(
+            host: host, port: port, publicBaseURL: publicURL, maxBodyBytes: maxBodyBytes,
+            returnAddress: environment.returnAddress)
         var settings = App.ServeSettings(server: server, poolSize: poolSize, workers: nil)
         if workers {
             let retention: RetentionSettings

@@ -23,9 +23,25 @@ struct StatusTextsTests {
         ])
         let (_, problems) = StatusTextCatalog.load(folder: folder, states: ["requested", "cancelled"])
         let messages = problems.map(\.description)
-        #expect(messages.contains("Workflows/status/de.yaml:1: labels.order is missing"))
+        #expect(messages.contains("Workflows/status/de.yaml:1: labels.order is missing (en.yaml has it)"))
         #expect(messages.contains("Workflows/status/de.yaml:1: states.cancelled is missing (a workflow has it)"))
         #expect(!messages.contains { $0.contains("en.yaml") })
+    }
+
+    @Test("a translation must keep the words in braces, a locale every reason code; the problem names the line")
+    func placeholdersAndReasons() throws {
+        let folder = try Self.folder([
+            "en.yaml": "labels:\n\(Self.allLabels)\n  shipBy: Ship by {date}\nreasons:\n  damaged: Damaged\n",
+            "de.yaml": "labels:\n\(Self.allLabels)\n  shipBy: Versand bis {datum}\nreasons:\n  damaged: Beschädigt\n",
+            "fr.yaml": "labels:\n\(Self.allLabels)\n  shipBy: Envoi avant le {date}\n",
+        ])
+        let (_, problems) = StatusTextCatalog.load(folder: folder, states: [], reasons: ["damaged"])
+        let messages = problems.map(\.description)
+        let line = StatusTexts.labelKeys.count + 2
+        #expect(messages.contains("Workflows/status/de.yaml:\(line): labels.shipBy must keep {date} as English has (found {datum})"))
+        #expect(messages.contains("Workflows/status/fr.yaml:1: reasons.damaged is missing (policy.yaml reason_codes has it)"))
+        #expect(messages.count == 2)
+        #expect(StatusTexts(labels: ["due": "by {date}, {count} left"]).label("due", ["date": "1 May", "count": "2"]) == "by 1 May, 2 left")
     }
 
     @Test("texts fall back from pt-BR to pt to en")

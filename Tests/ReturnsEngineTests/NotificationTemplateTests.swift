@@ -160,20 +160,21 @@ struct NotificationTemplateTests {
         #expect(result.output.contains("in_transit.mustache:6: '{{tracking_no}}' is not provided"))
     }
 
-    @Test("a template missing in en fails the check; missing in another locale only warns")
+    @Test("a template missing in en or in any other locale fails the check")
     func missingFiles() throws {
         let folder = try copyOfWorkflows()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.removeItem(at: folder.appendingPathComponent("notifications/ja/received.mustache"))
         var catalog = WorkflowCatalog.load(folder: folder)
-        #expect(catalog.isValid)
-        let warnings = catalog.problems.filter { $0.severity == .warning }
-        #expect(warnings.count == 1)
-        #expect(warnings.first?.message.contains("template 'received' has no 'ja' translation") == true)
-        let warned = try CLI.run(
+        #expect(!catalog.isValid)
+        let missing = catalog.problems.filter { $0.message.contains("has no 'ja' translation") }
+        #expect(missing.count == 1)
+        #expect(missing.first?.message.contains("template 'received' has no 'ja' translation") == true)
+        #expect(missing.first?.severity == .error)
+        let refused = try CLI.run(
             ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
-        #expect(warned.code == 0)
-        #expect(warned.output.contains("warning: template 'received' has no 'ja' translation"))
+        #expect(refused.code == 1)
+        #expect(refused.output.contains("template 'received' has no 'ja' translation"))
 
         try FileManager.default.removeItem(at: folder.appendingPathComponent("notifications/en/received.mustache"))
         catalog = WorkflowCatalog.load(folder: folder)

@@ -105,19 +105,12 @@ extension ReturnPolicy {
                 line.replacementMinor = replacement
                 let difference = exchange.price == .settleDifference ? replacement - net : 0
                 line.differenceMinor = difference
-                if difference == 0 {
-                    line.difference = .even
-                } else if abs(difference) < (exchange.waiveBelow[currency] ?? 0) {
-                    line.difference = .waived
-                } else if difference > 0 {
-                    line.difference = .charged
-                    charge += difference
-                } else if exchange.downsell == .storeCredit {
-                    line.difference = .credited
-                    credit -= difference
-                } else {
-                    line.difference = .refunded
-                    refund -= difference
+                line.difference = exchange.settlement(of: difference, currency: currency)
+                switch line.difference {
+                case .charged: charge += difference
+                case .credited: credit -= difference
+                case .refunded: refund -= difference
+                case .even, .waived, nil: break
                 }
             }
             settled.append(line)
@@ -144,4 +137,15 @@ extension ReturnPolicy {
 
     var storeCreditTerms: StoreCreditTerms { resolutions.storeCredit }
     var exchange: ExchangeTerms { resolutions.exchange }
+}
+
+extension ExchangeTerms {
+    /// How an exchange's price difference (replacement less what the returned units are worth) is settled: none, or
+    /// under the threshold, moves nothing; more is charged; less goes back as the policy's downsell says.
+    public func settlement(of difference: Int64, currency: String) -> Settlement.Difference {
+        if difference == 0 { return .even }
+        if abs(difference) < (waiveBelow[currency] ?? 0) { return .waived }
+        if difference > 0 { return .charged }
+        return downsell == .storeCredit ? .credited : .refunded
+    }
 }

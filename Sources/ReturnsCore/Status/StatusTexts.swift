@@ -1,26 +1,57 @@
 import Foundation
 import Yams
 
-/// What the customer's status page and status API say in one locale: page labels, a text per state and the
-/// next step per state. English state texts are the workflows' own descriptions.
+/// What the customer's pages (the portal, the status page, the return authorisation) and the status API say in one
+/// locale: page labels, a text per state, the next step per state, the return reasons and the reasons of a "no" to
+/// "Did we resolve your problem?". English state texts are the workflows' own descriptions.
 public struct StatusTexts: Sendable, Hashable, Codable {
     public var labels: [String: String]
     public var states: [String: String]
     public var next: [String: String]
+    public var reasons: [String: String]
+    public var feedbackReasons: [String: String]
 
-    public init(labels: [String: String] = [:], states: [String: String] = [:], next: [String: String] = [:]) {
+    public init(
+        labels: [String: String] = [:], states: [String: String] = [:], next: [String: String] = [:],
+        reasons: [String: String] = [:], feedbackReasons: [String: String] = [:]
+    ) {
         self.labels = labels
         self.states = states
         self.next = next
+        self.reasons = reasons
+        self.feedbackReasons = feedbackReasons
     }
 
-    enum CodingKeys: String, CodingKey { case labels, states, next }
+    enum CodingKeys: String, CodingKey {
+        case labels, states, next, reasons
+        case feedbackReasons = "feedback_reasons"
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         states = try container.decodeIfPresent([String: String].self, forKey: .states) ?? [:]
         next = try container.decodeIfPresent([String: String].self, forKey: .next) ?? [:]
+        reasons = try container.decodeIfPresent([String: String].self, forKey: .reasons) ?? [:]
+        feedbackReasons = try container.decodeIfPresent([String: String].self, forKey: .feedbackReasons) ?? [:]
+    }
+
+    /// The names in braces a text has (`{date}`), which the service fills in and a translation must keep.
+    public static func placeholders(_ text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names.sorted()
+    }
+
+    /// `labels[key]` with each `{name}` replaced by its value; the key itself when the label is missing.
+    public func label(_ key: String, _ values: [String: String] = [:]) -> String {
+        var text = labels[key] ?? key
+        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
     }
 
     /// The label keys every locale must translate (English has them all).
@@ -47,10 +78,13 @@ public struct StatusTextCatalog: Sendable {
         return ("en", StatusTexts())
     }
 
-    /// Reads every `*.yaml` in `folder`; a file that does not parse is a problem, as is a missing English file,
-    /// a label a locale lacks, or a state (of `states`) that a non-English locale does not translate. Without the
-    /// folder there is only a warning.
-    public static func load(folder: URL, states: Set<String>) -> (StatusTextCatalog, [WorkflowProblem]) {
+    /// Reads every `*.yaml` in `folder`; a file that does not parse is a problem, as is a missing English file, a
+    /// state (of `states`) or a reason code (of `reasons`) a locale does not translate, and a label, next step or
+    /// feedback reason English has that another locale lacks or words differently in braces. Without the folder
+    /// there is only a warning.
+    public static func load(folder: URL, states: Set<String>, reasons: Set<String> = [])
+        -> (StatusTextCatalog, [WorkflowProblem])
+    {
         var locales: [String: StatusTexts] = [:]
         var problems: [WorkflowProblem] = []
         guard FileManager.default.fileExists(atPath: folder.path) else {
@@ -62,31 +96,69 @@ public struct StatusTextCatalog: Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
             $0.hasSuffix(".yaml")
         }.sorted()
+        var sources: [String: String] = [:]
         for name in names {
             let path = folder.appendingPathComponent(name).path
             let display = "Workflows/status/\(name)"
             let locale = String(name.dropLast(".yaml".count))
             do {
                 let text = try String(contentsOfFile: path, encoding: .utf8)
-                let texts = try YAMLDecoder().decode(StatusTexts.self, from: text)
-                for key in StatusTexts.labelKeys where texts.labels[key]?.isEmpty != false {
-                    problems.append(WorkflowProblem(file: display, line: 1, message: "labels.\(key) is missing"))
-                }
-                if locale != "en" {
-                    for state in states.sorted() where texts.states[state]?.isEmpty != false {
-                        problems.append(
-                            WorkflowProblem(file: display, line: 1, message: "states.\(state) is missing (a workflow has it)"))
-                    }
-                }
-                locales[locale] = texts
+                locales[locale] = try YAMLDecoder().decode(StatusTexts.self, from: text)
+                sources[locale] = text
             } catch {
                 problems.append(WorkflowProblem(file: display, line: 1, message: "cannot read this file: \(error)"))
             }
         }
-        if locales["en"] == nil {
+        guard let english = locales["en"] else {
             problems.append(
                 WorkflowProblem(file: "Workflows/status/en.yaml", line: 1, message: "the English status texts are missing"))
+            return (StatusTextCatalog(locales: locales), problems)
+        }
+        for key in StatusTexts.labelKeys where english.labels[key]?.isEmpty != false {
+            problems.append(WorkflowProblem(file: "Workflows/status/en.yaml", line: 1, message: "labels.\(key) is missing"))
+        }
+        for (locale, texts) in locales.sorted(by: { $0.key < $1.key }) {
+            let display = "Workflows/status/\(locale).yaml"
+            let source = sources[locale] ?? ""
+            func problem(_ section: String, _ key: String, _ message: String) {
+                problems.append(
+                    WorkflowProblem(file: display, line: line(of: key, in: source), message: "\(section).\(key) \(message)"))
+            }
+            for reason in reasons.sorted() where texts.reasons[reason]?.isEmpty != false {
+                problem("reasons", reason, "is missing (policy.yaml reason_codes has it)")
+            }
+            guard locale != "en" else { continue }
+            for state in states.sorted() where texts.states[state]?.isEmpty != false {
+                problem("states", state, "is missing (a workflow has it)")
+            }
+            let sections: [(String, [String: String], [String: String])] = [
+                ("labels", english.labels, texts.labels), ("next", english.next, texts.next),
+                ("feedback_reasons", english.feedbackReasons, texts.feedbackReasons),
+            ]
+            for (section, wanted, given) in sections {
+                for (key, text) in wanted.sorted(by: { $0.key < $1.key }) {
+                    guard let translated = given[key], !translated.isEmpty else {
+                        problem(section, key, "is missing (en.yaml has it)")
+                        continue
+                    }
+                    if StatusTexts.placeholders(translated) != StatusTexts.placeholders(text) {
+                        problem(
+                            section, key,
+                            "must keep \(StatusTexts.placeholders(text).map { "{\($0)}" }.joined(separator: ", ")) as English has "
+                                + "(found \(StatusTexts.placeholders(translated).map { "{\($0)}" }.joined(separator: ", ")))")
+                    }
+                }
+            }
         }
         return (StatusTextCatalog(locales: locales), problems)
+    }
+
+    /// The line of `source` where `key:` is written, for a problem to point at; 1 when it is not there.
+    static func line(of key: String, in source: String) -> Int {
+        for (index, text) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where text.trimmingCharacters(in: .whitespaces).hasPrefix("\(key):") {
+            return index + 1
+        }
+        return 1
     }
 }

@@ -58,8 +58,8 @@ public struct NotificationTemplates: Sendable {
     }
 
     /// What `returns workflow check` reports about the templates the workflows use: files that do not parse and
-    /// variables no transition provides are errors; a locale without a translation is a warning (its customers get
-    /// the English text). A template missing in `en` is the validator's error already.
+    /// variables no transition provides are errors, and so is a locale without a translation of a template a workflow
+    /// sends (its customers would get the English text). A template missing in `en` is the validator's error already.
     public func problems(for files: [WorkflowFile]) -> [WorkflowProblem] {
         var problems = errors.map { WorkflowProblem(file: $0.path, line: $0.line, message: $0.reason) }
         var warned: Set<String> = []
@@ -75,8 +75,7 @@ public struct NotificationTemplates: Sendable {
                                     file: display, line: transition.line,
                                     message: "template '\(name)' has no '\(locale)' translation "
                                         + "(notifications/\(locale)/\(name).mustache); customers with locale "
-                                        + "\(locale) get the \(Self.fallbackLocale) text",
-                                    severity: .warning))
+                                        + "\(locale) would get the \(Self.fallbackLocale) text: add the translation"))
                         }
                     }
                     let provided = NotificationVariables.provided(by: transition)

@@ -23,6 +23,25 @@ public struct CustomerStatus: Sendable, Hashable, Codable {
     public var canCancel: Bool
     /// The page labels in `locale`, for rendering.
     public var labels: [String: String]
+    /// Whether the page asks "Did we resolve your problem?": the return has ended with a resolution (not
+    /// cancelled by the customer, not expired unused), or its money has been sent.
+    public var asksFeedback = false
+    /// The customer's answer, once given, and until when it can be changed (a detailed status).
+    public var feedback: FeedbackSummary?
+    /// Of a detailed status (the status page and the return authorisation): the return's reference, which its
+    /// partner scans, its workflow, whether the workflow ships the items back, and each settlement itemised.
+    public var returnID: String?
+    public var workflow: String?
+    public var isShipped = true
+    public var settlements: [Settlement] = []
+
+    public struct FeedbackSummary: Sendable, Hashable, Codable {
+        public var resolved: Bool
+        public var reason: String?
+        public var comment: String
+        public var changeableUntil: Date
+        public var followUp: Bool
+    }
 
     public struct TimelineEntry: Sendable, Hashable, Codable {
         public var state: String
@@ -50,5 +69,13 @@ public struct CustomerStatus: Sendable, Hashable, Codable {
         public var currency: String
         /// `pending` while any part is on its way, `sent` when the provider confirmed all of it.
         public var status: String
+    }
+}
+
+extension CustomerStatus.FeedbackSummary {
+    init(_ record: FeedbackRecord) {
+        self.init(
+            resolved: record.resolved, reason: record.reason, comment: record.comment,
+            changeableUntil: record.firstAnsweredAt.addingTimeInterval(14 * 86_400), followUp: record.followUp != nil)
     }
 }

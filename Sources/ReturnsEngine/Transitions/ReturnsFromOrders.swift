@@ -33,32 +33,7 @@ extension Transitions {
         }) {
             return replay
         }
-        let limits = engine.lookupLimits
-        let window = limits.windowSeconds
-        if let address = request.clientAddress {
-            try await engine.transaction { [self] connection in
-                let byAddress = try await engine.store.orders.addressFailures(address, windowSeconds: window, on: connection)
-                let byOrder = try await engine.store.orders.countLookupFailure(
-                    scope: "order", key: ref, windowSeconds: window, on: connection)
-                if byAddress.failures >= limits.perAddress || byOrder > limits.perOrder {
-                    throw EngineError.tooManyLookups(retryAfterSeconds: byAddress.retryAfter)
-                }
-            }
-        }
-        guard let stored = try await engine.orders.findOrFetch(ref: ref), request.proves(stored.order) else {
-            if let address = request.clientAddress {
-                try await engine.transaction { [self] connection in
-                    _ = try await engine.store.orders.countLookupFailure(
-                        scope: "address", key: address, windowSeconds: window, on: connection)
-                }
-            }
-            throw EngineError.orderNotFound
-        }
-        if request.clientAddress != nil {
-            try await engine.transaction { [self] connection in
-                try await engine.store.orders.forgiveLookup(orderRef: ref, windowSeconds: window, on: connection)
-            }
-        }
+        let stored = try await provenOrder(ref: ref, proof: request, clientAddress: request.clientAddress)
         let order = stored.order
         var items: [ReturnItem] = []
         var refusals: [PolicyRefusal] = []
@@ -140,6 +115,39 @@ extension Transitions {
 }
 
 extension Transitions {
+    /// The order `ref` if `proof` proves it is the caller's. An unknown order and a wrong proof are the same
+    /// `orderNotFound`; with a `clientAddress`, failures count against the address and the order, a lookup past
+    /// either limit is `tooManyLookups`, and a success forgives the order's failures.
+    func provenOrder(ref: String, proof: ReturnFromOrder, clientAddress: String?) async throws -> StoredOrder {
+        let limits = engine.lookupLimits
+        let window = limits.windowSeconds
+        if let address = clientAddress {
+            try await engine.transaction { [self] connection in
+                let byAddress = try await engine.store.orders.addressFailures(address, windowSeconds: window, on: connection)
+                let byOrder = try await engine.store.orders.countLookupFailure(
+                    scope: "order", key: ref, windowSeconds: window, on: connection)
+                if byAddress.failures >= limits.perAddress || byOrder > limits.perOrder {
+                    throw EngineError.tooManyLookups(retryAfterSeconds: byAddress.retryAfter)
+                }
+            }
+        }
+        guard let stored = try await engine.orders.findOrFetch(ref: ref), proof.proves(stored.order) else {
+            if let address = clientAddress {
+                try await engine.transaction { [self] connection in
+                    _ = try await engine.store.orders.countLookupFailure(
+                        scope: "address", key: address, windowSeconds: window, on: connection)
+                }
+            }
+            throw EngineError.orderNotFound
+        }
+        if clientAddress != nil {
+            try await engine.transaction { [self] connection in
+                try await engine.store.orders.forgiveLookup(orderRef: ref, windowSeconds: window, on: connection)
+            }
+        }
+        return stored
+    }
+
     /// The resolution `wanted` asks for line `line`, checked against what the policy offers and, for an exchange,
     /// against the catalog and the exchange rules (stock is held, or refused, when the return is written).
     func checkedResolution(_ wanted: ReturnFromOrder.Line, of line: OrderLine, currency: Currency, field: String)

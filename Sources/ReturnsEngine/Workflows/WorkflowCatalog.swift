@@ -21,6 +21,9 @@ public struct WorkflowCatalog: Sendable {
     /// What the customer status page says, per locale, from `status/<locale>.yaml`.
     public var statusTexts = StatusTextCatalog(locales: [:])
 
+    /// The reasons a customer may give for a "no" to "Did we resolve your problem?": the English texts' codes.
+    public var feedbackReasons: [String] { statusTexts.texts(for: "en").texts.feedbackReasons.keys.sorted() }
+
     public var isValid: Bool { !problems.contains { $0.severity == .error } }
 
     public func workflow(named name: String) -> WorkflowFile? { files.first { $0.definition.name == name } }
@@ -87,7 +90,8 @@ public struct WorkflowCatalog: Sendable {
         }
         let states = Set(files.flatMap { $0.definition.states.map(\.name) })
         let statusFolder = folder.appendingPathComponent("status")
-        let (statusTexts, statusProblems) = StatusTextCatalog.load(folder: statusFolder, states: states)
+        let (statusTexts, statusProblems) = StatusTextCatalog.load(
+            folder: statusFolder, states: states, reasons: policy.reasonCodes)
         if paths.isEmpty {
             // StatusTextCatalog names its files as if under ./Workflows; a check of another folder must point there.
             let shown = displayPath(statusFolder.path)

@@ -52,6 +52,29 @@ public struct CatalogRepository: Sendable {
         return try await variants(query, on: connection).first
     }
 
+    /// Variants with a unit free to promise that could replace `sku`, cheapest first: of `productID` (nil: of any
+    /// product) and priced in `currency`. The exchange rules still judge each one.
+    public func inStock(
+        productID: String?, currency: String, excluding sku: String, limit: Int, on connection: DatabaseConnection
+    ) async throws -> [StoredVariant] {
+        let query: PostgresQuery =
+            if let productID {
+                """
+                SELECT sku, product_id, title, attributes::text, price_minor, currency::text, on_hand, held
+                FROM catalog_variants
+                WHERE product_id = \(productID) AND currency = \(currency) AND on_hand > held AND sku <> \(sku)
+                ORDER BY price_minor, sku LIMIT \(limit)
+                """
+            } else {
+                """
+                SELECT sku, product_id, title, attributes::text, price_minor, currency::text, on_hand, held
+                FROM catalog_variants WHERE currency = \(currency) AND on_hand > held AND sku <> \(sku)
+                ORDER BY price_minor, sku LIMIT \(limit)
+                """
+            }
+        return try await variants(query, on: connection)
+    }
+
     private func variants(_ query: PostgresQuery, on connection: DatabaseConnection) async throws -> [StoredVariant] {
         var found: [StoredVariant] = []
         for try await (sku, product, title, attributes, price, currency, onHand, held) in try await connection.query(
