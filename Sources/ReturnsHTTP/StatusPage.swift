@@ -94,7 +94,7 @@ enum StatusPage {
         _ status: CustomerStatus, path: String, locale: PageLocale, formToken: String, notice: Notice?,
         errors: [FieldError], draft: FeedbackDraft?
     ) -> String {
-        var html = "\n<section id=\"feedback\"><h2>\(locale.text("feedback_question"))</h2>"
+        var html = "\n<section id=\"feedback\"><h2>\(locale.text("feedback_question"))</h2>\(Page.errorSummary(errors, locale))"
         if let answer = status.feedback {
             html += "<p class=\"notice\" role=\"status\">\(locale.text("feedback_thanks"))"
             if !answer.resolved, answer.followUp { html += " \(locale.text("feedback_follow_up"))" }
@@ -112,7 +112,6 @@ enum StatusPage {
             "<option value=\"\(Page.escape(code))\"\(reason == code ? " selected" : "")>\(Page.escape(reasons[code] ?? code))</option>"
         }.joined()
         html += """
-            \(Page.errorSummary(errors, locale))
             <form method="post" action="\(path)/feedback" novalidate>\(Page.formToken(formToken))\(Page.hidden("locale", locale.identifier))
             <fieldset><legend>\(locale.text("feedback_question"))</legend>\(answerError.message)
             <label class="choice" for="resolved"><input type="radio" id="resolved" name="resolved" value="yes"\

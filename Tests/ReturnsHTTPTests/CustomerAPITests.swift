@@ -79,17 +79,18 @@ struct CustomerAPITests {
     func statusPage() async throws {
         try await API.withRouter { api in
             let (_, german) = try await api.requestReturn(locale: "de")
-            let page = try await api.send(.get, "/status/\(german)")
+            var browser = API.Browser(api)
+            let page = try await browser.get("/status/\(german)")
             #expect(page.status == .ok)
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
-            #expect(page.text.contains("<html lang=\"de\">"))
+            #expect(page.text.contains("<html lang=\"de\" dir=\"ltr\">"))
             #expect(page.text.contains("Ihre Rücksendung"))
             #expect(page.text.contains("Ihr frankiertes Rücksendeetikett ist bereit"))
             #expect(page.text.contains("name=\"viewport\""))
             #expect(!page.text.contains("<script"))
             #expect(page.text.contains("action=\"/status/\(german)/cancel\""))
             // One <main> landmark holds the content; every <time> names its moment machine-readably.
-            #expect(page.text.components(separatedBy: "<main>").count == 2 && page.text.contains("</main>"))
+            #expect(page.text.components(separatedBy: "<main ").count == 2 && page.text.contains("</main>"))
             let times = page.text.components(separatedBy: "<time").dropFirst()
             #expect(!times.isEmpty)
             let stamp = try Regex(#"^ datetime="\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?">"#)
@@ -97,20 +98,26 @@ struct CustomerAPITests {
 
             let (_, japanese) = try await api.requestReturn(order: "J-1", locale: "ja")
             let ja = try await api.send(.get, "/status/\(japanese)")
-            #expect(ja.text.contains("<html lang=\"ja\">"))
+            #expect(ja.text.contains("<html lang=\"ja\" dir=\"ltr\">"))
             #expect(ja.text.contains("返品状況"))
 
             let missing = try await api.send(.get, "/status/unknown-token", headers: [.acceptLanguage: "fr-FR,fr;q=0.9"])
             #expect(missing.status == .notFound)
             #expect(missing.text.contains("Retour introuvable"))
             #expect(!missing.text.contains("problem"))
-            #expect(missing.text.contains("<main>"))
+            #expect(missing.text.contains("<main "))
 
-            // The page's cancel button posts back and lands on the page again.
-            let cancelled = try await api.send(.post, "/status/\(german)/cancel")
+            // The page's cancel button posts back with the form token and lands on the page again; without the
+            // token (a form posted from another site) nothing changes.
+            let forged = try await browser.post("/status/\(german)/cancel", [("locale", "de")], token: false)
+            #expect(forged.status == .forbidden)
+            #expect(forged.text.contains("Bitte versuchen Sie es erneut"), "\(forged.text)")
+            #expect(try await api.engine.customers.status(token: german)?.state == "label_issued")
+            let cancelled = try await browser.post("/status/\(german)/cancel", [("locale", "de")])
             #expect(cancelled.status == .seeOther)
-            #expect(cancelled.headers[.location] == "/status/\(german)")
-            #expect(try await api.send(.get, "/status/\(german)").text.contains("Sie haben diese Rücksendung storniert"))
+            #expect(cancelled.headers[.location] == "/status/\(german)?notice=cancelled&lang=de")
+            let after = try await browser.get("/status/\(german)")
+            #expect(after.text.contains("Sie haben diese Rücksendung storniert"))
         }
     }
 

@@ -9,6 +9,9 @@ import ReturnsStore
 import Testing
 
 /// A router on a database of its own, with a client that speaks JSON.
+/// The form token's field, as the pages name it.
+enum PageSecurityField { static let name = "form_token" }
+
 struct API {
     let client: any TestClientProtocol
     let engine: Engine
@@ -61,6 +64,46 @@ struct API {
             uri: uri, method: method, headers: headers, body: body ?? json.map { ByteBuffer(string: $0) }
         ) { response in
             Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    /// A browser on the customer pages: it keeps the form-token cookie the first page set and posts forms with it.
+    struct Browser: Sendable {
+        let api: API
+        var cookie: String?
+        var formToken: String?
+
+        init(_ api: API) { self.api = api }
+
+        /// Gets a page, taking the cookie it sets and the form token its forms carry.
+        mutating func get(_ path: String, headers: HTTPFields = [:]) async throws -> Reply {
+            var headers = headers
+            if let cookie { headers[.cookie] = cookie }
+            let reply = try await api.send(.get, path, headers: headers)
+            take(reply)
+            return reply
+        }
+
+        /// Posts `fields` as a browser posts a form, with the form token unless `token` is false.
+        mutating func post(_ path: String, _ fields: [(String, String)], token: Bool = true) async throws -> Reply {
+            var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            if let cookie { headers[.cookie] = cookie }
+            let all = (token ? [(PageSecurityField.name, formToken ?? "")] : []) + fields
+            let body = all.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+            let reply = try await api.send(.post, path, headers: headers, body: ByteBuffer(string: body))
+            take(reply)
+            return reply
+        }
+
+        mutating func take(_ reply: Reply) {
+            if let set = reply.headers[.setCookie], let pair = set.split(separator: ";").first { cookie = String(pair) }
+            if let match = reply.text.firstMatch(of: #/name="form_token" value="([^"]+)"/#) { formToken = String(match.1) }
+        }
+
+        static func encode(_ text: String) -> String {
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
         }
     }
 

@@ -54,10 +54,26 @@ public struct StatusTexts: Sendable, Hashable, Codable {
         return text
     }
 
-    /// The label keys every locale must translate (English has them all).
+    /// The labels the customer pages use: English must have each, and every other locale what English has.
     public static let labelKeys = [
-        "title", "order", "status", "next_step", "expected_by", "history", "refund", "refund_pending", "refund_sent",
-        "cancel", "cancelled_notice", "not_found_title", "not_found_text",
+        "back", "back_to_status", "cancel", "cancelled_notice", "change_language", "choose_items", "choose_reason",
+        "confirm", "confirmed_text", "confirmed_title", "continue", "credit", "credit_bonus", "difference_charged",
+        "difference_credited", "difference_even", "difference_refunded", "email", "error_choose_item",
+        "error_choose_reason", "error_choose_variant", "error_comment_too_long", "error_feedback_closed",
+        "error_form_expired", "error_order_not_found", "error_proof", "error_quantity", "error_required",
+        "error_summary", "error_too_many_lookups", "error_try_again", "error_unavailable", "estimate_charge",
+        "estimate_credit", "estimate_note", "estimate_refund", "exchange_difference", "exchange_variant",
+        "expected_by", "feedback_change_until", "feedback_comment", "feedback_follow_up", "feedback_no",
+        "feedback_question", "feedback_reason", "feedback_send", "feedback_thanks", "feedback_yes", "find_order",
+        "history", "item_value", "items", "label_cost", "label_instructions", "label_items", "label_keep_it",
+        "label_reference", "label_ship_by", "label_ship_to", "label_title", "language", "next_step",
+        "no_exchange_in_stock", "not_found_text", "not_found_title", "not_returnable_blocked",
+        "not_returnable_category", "not_returnable_final_sale", "not_returnable_returned", "not_returnable_window",
+        "of_quantity", "order", "order_number", "order_number_hint", "ordered_on", "portal_intro", "portal_title",
+        "postal_code", "postal_code_hint", "print", "print_label", "quantity", "reason", "refund", "refund_pending",
+        "refund_sent", "resolution", "resolution_exchange", "resolution_refund", "resolution_store_credit",
+        "restocking_fee", "return_this", "review_title", "skip_to_content", "status", "store_credit_bonus", "title",
+        "unit_price",
     ]
 }
 

@@ -55,11 +55,7 @@ public enum NotificationVariables {
     /// What was refunded or is on its way, like "109.80 EUR", with a decimal comma where the locale writes one.
     static func refundAmount(payload: OutboxPayload, locale: String) -> String {
         guard let currency = try? Currency(code: payload.currency) else { return "" }
-        var amount = Money(minorUnits: payload.refundMinor, currency: currency).decimalString
-        if ["de", "es", "fr", "it", "pt", "nl"].contains(String(locale.prefix(2))) {
-            amount = amount.replacingOccurrences(of: ".", with: ",")
-        }
-        return "\(amount) \(payload.currency)"
+        return Money(minorUnits: payload.refundMinor, currency: currency).formatted(locale: locale, withCode: true)
     }
 
     static func plain(_ value: JSONValue) -> Any {

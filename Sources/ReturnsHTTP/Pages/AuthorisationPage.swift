@@ -41,6 +41,7 @@ enum AuthorisationPage {
             <div class="actions"><button type="button" data-print hidden>\(locale.text("print"))</button> \
             <a href="/status/\(Page.escape(token))">\(locale.text("back_to_status"))</a></div>
             """
-        return Page.document(locale, title: locale.text("label_title"), body: body, switchTo: "/status/\(token)/label")
+        return Page.document(
+            locale, title: locale.text("label_title"), body: body, switchTo: "/status/\(token)/label", script: true)
     }
 }

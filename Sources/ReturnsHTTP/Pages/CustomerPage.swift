@@ -6,8 +6,10 @@ import ReturnsCore
 /// Everything a page puts in comes through `PageLocale.text` or `HTMLText.escape`.
 enum CustomerPage {
     /// The page. `switchTo` is the address the language switch reloads (a GET page); nil leaves it out (a page
-    /// that answers a posted form cannot be reloaded without its form).
-    static func document(_ locale: PageLocale, title: String, body: String, switchTo path: String? = nil) -> String {
+    /// that answers a posted form cannot be reloaded without its form). Only a page with a print button has `script`.
+    static func document(
+        _ locale: PageLocale, title: String, body: String, switchTo path: String? = nil, script: Bool = false
+    ) -> String {
         var header = ""
         if let path, locale.available.count > 1 {
             let options = locale.available.map { code in
@@ -29,8 +31,7 @@ enum CustomerPage {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
             <title>\(title)</title>
-            <link rel="stylesheet" href="/assets/returns.css">
-            <script src="/assets/returns.js" defer></script>
+            <link rel="stylesheet" href="/assets/returns.css">\(script ? "\n<script src=\"/assets/returns.js\" defer></script>" : "")
             </head>
             <body>
             <a class="skip" href="#main">\(locale.text("skip_to_content"))</a>

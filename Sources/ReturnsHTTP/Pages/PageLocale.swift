@@ -39,15 +39,7 @@ struct PageLocale: Sendable {
     }
 
     func money(_ minorUnits: Int64, _ currency: Currency) -> String {
-        let amount = Money(minorUnits: minorUnits, currency: currency)
-        let formatter = NumberFormatter()
-        formatter.locale = Locale(identifier: identifier)
-        formatter.numberStyle = .currency
-        formatter.currencyCode = currency.code
-        formatter.minimumFractionDigits = currency.exponent
-        formatter.maximumFractionDigits = currency.exponent
-        let decimal = Decimal(string: amount.decimalString, locale: Locale(identifier: "en_US_POSIX"))
-        return decimal.flatMap { formatter.string(from: $0 as NSDecimalNumber) } ?? amount.description
+        Money(minorUnits: minorUnits, currency: currency).formatted(locale: identifier)
     }
 
     func day(_ date: Date) -> String { formatter(time: false).string(from: date) }

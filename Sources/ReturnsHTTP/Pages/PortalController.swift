@@ -96,7 +96,7 @@ struct PortalController: Sendable {
 
     /// The estimate of the lines chosen; or the lines again with the errors beside their fields.
     @Sendable func review(_ request: Request, context: Context) async throws -> Response {
-        try await chosen(request, context: context) { portal, order, lines, locale, token in
+        try await chosen(request, context: context, confirming: false) { portal, order, lines, locale, token in
             let estimate = engine.portal.estimate(lines, of: order)
             return html(
                 PortalPages.review(
@@ -108,7 +108,7 @@ struct PortalController: Sendable {
     /// Makes the return and shows its status page. The review's key makes a second click (or a re-posted form) the
     /// same return: the engine answers it as the first.
     @Sendable func confirm(_ request: Request, context: Context) async throws -> Response {
-        try await chosen(request, context: context) { portal, order, lines, locale, token in
+        try await chosen(request, context: context, confirming: true) { portal, order, lines, locale, token in
             guard let key = portal.key else {
                 return try await linesPage(portal, order, locale, token, [FieldError(field: "l1_return", message: locale.texts.label("error_form_expired"))])
             }
@@ -142,7 +142,7 @@ struct PortalController: Sendable {
     /// Reads the posted choices against the order as it is now: `body` gets the valid lines, else the lines page
     /// comes back with the errors.
     func chosen(
-        _ request: Request, context: Context,
+        _ request: Request, context: Context, confirming: Bool,
         _ body: (PortalForm, CustomerPortal.OrderView, [ReturnFromOrder.Line], PageLocale, String) async throws -> Response
     ) async throws -> Response {
         let form: FormBody
@@ -159,7 +159,7 @@ struct PortalController: Sendable {
         case .answer(let page): return page
         case .next(let found): order = found
         }
-        let (lines, errors) = portal.lines(of: order, policy: engine.catalog.policy, locale: locale)
+        let (lines, errors) = portal.lines(of: order, policy: engine.catalog.policy, locale: locale, confirming: confirming)
         guard errors.isEmpty else { return try await linesPage(portal, order, locale, token, errors, status: .unprocessableContent) }
         return try await body(portal, order, lines, locale, token)
     }

@@ -64,8 +64,10 @@ struct PortalForm: Sendable {
         }.joined()
     }
 
-    /// The lines chosen, checked against `order` and the policy, or the errors to show beside their fields.
-    func lines(of order: CustomerPortal.OrderView, policy: ReturnPolicy, locale: PageLocale) -> (
+    /// The lines chosen, checked against `order` and the policy, or the errors to show beside their fields. A
+    /// confirmation (`confirming`) does not hold a line's units already in a return against it: the same return
+    /// confirmed again holds them itself, and the engine replays it (or refuses another).
+    func lines(of order: CustomerPortal.OrderView, policy: ReturnPolicy, locale: PageLocale, confirming: Bool = false) -> (
         [ReturnFromOrder.Line], [FieldError]
     ) {
         var lines: [ReturnFromOrder.Line] = []
@@ -77,14 +79,15 @@ struct PortalForm: Sendable {
         for (index, view) in order.lines.enumerated() {
             let number = index + 1
             guard let choice = choice(for: view.line.lineID), choice.number == number, choice.selected else { continue }
-            guard view.returnable > 0 else {
+            let returnable = confirming && view.refusal == .alreadyReturned ? view.line.quantity : view.returnable
+            guard returnable > 0 else {
                 error(choice.field("return"), "error_unavailable", ["reason": Self.refusalText(view, locale)])
                 continue
             }
             var valid = true
-            let quantity = choice.quantity.flatMap { Int($0) } ?? (view.returnable == 1 ? 1 : nil)
-            if quantity == nil || !(1...view.returnable).contains(quantity!) {
-                error(choice.field("quantity"), "error_quantity", ["count": "\(view.returnable)"])
+            let quantity = choice.quantity.flatMap { Int($0) } ?? (returnable == 1 ? 1 : nil)
+            if quantity == nil || !(1...returnable).contains(quantity!) {
+                error(choice.field("quantity"), "error_quantity", ["count": "\(returnable)"])
                 valid = false
             }
             let reason = choice.reason.flatMap { policy.reasonCodes.isEmpty || policy.reasonCodes.contains($0) ? $0 : nil }
