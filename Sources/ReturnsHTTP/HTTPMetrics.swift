@@ -47,6 +47,19 @@ final class HTTPMetrics: Sendable {
         text += "# HELP returns_outbox_oldest_pending_age_seconds Age of the oldest notification waiting to be delivered.\n"
         text += "# TYPE returns_outbox_oldest_pending_age_seconds gauge\n"
         text += "returns_outbox_oldest_pending_age_seconds \(work.outboxOldestPendingAgeSeconds)\n"
+        // NRR over the last 30 days: the share of "no" to "Did we resolve your problem?".
+        let now = Date()
+        let rates = try await engine.lookup.responseRates(from: now.addingTimeInterval(-30 * 86_400), to: now)
+        text += "# HELP returns_feedback_answers Answers to \"Did we resolve your problem?\" in the last 30 days.\n"
+        text += "# TYPE returns_feedback_answers gauge\n"
+        for row in rates {
+            text += "returns_feedback_answers{\(Self.labels(row))} \(row.answers)\n"
+        }
+        text += "# HELP returns_negative_response_rate Share of \"no\" answers (NRR) in the last 30 days.\n"
+        text += "# TYPE returns_negative_response_rate gauge\n"
+        for row in rates {
+            text += "returns_negative_response_rate{\(Self.labels(row))} \(String(format: "%.4f", row.rate))\n"
+        }
         if let replica = engine.database.replica {
             let status = replica.status
             // A replica never seen caught up has no lag to report; the gauge then says how long it could be at least.
@@ -57,6 +70,15 @@ final class HTTPMetrics: Sendable {
             text += "# TYPE returns_replica_usable gauge\nreturns_replica_usable \(status.verdict == .current ? 1 : 0)\n"
         }
         return text
+    }
+}
+
+extension HTTPMetrics {
+    /// `by="partner",value="..."`, the value escaped as the exposition format asks (backslash, quote, newline).
+    static func labels(_ row: ResponseRateRow) -> String {
+        let value = row.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return "by=\"\(row.dimension)\",value=\"\(value)\""
     }
 }
 

@@ -7,7 +7,8 @@ struct PartnerScorecardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scorecard",
         abstract:
-            "Volume, receipt-to-inspection times, SLA compliance, grades and the last reconciliation's discrepancy rate."
+            "Volume, receipt-to-inspection times, SLA compliance, grades, the customers' negative response rate and the "
+            + "last reconciliation's discrepancy rate."
     )
 
     @Option(help: "The partner's name.")
@@ -22,12 +23,18 @@ struct PartnerScorecardCommand: AsyncParsableCommand {
     func run() async throws {
         let card = try await database.withEngine { engine in
             do {
+                let start = try from.map { try ReconcilePeriod.parse($0, option: "--from") }
+                let end = try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) }
                 var card = try await PartnerScorecard.compute(
-                    partner: partner, rules: InspectionRules(catalog: engine.catalog),
-                    from: try from.map { try ReconcilePeriod.parse($0, option: "--from") },
-                    to: try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) },
+                    partner: partner, rules: InspectionRules(catalog: engine.catalog), from: start, to: end,
                     in: engine.database)
                 card.lastReconciliation = ReconciliationRecord.load(partner: partner, home: Configuration.current.home)
+                let rates = try await engine.lookup.responseRates(
+                    from: start ?? .distantPast, to: end ?? Date(), partner: partner)
+                if let row = rates.first(where: { $0.dimension == "partner" }) {
+                    card.feedbackAnswers = row.answers
+                    card.negativeResponseRate = row.rate
+                }
                 return card
             } catch let error as ReconcileError {
                 printError(error.description)
@@ -48,6 +55,11 @@ struct PartnerScorecardCommand: AsyncParsableCommand {
                 + (card.grades.isEmpty
                     ? "-"
                     : card.grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        print(
+            "NRR              "
+                + (card.negativeResponseRate.map {
+                    String(format: "%.1f%% \"no\" of %d answers to \"Did we resolve your problem?\"", $0 * 100, card.feedbackAnswers)
+                } ?? "- (no answers)"))
         if let last = card.lastReconciliation {
             print(
                 "last reconciled  \(last.at.shortText): \(last.discrepancies) discrepancies in \(last.lines) lines "

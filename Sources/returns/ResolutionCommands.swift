@@ -175,7 +175,55 @@ struct CreditCommand: AsyncParsableCommand {
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Figures for the business.", subcommands: [RetainedRevenue.self])
+        commandName: "report", abstract: "Figures for the business.", subcommands: [RetainedRevenue.self, NegativeResponses.self])
+
+    struct NegativeResponses: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "nrr",
+            abstract: "The negative response rate: the share of \"no\" to \"Did we resolve your problem?\".",
+            discussion: """
+                Customers answer on their return's status page once it has ended; an answer counts in the period it \
+                was last given. Rows per workflow, partner, reason code (the return's first line's) and locale: \
+                ANSWERS, NO and NRR = no / answers. A "no" opens a follow-up for the staff.
+                """)
+
+        @Option(help: "Answers from this date (YYYY-MM-DD or ISO 8601; default: 30 days ago).")
+        var from: String?
+        @Option(help: "Answers up to this date, inclusive for a bare date (default: now).")
+        var to: String?
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let start: Date
+            let end: Date
+            do {
+                start = try from.map { try ReconcilePeriod.parse($0, option: "--from") } ?? Date().addingTimeInterval(-30 * 86_400)
+                end = try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) } ?? Date()
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let rows = try await database.withEngine { engine in try await engine.lookup.responseRates(from: start, to: end) }
+            if output.json {
+                struct Row: Encodable {
+                    var dimension, value: String
+                    var answers, negative: Int
+                    var rate: Double
+                }
+                return try printJSON(
+                    rows.map { Row(dimension: $0.dimension, value: $0.value, answers: $0.answers, negative: $0.negative, rate: $0.rate) })
+            }
+            if rows.isEmpty {
+                print("no answers in the period")
+                return
+            }
+            print(
+                Table(
+                    header: ["BY", "VALUE", "ANSWERS", "NO", "NRR"],
+                    rows: rows.map { [$0.dimension, $0.value, "\($0.answers)", "\($0.negative)", String(format: "%.1f%%", $0.rate * 100)] }
+                ).text)
+        }
+    }
 
     struct RetainedRevenue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

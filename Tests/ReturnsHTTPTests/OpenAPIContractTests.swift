@@ -26,7 +26,7 @@ struct OpenAPIContractTests {
         let folder = TestDatabase.packageRoot.appendingPathComponent("Sources/ReturnsHTTP")
         let pattern = try Regex(#"router\.(get|post|put|patch|delete)\("([^"]+)""#)
         var routes: Set<String> = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
+        for name in try FileManager.default.subpathsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
             for match in text.matches(of: pattern) {
                 let method = String(match.output[1].substring ?? "").uppercased()

@@ -17,6 +17,10 @@ public struct PartnerScorecard: Sendable, Hashable, Codable {
     public var grades: [String: Int]
     /// From the last `reconcile partner` run (nil when there was none).
     public var lastReconciliation: ReconciliationRecord?
+    /// Customers' answers to "Did we resolve your problem?" given in the period for the partner's returns, and the
+    /// share of "no" (NRR; nil without answers).
+    public var feedbackAnswers = 0
+    public var negativeResponseRate: Double?
 
     /// Reads the partner's figures for receipts in [from, to); writes nothing.
     public static func compute(

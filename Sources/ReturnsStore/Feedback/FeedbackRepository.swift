@@ -75,8 +75,11 @@ public struct FeedbackRepository: Sendable {
         return record
     }
 
-    /// The negative response rate per workflow, partner, reason code and locale, since `since` (all answers: nil).
-    public func responseRates(since: Date?, on connection: DatabaseConnection) async throws -> [ResponseRateRow] {
+    /// The negative response rate per workflow, partner, reason code and locale, of the answers last given in
+    /// [from, to); `partner` keeps only that partner's returns.
+    public func responseRates(from: Date, to: Date, partner: String? = nil, on connection: DatabaseConnection)
+        async throws -> [ResponseRateRow]
+    {
         let rows = try await connection.query(
             """
             WITH answered AS (
@@ -85,7 +88,8 @@ public struct FeedbackRepository: Sendable {
                 FROM return_feedback f
                 JOIN returns r ON r.id = f.return_id
                 LEFT JOIN partners p ON p.id = r.partner_id
-                WHERE \(since)::timestamptz IS NULL OR f.answered_at >= \(since)::timestamptz)
+                WHERE f.answered_at >= \(from) AND f.answered_at < \(to)
+                  AND (\(partner)::text IS NULL OR p.name = \(partner)::text))
             SELECT d.dimension, d.value, count(*)::int8, (count(*) FILTER (WHERE NOT a.resolved))::int8
             FROM answered a
             CROSS JOIN LATERAL (VALUES ('workflow', a.workflow_name), ('partner', a.partner),
