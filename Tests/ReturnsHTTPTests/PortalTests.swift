@@ -1,5 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdTesting
+import Logging
+import ReturnsHTTP
+import ReturnsStore
 import PostgresNIO
 import ReturnsCore
 import ReturnsEngine
@@ -312,5 +316,57 @@ struct PortalTests {
             #expect(typed.status == .notFound)
             #expect(!typed.text.contains("<script>x") && typed.text.contains("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""))
         }
+    }
+
+    @Test("the status token never reaches a log line, even at trace level, through a whole return in the portal")
+    func tokenNotLogged() async throws {
+        let lines = LogLines()
+        try await TestDatabase.withEngine { engine in
+            let router = buildRouter(
+                engine: engine, configuration: ServerConfiguration(publicBaseURL: "https://returns.example", databaseWait: .seconds(10)))
+            var logger = Logger(label: "portal-test") { _ in lines }
+            logger.logLevel = .trace
+            // A live server on loopback: the server's own request handling logs too.
+            try await Application(router: router, logger: logger).test(.live) { client in
+                let api = API(client: client, engine: engine)
+                try await Self.order(api)
+                var browser = API.Browser(api)
+                _ = try await browser.get("/returns")
+                let review = try await browser.post("/returns/review", Self.choice())
+                let made = try await browser.post("/returns/confirm", Self.choice() + [("key", try Self.key(in: review.text))])
+                let location = try #require(made.headers[.location])
+                let token = String(location.dropFirst("/status/".count).prefix { $0 != "?" })
+                _ = try await browser.get(location)
+                _ = try await browser.get("/status/\(token)/label")
+                _ = try await browser.post("/status/\(token)/cancel", [("locale", "en")])
+                _ = try await browser.post("/status/\(token)/feedback", [("resolved", "no")])
+                _ = try await api.send(.get, "/v1/status/\(token)")
+                #expect(!lines.text.isEmpty, "nothing was logged, so the test shows nothing")
+                #expect(!lines.text.contains(token), "\(lines.text)")
+            }
+        }
+    }
+}
+
+/// Every log line, message and metadata, as one text.
+final class LogLines: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected = ""
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var text: String { lock.withLock { collected } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
+        function: String, line: UInt
+    ) {
+        let all = metadata.merging(extra ?? [:]) { $1 }
+        lock.withLock { collected += "\(level) \(message) \(all) \(source)\n" }
     }
 }
