@@ -96,6 +96,38 @@ struct ResolutionCommandTests {
         #expect(bad.code == 64 && bad.errors.contains("refund, store_credit or exchange=SKU"))
     }
 
+    @Test("report nrr: the share of 'no' per workflow, reason and locale, as a table and as JSON; nothing answered says so")
+    func negativeResponseRate() async throws {
+        let settings = try await TestDatabase.makeDatabase()
+        let empty = try CLI.run(["report", "nrr"], database: settings)
+        #expect(empty.code == 0 && empty.output.contains("no answers in the period"), "\(empty.text)")
+        try await TestDatabase.withEngine(on: settings) { engine in
+            for (index, answer) in [(true, "en"), (false, "de"), (false, "de")].enumerated() {
+                try await engine.makeOrder("N-\(index)", lines: ["SHOE-1:1:80.00"])
+                let created = try await engine.transitions.create(
+                    from: ReturnFromOrder(
+                        orderRef: "N-\(index)", proof: .email("n-\(index)@example.com"),
+                        lines: [.init(orderLine: "1", quantity: 1, reason: "doesnt_fit")], locale: answer.1))
+                _ = try await engine.database.client.query(
+                    """
+                    INSERT INTO return_feedback (return_id, resolved, locale, follow_up)
+                    VALUES (\(created.id), \(answer.0), \(answer.1), CASE WHEN \(answer.0) THEN NULL ELSE 'open' END)
+                    """)
+            }
+        }
+        let table = try CLI.run(["report", "nrr"], database: settings)
+        #expect(table.code == 0, "\(table.text)")
+        #expect(table.output.contains("locale") && table.output.contains("66.7%") && table.output.contains("100.0%"), "\(table.output)")
+        let json = try CLI.run(["report", "nrr", "--json"], database: settings)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+        let reason = try #require(rows.first { $0["dimension"] as? String == "reason" })
+        #expect(reason["value"] as? String == "doesnt_fit" && reason["answers"] as? Int == 3 && reason["negative"] as? Int == 2)
+        let german = try #require(rows.first { $0["dimension"] as? String == "locale" && $0["value"] as? String == "de" })
+        #expect(german["rate"] as? Double == 1.0)
+        let later = try CLI.run(["report", "nrr", "--from", "2030-01-01"], database: settings)
+        #expect(later.output.contains("no answers in the period"))
+    }
+
     static let graded: [(String, [String: JSONValue])] = [
         ("ship", tracking), ("receive", [:]), ("inspect", [:]), ("grade", ["grade": .string("A")]),
         ("approve_refund", [:]),
