@@ -47,6 +47,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // scrypt for staff passwords: a maintained slow hash from the swift-crypto already used.
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // Streaming CSV readers, matchers and reports for partner manifests and refund settlements.

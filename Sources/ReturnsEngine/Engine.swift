@@ -52,6 +52,10 @@ public final class Engine: Sendable {
     public var customers: CustomerReturns { CustomerReturns(engine: self) }
     /// What the customer's returns portal reads: the proven order, its lines, exchange options, the estimate.
     public var portal: CustomerPortal { CustomerPortal(engine: self) }
+    /// Staff accounts and sessions of the console.
+    public var staff: StaffAccounts { StaffAccounts(engine: self) }
+    /// What staff see and do in the console, scoped by role.
+    public var desk: StaffDesk { StaffDesk(engine: self) }
     /// What logistics partners report: scans, receipts, inspections; and their queue.
     public var partnerReports: PartnerReports { PartnerReports(engine: self) }
     /// Partners and the API keys of partners and finance.
@@ -198,6 +202,7 @@ struct Repositories: Sendable {
     let resolutions: ResolutionRepository
     let providerRequests: ProviderRequestRepository
     let feedback: FeedbackRepository
+    let staff: StaffRepository
 
     init(logger: Logger) {
         catalog = CatalogRepository(logger: logger)
@@ -205,6 +210,7 @@ struct Repositories: Sendable {
         resolutions = ResolutionRepository(logger: logger)
         providerRequests = ProviderRequestRepository(logger: logger)
         feedback = FeedbackRepository(logger: logger)
+        staff = StaffRepository(logger: logger)
         returns = ReturnRepository(logger: logger)
         items = ItemRepository(logger: logger)
         timers = TimerRepository(logger: logger)

@@ -75,6 +75,47 @@ public struct FeedbackRepository: Sendable {
         return record
     }
 
+    /// Answers with a follow-up still open, oldest first: the staff's queue.
+    public func openFollowUps(partnerID: Int64?, limit: Int, on connection: DatabaseConnection) async throws
+        -> [(returnID: UUID, orderRef: String, record: FeedbackRecord)]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT f.return_id, r.order_ref, f.resolved, f.reason, f.comment, f.locale, f.first_answered_at, f.answered_at,
+                   f.follow_up
+            FROM return_feedback f JOIN returns r ON r.id = f.return_id
+            WHERE f.follow_up = 'open' AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+            ORDER BY f.answered_at LIMIT \(limit)
+            """, logger: logger)
+        var found: [(UUID, String, FeedbackRecord)] = []
+        for try await (id, ref, resolved, reason, comment, locale, first, answered, followUp) in rows.decode(
+            (UUID, String, Bool, String?, String, String, Date, Date, String?).self)
+        {
+            found.append(
+                (id, ref, FeedbackRecord(
+                    resolved: resolved, reason: reason, comment: comment, locale: locale, firstAnsweredAt: first,
+                    answeredAt: answered, followUp: followUp)))
+        }
+        return found
+    }
+
+    /// Closes the open follow-up of a return with staff's note; false when none is open (already closed).
+    public func closeFollowUp(_ id: UUID, note: String, by staff: String, on connection: DatabaseConnection) async throws
+        -> Bool
+    {
+        var closed = false
+        for try await _ in try await connection.query(
+            """
+            UPDATE return_feedback SET follow_up = 'closed', follow_up_note = \(note), follow_up_by = \(staff),
+                follow_up_at = now()
+            WHERE return_id = \(id) AND follow_up = 'open' RETURNING 1
+            """, logger: logger
+        ).decode(Int.self) {
+            closed = true
+        }
+        return closed
+    }
+
     /// The negative response rate per workflow, partner, reason code and locale, of the answers last given in
     /// [from, to); `partner` keeps only that partner's returns.
     public func responseRates(from: Date, to: Date, partner: String? = nil, on connection: DatabaseConnection)

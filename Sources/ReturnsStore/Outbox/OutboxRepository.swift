@@ -67,13 +67,18 @@ public struct OutboxRepository: Sendable {
             """, logger: logger)
     }
 
-    public func list(status: String?, limit: Int, on connection: DatabaseConnection) async throws -> [OutboxEntry] {
+    /// Messages of every return (with `status`, if given), or of one return (`returnID`), oldest first.
+    public func list(status: String?, returnID: UUID? = nil, limit: Int, on connection: DatabaseConnection) async throws
+        -> [OutboxEntry]
+    {
         let columns = """
             message_id, return_id, seq, template, locale, status, attempts, next_attempt_at, last_error, created_at, \
             delivered_at
             """
         let query: PostgresQuery =
-            if let status {
+            if let returnID {
+                "SELECT \(unescaped: columns) FROM outbox WHERE return_id = \(returnID) ORDER BY id LIMIT \(limit)"
+            } else if let status {
                 "SELECT \(unescaped: columns) FROM outbox WHERE status = \(status) ORDER BY id LIMIT \(limit)"
             } else {
                 "SELECT \(unescaped: columns) FROM outbox ORDER BY id LIMIT \(limit)"

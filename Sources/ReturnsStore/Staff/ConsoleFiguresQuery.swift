@@ -1,0 +1,81 @@
+import Foundation
+import PostgresNIO
+
+/// The console's figures over the last `days` days, read from the engine's own records.
+public struct ConsoleFigures: Sendable, Hashable, Codable {
+    public struct DayCount: Sendable, Hashable, Codable {
+        public var day: String
+        public var state: String
+        public var count: Int
+    }
+
+    public struct ReasonCount: Sendable, Hashable, Codable {
+        public var reason: String
+        public var count: Int
+    }
+
+    /// Returns made per day, by the state they are in now.
+    public var perDay: [DayCount] = []
+    /// Returned lines per reason code.
+    public var reasons: [ReasonCount] = []
+    /// Request to the provider's confirmation of the first refund (the refund row's last change), in hours.
+    public var refundLatencyP50Hours: Double?
+    public var refundLatencyP95Hours: Double?
+    /// Ended returns with no staff or finance action in their history, and all ended returns.
+    public var automated = 0
+    public var ended = 0
+    public var automationRate: Double? { ended == 0 ? nil : Double(automated) / Double(ended) }
+}
+
+extension StaffRepository {
+    public func figures(days: Int, partnerID: Int64?, on connection: DatabaseConnection) async throws -> ConsoleFigures {
+        var figures = ConsoleFigures()
+        let since = Date().addingTimeInterval(-Double(days) * 86_400)
+        for try await (day, state, count) in try await connection.query(
+            """
+            SELECT to_char(date_trunc('day', created_at), 'YYYY-MM-DD'), state, count(*)::int8 FROM returns
+            WHERE created_at >= \(since) AND (\(partnerID)::bigint IS NULL OR partner_id = \(partnerID)::bigint)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, logger: logger
+        ).decode((String, String, Int64).self) {
+            figures.perDay.append(.init(day: day, state: state, count: Int(count)))
+        }
+        for try await (reason, count) in try await connection.query(
+            """
+            SELECT i.reason, count(*)::int8 FROM return_items i JOIN returns r ON r.id = i.return_id
+            WHERE r.created_at >= \(since) AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+            GROUP BY 1 ORDER BY 2 DESC, 1
+            """, logger: logger
+        ).decode((String, Int64).self) {
+            figures.reasons.append(.init(reason: reason, count: Int(count)))
+        }
+        for try await (p50, p95) in try await connection.query(
+            """
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours), percentile_cont(0.95) WITHIN GROUP (ORDER BY hours)
+            FROM (SELECT extract(epoch FROM min(f.updated_at) - r.created_at) / 3600 AS hours
+                  FROM returns r JOIN refunds f ON f.return_id = r.id
+                  WHERE r.created_at >= \(since) AND f.status = 'succeeded'
+                    AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+                  GROUP BY r.id, r.created_at) t
+            """, logger: logger
+        ).decode((Double?, Double?).self) {
+            figures.refundLatencyP50Hours = p50
+            figures.refundLatencyP95Hours = p95
+        }
+        for try await (automated, ended) in try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE NOT EXISTS (
+                       SELECT 1 FROM return_events e WHERE e.return_id = r.id
+                       AND (e.actor LIKE 'staff:%' OR e.actor LIKE 'finance:%' OR e.actor LIKE 'operator%')))::int8,
+                   count(*)::int8
+            FROM returns r
+            WHERE r.created_at >= \(since) AND r.state IN ('closed', 'refunded', 'rejected', 'cancelled', 'label_expired', 'lost_in_transit')
+              AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+            """, logger: logger
+        ).decode((Int64, Int64).self) {
+            figures.automated = Int(automated)
+            figures.ended = Int(ended)
+        }
+        return figures
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A staff member as the console knows them.
+public struct StaffRecord: Sendable, Hashable {
+    public var id: Int64
+    public var email: String
+    public var role: String
+    public var partnerID: Int64?
+    public var partnerName: String?
+    public var passwordHash: String
+    public var failedAttempts: Int
+    public var lockedUntil: Date?
+    public var disabled: Bool
+}
+
+/// A row of the console's search.
+public struct ReturnSearchRow: Sendable, Hashable {
+    public var id: UUID
+    public var orderRef: String
+    public var customerEmail: String
+    public var workflow: String
+    public var state: String
+    public var partner: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// What the console searches by: text (order reference, email, return id or SKU) and filters, newest first.
+public struct ReturnSearch: Sendable {
+    public var text: String?
+    public var state: String?
+    public var workflow: String?
+    public var partnerID: Int64?
+    /// Returns older than this many days.
+    public var olderThanDays: Int?
+    /// Only returns waiting on a timer.
+    public var waitingOnTimer = false
+    /// The keyset cursor: the last row's (created_at, id).
+    public var after: (Date, UUID)?
+
+    public init() {}
+}
+
+/// The SQL of staff accounts, their sessions, the audit log and the console's reads.
+public struct StaffRepository: Sendable {
+    public let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    static let columns = """
+        s.id, s.email, s.role, s.partner_id, p.name, s.password_hash, s.failed_attempts, s.locked_until,
+        s.disabled_at IS NOT NULL
+        """
+
+    func decode(_ rows: PostgresRowSequence) async throws -> [StaffRecord] {
+        var found: [StaffRecord] = []
+        for try await (id, email, role, partnerID, partner, hash, failed, locked, disabled) in rows.decode(
+            (Int64, String, String, Int64?, String?, String, Int, Date?, Bool).self)
+        {
+            found.append(
+                StaffRecord(
+                    id: id, email: email, role: role, partnerID: partnerID, partnerName: partner, passwordHash: hash,
+                    failedAttempts: failed, lockedUntil: locked, disabled: disabled))
+        }
+        return found
+    }
+
+    /// Adds a staff member, or replaces the role, partner and password of one with that email (enabling it again).
+    public func upsert(
+        email: String, role: String, partnerID: Int64?, passwordHash: String, on connection: DatabaseConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO staff (email, role, partner_id, password_hash) VALUES (\(email), \(role), \(partnerID), \(passwordHash))
+            ON CONFLICT (email) DO UPDATE SET role = excluded.role, partner_id = excluded.partner_id,
+                password_hash = excluded.password_hash, failed_attempts = 0, locked_until = NULL, disabled_at = NULL
+            """, logger: logger)
+    }
+
+    public func find(email: String, on connection: DatabaseConnection) async throws -> StaffRecord? {
+        try await decode(
+            try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM staff s LEFT JOIN partners p ON p.id = s.partner_id
+                WHERE s.email = \(email) FOR UPDATE OF s
+                """, logger: logger)
+        ).first
+    }
+
+    public func list(on connection: DatabaseConnection) async throws -> [StaffRecord] {
+        try await decode(
+            try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM staff s LEFT JOIN partners p ON p.id = s.partner_id ORDER BY s.email",
+                logger: logger))
+    }
+
+    /// Counts a failed sign-in; at `limit` in a row the account is locked for `lockSeconds`.
+    public func recordFailure(_ id: Int64, limit: Int, lockSeconds: Int, on connection: DatabaseConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE staff SET failed_attempts = failed_attempts + 1,
+                locked_until = CASE WHEN failed_attempts + 1 >= \(limit) THEN now() + make_interval(secs => \(lockSeconds))
+                                    ELSE locked_until END
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    /// A session for the staff member, after a good password: the failures are forgotten.
+    public func openSession(tokenSHA256: String, staffID: Int64, ttlSeconds: Int, on connection: DatabaseConnection)
+        async throws
+    {
+        try await connection.query(
+            "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = \(staffID)", logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO staff_sessions (token_sha256, staff_id, expires_at)
+            VALUES (\(tokenSHA256), \(staffID), now() + make_interval(secs => \(ttlSeconds)))
+            """, logger: logger)
+    }
+
+    /// The staff member behind a session that is neither expired nor revoked, of an account not disabled.
+    public func session(tokenSHA256: String, on connection: DatabaseConnection) async throws -> StaffRecord? {
+        try await decode(
+            try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM staff_sessions x
+                JOIN staff s ON s.id = x.staff_id LEFT JOIN partners p ON p.id = s.partner_id
+                WHERE x.token_sha256 = \(tokenSHA256) AND x.revoked_at IS NULL AND x.expires_at > now()
+                  AND s.disabled_at IS NULL
+                """, logger: logger)
+        ).first
+    }
+
+    public func closeSession(tokenSHA256: String, on connection: DatabaseConnection) async throws {
+        try await connection.query(
+            "UPDATE staff_sessions SET revoked_at = now() WHERE token_sha256 = \(tokenSHA256) AND revoked_at IS NULL",
+            logger: logger)
+    }
+
+    /// Revokes every session of `email` and disables the account; the number of sessions revoked, nil for no such
+    /// staff member.
+    public func revoke(email: String, on connection: DatabaseConnection) async throws -> Int? {
+        guard let staff = try await find(email: email, on: connection) else { return nil }
+        try await connection.query("UPDATE staff SET disabled_at = coalesce(disabled_at, now()) WHERE id = \(staff.id)", logger: logger)
+        var revoked = 0
+        for try await _ in try await connection.query(
+            "UPDATE staff_sessions SET revoked_at = now() WHERE staff_id = \(staff.id) AND revoked_at IS NULL RETURNING 1",
+            logger: logger
+        ).decode(Int.self) {
+            revoked += 1
+        }
+        return revoked
+    }
+
+    public func audit(
+        staffID: Int64, action: String, target: String, detail: String, on connection: DatabaseConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO staff_audit (staff_id, action, target, detail) VALUES (\(staffID), \(action), \(target), \(detail)::jsonb)
+            """, logger: logger)
+    }
+
+    /// Returns matching `search`, newest first, at most `limit`. The text is an order reference, a customer's email
+    /// (returns_customer_email_idx), a return id (the primary key) or a SKU (a line's).
+    public func search(_ search: ReturnSearch, limit: Int, on connection: DatabaseConnection) async throws
+        -> [ReturnSearchRow]
+    {
+        let text = search.text
+        let id = text.flatMap(UUID.init(uuidString:))
+        let afterAt = search.after?.0
+        let afterID = search.after?.1
+        let rows = try await connection.query(
+            """
+            SELECT r.id, r.order_ref, r.customer_email, r.workflow_name, r.state, p.name, r.created_at, r.updated_at
+            FROM returns r LEFT JOIN partners p ON p.id = r.partner_id
+            WHERE (\(text)::text IS NULL
+                   OR r.order_ref = \(text)::text
+                   OR lower(r.customer_email) = lower(\(text)::text)
+                   OR r.id = \(id)::uuid
+                   OR EXISTS (SELECT 1 FROM return_items i WHERE i.return_id = r.id AND i.sku = \(text)::text))
+              AND (\(search.state)::text IS NULL OR r.state = \(search.state)::text)
+              AND (\(search.workflow)::text IS NULL OR r.workflow_name = \(search.workflow)::text)
+              AND (\(search.partnerID)::bigint IS NULL OR r.partner_id = \(search.partnerID)::bigint)
+              AND (\(search.olderThanDays)::int IS NULL OR r.created_at < now() - make_interval(days => \(search.olderThanDays)::int))
+              AND (NOT \(search.waitingOnTimer) OR EXISTS (
+                    SELECT 1 FROM timers t WHERE t.return_id = r.id AND t.status = 'pending'))
+              AND (\(afterAt)::timestamptz IS NULL OR (r.created_at, r.id) < (\(afterAt)::timestamptz, \(afterID)::uuid))
+            ORDER BY r.created_at DESC, r.id DESC
+            LIMIT \(limit)
+            """, logger: logger)
+        var found: [ReturnSearchRow] = []
+        for try await (id, ref, email, workflow, state, partner, created, updated) in rows.decode(
+            (UUID, String, String, String, String, String?, Date, Date).self)
+        {
+            found.append(
+                ReturnSearchRow(
+                    id: id, orderRef: ref, customerEmail: email, workflow: workflow, state: state, partner: partner,
+                    createdAt: created, updatedAt: updated))
+        }
+        return found
+    }
+}
