@@ -30,6 +30,7 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration, migr
     router.middlewares.add(DatabaseGateMiddleware(database: engine.database, wait: configuration.databaseWait))
     CustomerController(engine: engine, configuration: configuration).addRoutes(to: router)
     PortalController(engine: engine, configuration: configuration).addRoutes(to: router)
+    ConsoleController(engine: engine, configuration: configuration).addRoutes(to: router)
     PartnerController(engine: engine, configuration: configuration).addRoutes(to: router)
     FinanceController(engine: engine, configuration: configuration).addRoutes(to: router)
     OrdersController(engine: engine, configuration: configuration).addRoutes(to: router)

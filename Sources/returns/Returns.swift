@@ -16,7 +16,7 @@ struct Returns: AsyncParsableCommand {
         subcommands: [
             Demo.self, ReturnCommand.self, TimersCommand.self, RefundsCommand.self, NotifyCommand.self,
             InventoryCommand.self, PartnerCommand.self, FinanceCommand.self, MerchantCommand.self, OrdersCommand.self, CatalogCommand.self, CreditCommand.self,
-            ReportCommand.self, ServeCommand.self, ReconcileCommand.self,
+            ReportCommand.self, StaffCommand.self, ServeCommand.self, ReconcileCommand.self,
             WorkflowCommand.self, Migrate.self, DBCommand.self, BenchCommand.self,
         ]
     )

@@ -70,8 +70,11 @@ struct API {
     /// A browser on the customer pages: it keeps the form-token cookie the first page set and posts forms with it.
     struct Browser: Sendable {
         let api: API
-        var cookie: String?
+        /// The cookies the pages set, by name.
+        var cookies: [String: String] = [:]
         var formToken: String?
+
+        var cookie: String? { cookies.isEmpty ? nil : cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
 
         init(_ api: API) { self.api = api }
 
@@ -96,7 +99,12 @@ struct API {
         }
 
         mutating func take(_ reply: Reply) {
-            if let set = reply.headers[.setCookie], let pair = set.split(separator: ";").first { cookie = String(pair) }
+            for set in reply.headers[values: .setCookie] {
+                guard let pair = set.split(separator: ";").first, let equals = pair.firstIndex(of: "=") else { continue }
+                let name = String(pair[..<equals])
+                let value = String(pair[pair.index(after: equals)...])
+                if value.isEmpty || set.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+            }
             if let match = reply.text.firstMatch(of: #/name="form_token" value="([^"]+)"/#) { formToken = String(match.1) }
         }
 

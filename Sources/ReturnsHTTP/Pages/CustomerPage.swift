@@ -117,6 +117,12 @@ enum CustomerPage {
         address{font-style:normal;white-space:pre-line;border:1px solid #8c8c8c;padding:.75rem;border-radius:.3rem}
         .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center}
         [hidden]{display:none}
+        body.console{max-width:72rem}.nav{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0;margin:0 0 .5rem}
+        nav form{display:flex;gap:.5rem;align-items:center}nav form button{margin:0;padding:.25rem .6rem}
+        .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.5rem 1rem;align-items:end}
+        .facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}.facts dt{font-weight:600}.facts dd{margin:0}
+        .actions-box form{border:1px solid #8c8c8c;border-radius:.4rem;padding:.5rem 1rem;margin:.5rem 0}
+        .chart{width:100%;max-width:40rem;height:auto}caption{text-align:start;font-weight:600;padding:.5rem 0}
         @media print{header,.skip,.actions,form{display:none}body{max-width:none;padding:0}@page{margin:15mm}}
         """
 

@@ -1,0 +1,176 @@
+import Foundation
+import Hummingbird
+import ReturnsCore
+import ReturnsEngine
+@testable import ReturnsTestSupport
+import Testing
+
+/// The staff console as staff use it in a browser: sign in, see what the role may see, act through forms that carry
+/// the form token and an idempotency key.
+@Suite("The staff console: sign-in, roles, actions exactly once")
+struct ConsoleTests {
+    static let password = "correct horse battery"
+
+    /// A browser signed in as `email`.
+    static func signedIn(_ api: API, _ email: String) async throws -> API.Browser {
+        var browser = API.Browser(api)
+        _ = try await browser.get("/console/sign-in")
+        let reply = try await browser.post("/console/sign-in", [("email", email), ("password", password)])
+        try #require(reply.status == .seeOther, "\(reply.text)")
+        let cookie = try #require(reply.headers[.setCookie])
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"))
+        return browser
+    }
+
+    static func key(in page: String) throws -> String {
+        try #require(page.firstMatch(of: #/name="key" value="([^"]+)"/#).map { String($0.1) })
+    }
+
+    @Test("a wrong password and an unknown email get one answer; five failures lock the account, even to the right password")
+    func signInAndLockout() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.staff.add(email: "Olga@Example.com", role: .ops, partner: nil, password: Self.password)
+            var browser = API.Browser(api)
+            #expect(try await browser.get("/console").status == .seeOther)
+            _ = try await browser.get("/console/sign-in")
+            let unknown = try await browser.post("/console/sign-in", [("email", "nobody@example.com"), ("password", "x")])
+            #expect(unknown.status == .unauthorized && unknown.text.contains("The email or the password is wrong."))
+            for _ in 0..<5 {
+                let wrong = try await browser.post("/console/sign-in", [("email", "olga@example.com"), ("password", "wrong password!")])
+                #expect(wrong.status == .unauthorized && wrong.text.contains("The email or the password is wrong."))
+            }
+            let locked = try await browser.post("/console/sign-in", [("email", "olga@example.com"), ("password", Self.password)])
+            #expect(locked.status == .tooManyRequests && locked.text.contains("locked until"), "\(locked.text)")
+            #expect(locked.headers[.setCookie] == nil)
+            // Without the form token nothing is even checked.
+            let forged = try await browser.post("/console/sign-in", [("email", "olga@example.com"), ("password", Self.password)], token: false)
+            #expect(forged.status == .forbidden)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM staff_sessions") == 0)
+        }
+    }
+
+    @Test("a partner's staff see only their partner's returns, by id, search and queue; finance acts on reviews, ops may not")
+    func roleBoundaries() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.accessKeys.addPartner(name: "eu-3pl", region: "EU")
+            _ = try await api.engine.accessKeys.addPartner(name: "us-3pl", region: "US")
+            let (euReturn, _) = try await api.requestReturn(order: "EU-1", region: "EU")
+            let (usReturn, _) = try await api.requestReturn(order: "US-1", region: "US")
+            _ = try await api.engine.staff.add(email: "pia@eu.example", role: .partner, partner: "eu-3pl", password: Self.password)
+            _ = try await api.engine.staff.add(email: "olga@example.com", role: .ops, partner: nil, password: Self.password)
+            _ = try await api.engine.staff.add(email: "fin@example.com", role: .finance, partner: nil, password: Self.password)
+            var partner = try await Self.signedIn(api, "pia@eu.example")
+            let own = try await partner.get("/console/returns/\(euReturn.uuidString.lowercased())")
+            #expect(own.status == .ok && own.text.contains("EU-1"))
+            let other = try await partner.get("/console/returns/\(usReturn.uuidString.lowercased())")
+            #expect(other.status == .notFound && !other.text.contains("US-1"))
+            let search = try await partner.get("/console?q=US-1")
+            #expect(search.text.contains("No return matches.") && !search.text.contains("us-1@example.com"))
+            let all = try await partner.get("/console")
+            #expect(all.text.contains("EU-1") && !all.text.contains("US-1"))
+            let queue = try await partner.get("/console/queues/partner-work")
+            #expect(queue.text.contains("EU-1") && !queue.text.contains("US-1"))
+            // Acting on another partner's return is refused as not found, and changes nothing.
+            let foreign = try await partner.post(
+                "/console/returns/\(usReturn.uuidString.lowercased())/receive", [("key", "k1")])
+            #expect(foreign.status == .notFound)
+
+            let review = try await FinanceAPITests.inReview(api.engine)
+            let path = "/console/returns/\(review.uuidString.lowercased())"
+            var ops = try await Self.signedIn(api, "olga@example.com")
+            let opsPage = try await ops.get(path)
+            #expect(opsPage.status == .ok && !opsPage.text.contains("Approve the refund"))
+            let refused = try await ops.post(path + "/decide", [("event", "approve"), ("key", "ops-1")])
+            #expect(refused.status == .forbidden && refused.text.contains("for finance staff"))
+            #expect(try await api.engine.lookup.details(of: review).record.state == "manual_review")
+        }
+    }
+
+    @Test("approving twice (a double click, a re-posted form) makes one transition; without the form token, none")
+    func approveOnce() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.staff.add(email: "fin@example.com", role: .finance, partner: nil, password: Self.password)
+            let review = try await FinanceAPITests.inReview(api.engine)
+            let path = "/console/returns/\(review.uuidString.lowercased())"
+            var finance = try await Self.signedIn(api, "fin@example.com")
+            let page = try await finance.get(path)
+            #expect(page.text.contains("Approve the refund"))
+            let key = try Self.key(in: page.text)
+            let forged = try await finance.post(path + "/decide", [("event", "approve"), ("key", key)], token: false)
+            #expect(forged.status == .forbidden)
+            #expect(try await api.engine.lookup.details(of: review).record.state == "manual_review")
+            let first = try await finance.post(path + "/decide", [("event", "approve"), ("key", key)])
+            let second = try await finance.post(path + "/decide", [("event", "approve"), ("key", key)])
+            #expect(first.status == .seeOther && second.status == .seeOther, "\(second.text)")
+            #expect(
+                try await api.engine.count(
+                    "SELECT count(*)::int FROM return_events WHERE return_id = \(review) AND event = 'approve'") == 1)
+            #expect(
+                try await api.engine.count(
+                    "SELECT count(*)::int FROM return_events WHERE return_id = \(review) AND actor = 'staff:fin@example.com'") == 1)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM staff_audit WHERE action = 'approve'") == 1)
+            let story = try await finance.get(path + "?done=approved")
+            #expect(story.text.contains("by staff:fin@example.com"))
+        }
+    }
+
+    @Test("a revoked session is refused at once; signing out ends the session")
+    func revoked() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.staff.add(email: "olga@example.com", role: .ops, partner: nil, password: Self.password)
+            var ops = try await Self.signedIn(api, "olga@example.com")
+            #expect(try await ops.get("/console").status == .ok)
+            #expect(try await api.engine.staff.revoke(email: "olga@example.com") == 1)
+            #expect(try await ops.get("/console").status == .seeOther)
+            #expect(try await ops.post("/console/sign-out", []).status == .unauthorized)
+            let again = try await ops.post("/console/sign-in", [("email", "olga@example.com"), ("password", Self.password)])
+            #expect(again.status == .unauthorized)
+
+            _ = try await api.engine.staff.add(email: "olga@example.com", role: .ops, partner: nil, password: Self.password)
+            var back = try await Self.signedIn(api, "olga@example.com")
+            #expect(try await back.post("/console/sign-out", []).status == .seeOther)
+            #expect(try await back.get("/console").status == .seeOther)
+        }
+    }
+
+    @Test("partner staff record a receipt and an inspection by form; ops closes a 'no' follow-up; figures draw and download")
+    func partnerWorkAndFigures() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.accessKeys.addPartner(name: "eu-3pl", region: "EU")
+            let (id, _) = try await api.requestReturn(order: "W-1", region: "EU")
+            _ = try await api.engine.transitions.apply("ship", to: id, actor: "test", data: ["tracking_number": .string("1Z")])
+            _ = try await api.engine.staff.add(email: "pia@eu.example", role: .partner, partner: "eu-3pl", password: Self.password)
+            var partner = try await Self.signedIn(api, "pia@eu.example")
+            let path = "/console/returns/\(id.uuidString.lowercased())"
+            let page = try await partner.get(path)
+            #expect(page.text.contains("Record the receipt"))
+            let received = try await partner.post(path + "/receive", [("key", try Self.key(in: page.text)), ("notes", "box dented")])
+            #expect(received.status == .seeOther, "\(received.text)")
+            #expect(try await api.engine.lookup.details(of: id).record.state == "received")
+            let next = try await partner.get(path)
+            #expect(next.text.contains("Record the inspection"))
+            let inspected = try await partner.post(
+                path + "/inspect", [("key", try Self.key(in: next.text)), ("grade", "B"), ("disposition", ""), ("notes", "worn")])
+            #expect(inspected.status == .seeOther, "\(inspected.text)")
+            let details = try await api.engine.lookup.details(of: id)
+            #expect(details.items.allSatisfy { $0.grade == "B" })
+            #expect(details.history.contains { $0.actor.contains("eu-3pl") || $0.actor.contains("pia@eu.example") })
+
+            _ = try await api.engine.database.client.query(
+                "INSERT INTO return_feedback (return_id, resolved, reason, locale, follow_up) VALUES (\(id), false, 'too_slow', 'en', 'open')")
+            _ = try await api.engine.staff.add(email: "olga@example.com", role: .ops, partner: nil, password: Self.password)
+            var ops = try await Self.signedIn(api, "olga@example.com")
+            #expect(try await ops.get("/console/queues/follow-ups").text.contains("too_slow"))
+            let closed = try await ops.post(path + "/follow-up", [("note", "called the customer, refund explained")])
+            #expect(closed.status == .seeOther)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM return_feedback WHERE follow_up = 'closed' AND follow_up_by = 'olga@example.com'") == 1)
+            #expect(try await ops.get("/console/queues/follow-ups").text.contains("Nothing waiting."))
+
+            let figures = try await ops.get("/console/figures")
+            #expect(figures.status == .ok && figures.text.contains("<svg") && figures.text.contains("<table>"))
+            let csv = try await ops.get("/console/figures?format=csv")
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8" && csv.text.hasPrefix("figure,key,state,value\n"))
+            #expect(csv.text.contains("nrr_partner,eu-3pl,,1.0000"), "\(csv.text)")
+        }
+    }
+}
