@@ -44,5 +44,8 @@ $$;
 CREATE TRIGGER staff_audit_append_only BEFORE UPDATE OR DELETE ON staff_audit
     FOR EACH ROW EXECUTE FUNCTION staff_audit_append_only();
 
--- The console's search by customer email.
-CREATE INDEX returns_customer_email_idx ON returns (lower(customer_email), created_at DESC, id);
+-- The console's search: by order reference, customer email and SKU (a return id is the primary key); with no text,
+-- the newest changes first through returns_updated_idx, or of one state through returns_state_updated_idx.
+CREATE INDEX returns_order_ref_idx ON returns (order_ref);
+CREATE INDEX returns_customer_email_idx ON returns (lower(customer_email));
+CREATE INDEX return_items_sku_idx ON return_items (sku);

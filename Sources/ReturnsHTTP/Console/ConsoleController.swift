@@ -166,7 +166,7 @@ struct ConsoleController: Sendable {
             var next: String?
             if rows.count > 50, let last = rows.dropLast().last {
                 var parts = fields.filter { $0.key != "after" }
-                parts["after"] = Self.cursor(last.createdAt, last.id)
+                parts["after"] = Self.cursor(last.updatedAt, last.id)
                 next = "/console?" + parts.sorted { $0.key < $1.key }.map {
                     "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
                 }.joined(separator: "&")

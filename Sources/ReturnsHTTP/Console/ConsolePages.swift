@@ -85,7 +85,7 @@ enum ConsolePages {
             body += "<p>No return matches.</p>"
         } else {
             body += """
-                <table><caption>Returns, newest first</caption><thead><tr><th scope="col">Return</th><th scope="col">Order</th>\
+                <table><caption>Returns, most recently changed first</caption><thead><tr><th scope="col">Return</th><th scope="col">Order</th>\
                 <th scope="col">Customer</th><th scope="col">Workflow</th><th scope="col">State</th><th scope="col">Partner</th>\
                 <th scope="col">Made</th></tr></thead><tbody>
                 """

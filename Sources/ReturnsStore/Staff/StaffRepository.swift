@@ -37,7 +37,7 @@ public struct ReturnSearch: Sendable {
     public var olderThanDays: Int?
     /// Only returns waiting on a timer.
     public var waitingOnTimer = false
-    /// The keyset cursor: the last row's (created_at, id).
+    /// The keyset cursor: the last row's (updated_at, id).
     public var after: (Date, UUID)?
 
     public init() {}
@@ -163,8 +163,10 @@ public struct StaffRepository: Sendable {
             """, logger: logger)
     }
 
-    /// Returns matching `search`, newest first, at most `limit`. The text is an order reference, a customer's email
-    /// (returns_customer_email_idx), a return id (the primary key) or a SKU (a line's).
+    /// Returns matching `search`, the most recently changed first, at most `limit`. The text is a return id (the
+    /// primary key), an order reference (returns_order_ref_idx), a customer's email (returns_customer_email_idx) or
+    /// a SKU (return_items_sku_idx): each is one index lookup, and their union is filtered. Without text the newest
+    /// changes are read through returns_updated_idx, or returns_state_updated_idx with a state.
     public func search(_ search: ReturnSearch, limit: Int, on connection: DatabaseConnection) async throws
         -> [ReturnSearchRow]
     {
@@ -172,25 +174,25 @@ public struct StaffRepository: Sendable {
         let id = text.flatMap(UUID.init(uuidString:))
         let afterAt = search.after?.0
         let afterID = search.after?.1
-        let rows = try await connection.query(
-            """
+        // An unnamed statement is planned with its values bound, so a filter left out (NULL) costs nothing.
+        let query: PostgresQuery = """
             SELECT r.id, r.order_ref, r.customer_email, r.workflow_name, r.state, p.name, r.created_at, r.updated_at
             FROM returns r LEFT JOIN partners p ON p.id = r.partner_id
-            WHERE (\(text)::text IS NULL
-                   OR r.order_ref = \(text)::text
-                   OR lower(r.customer_email) = lower(\(text)::text)
-                   OR r.id = \(id)::uuid
-                   OR EXISTS (SELECT 1 FROM return_items i WHERE i.return_id = r.id AND i.sku = \(text)::text))
+            WHERE (\(text)::text IS NULL OR r.id IN (
+                    SELECT id FROM returns WHERE id = \(id)::uuid
+                    UNION SELECT id FROM returns WHERE order_ref = \(text)::text
+                    UNION SELECT id FROM returns WHERE lower(customer_email) = lower(\(text)::text)
+                    UNION SELECT return_id FROM return_items WHERE sku = \(text)::text))
               AND (\(search.state)::text IS NULL OR r.state = \(search.state)::text)
               AND (\(search.workflow)::text IS NULL OR r.workflow_name = \(search.workflow)::text)
               AND (\(search.partnerID)::bigint IS NULL OR r.partner_id = \(search.partnerID)::bigint)
               AND (\(search.olderThanDays)::int IS NULL OR r.created_at < now() - make_interval(days => \(search.olderThanDays)::int))
               AND (NOT \(search.waitingOnTimer) OR EXISTS (
                     SELECT 1 FROM timers t WHERE t.return_id = r.id AND t.status = 'pending'))
-              AND (\(afterAt)::timestamptz IS NULL OR (r.created_at, r.id) < (\(afterAt)::timestamptz, \(afterID)::uuid))
-            ORDER BY r.created_at DESC, r.id DESC
-            LIMIT \(limit)
-            """, logger: logger)
+              AND (\(afterAt)::timestamptz IS NULL OR (r.updated_at, r.id) < (\(afterAt)::timestamptz, \(afterID)::uuid))
+            ORDER BY r.updated_at DESC, r.id DESC LIMIT \(limit)
+            """
+        let rows = try await connection.query(query, logger: logger)
         var found: [ReturnSearchRow] = []
         for try await (id, ref, email, workflow, state, partner, created, updated) in rows.decode(
             (UUID, String, String, String, String, String?, Date, Date).self)
