@@ -174,15 +174,18 @@ public struct StaffRepository: Sendable {
         let id = text.flatMap(UUID.init(uuidString:))
         let afterAt = search.after?.0
         let afterID = search.after?.1
-        // An unnamed statement is planned with its values bound, so a filter left out (NULL) costs nothing.
+        // An unnamed statement is planned with its values bound, so a filter left out (NULL) costs nothing. The hits
+        // of a text are an array (an InitPlan), so the returns are fetched by primary key and sorted: as `IN (...)`,
+        // PostgreSQL walked returns_updated_idx backwards filtering every row (220-300 ms at 1M returns, 0.2-0.9 ms
+        // as an array).
         let query: PostgresQuery = """
             SELECT r.id, r.order_ref, r.customer_email, r.workflow_name, r.state, p.name, r.created_at, r.updated_at
             FROM returns r LEFT JOIN partners p ON p.id = r.partner_id
-            WHERE (\(text)::text IS NULL OR r.id IN (
+            WHERE (\(text)::text IS NULL OR r.id = ANY (ARRAY(
                     SELECT id FROM returns WHERE id = \(id)::uuid
                     UNION SELECT id FROM returns WHERE order_ref = \(text)::text
                     UNION SELECT id FROM returns WHERE lower(customer_email) = lower(\(text)::text)
-                    UNION SELECT return_id FROM return_items WHERE sku = \(text)::text))
+                    UNION SELECT return_id FROM return_items WHERE sku = \(text)::text)))
               AND (\(search.state)::text IS NULL OR r.state = \(search.state)::text)
               AND (\(search.workflow)::text IS NULL OR r.workflow_name = \(search.workflow)::text)
               AND (\(search.partnerID)::bigint IS NULL OR r.partner_id = \(search.partnerID)::bigint)
