@@ -71,6 +71,10 @@ struct Demo: AsyncParsableCommand {
                   returns refunds export-settlement         the ledger's payouts as a settlement CSV
                   returns report retained-revenue           what exchanges and store credit kept, by reason and SKU
                   returns catalog show SHIRT-M              a variant's stock and the units exchanges hold
+                  returns report nrr                        the share of "no" to "Did we resolve your problem?"
+                  returns serve                             the API, the customer's portal at /returns and status pages,
+                                                            and the staff console at /console
+                  returns staff add you@example.com --role ops    a console account (the password at a prompt)
                   returns db stop                           stop the embedded PostgreSQL
                 """)
         }
