@@ -173,6 +173,25 @@ struct CreditCommand: AsyncParsableCommand {
     }
 }
 
+/// The period of a report: --from and --to, the last 30 days unless given.
+struct ReportPeriod: ParsableArguments {
+    @Option(help: "From this date (YYYY-MM-DD or ISO 8601; default: 30 days ago).")
+    var from: String?
+    @Option(help: "Up to this date, inclusive for a bare date (default: now).")
+    var to: String?
+
+    func dates() throws -> (Date, Date) {
+        do {
+            return (
+                try from.map { try ReconcilePeriod.parse($0, option: "--from") } ?? Date().addingTimeInterval(-30 * 86_400),
+                try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) } ?? Date()
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Figures for the business.", subcommands: [RetainedRevenue.self, NegativeResponses.self])
@@ -187,22 +206,12 @@ struct ReportCommand: AsyncParsableCommand {
                 ANSWERS, NO and NRR = no / answers. A "no" opens a follow-up for the staff.
                 """)
 
-        @Option(help: "Answers from this date (YYYY-MM-DD or ISO 8601; default: 30 days ago).")
-        var from: String?
-        @Option(help: "Answers up to this date, inclusive for a bare date (default: now).")
-        var to: String?
+        @OptionGroup var period: ReportPeriod
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let start: Date
-            let end: Date
-            do {
-                start = try from.map { try ReconcilePeriod.parse($0, option: "--from") } ?? Date().addingTimeInterval(-30 * 86_400)
-                end = try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) } ?? Date()
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let (start, end) = try period.dates()
             let rows = try await database.withEngine { engine in try await engine.lookup.responseRates(from: start, to: end) }
             if output.json {
                 struct Row: Encodable {
@@ -235,22 +244,12 @@ struct ReportCommand: AsyncParsableCommand {
                 (exchanged + credited) / total.
                 """)
 
-        @Option(help: "Returns made from this date (YYYY-MM-DD or ISO 8601; default: 30 days ago).")
-        var from: String?
-        @Option(help: "Returns made up to this date, inclusive for a bare date (default: now).")
-        var to: String?
+        @OptionGroup var period: ReportPeriod
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let start: Date
-            let end: Date
-            do {
-                start = try from.map { try ReconcilePeriod.parse($0, option: "--from") } ?? Date().addingTimeInterval(-30 * 86_400)
-                end = try to.map { try ReconcilePeriod.parse($0, option: "--to", endOfDay: true) } ?? Date()
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let (start, end) = try period.dates()
             let rows = try await database.withEngine { engine in try await engine.lookup.retainedRevenue(from: start, to: end) }
             if output.json {
                 struct Row: Encodable {

@@ -26,26 +26,9 @@ enum ConsolePages {
                 <button type="submit" class="secondary">Sign out</button></form></nav>
                 """
         }
-        return """
-            <!doctype html>
-            <html lang="en" dir="ltr">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>\(title) · Returns console</title>
-            <link rel="stylesheet" href="/assets/returns.css">
-            </head>
-            <body class="console">
-            <a class="skip" href="#main">Skip to content</a>
-            <header>\(nav)</header>
-            <main id="main" tabindex="-1">
-            \(body)
-            </main>
-            </body>
-            </html>
-
-            """
+        return CustomerPage.frame(
+            lang: "en", direction: "ltr", title: "\(title) · Returns console", skip: "Skip to content", header: nav,
+            body: body, bodyClass: "console")
     }
 
     static func signIn(token: String, email: String, error: String?) -> String {

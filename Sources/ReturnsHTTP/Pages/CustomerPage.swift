@@ -23,26 +23,37 @@ enum CustomerPage {
                 <button type="submit">\(locale.text("change_language"))</button></form>
                 """
         }
-        return """
-            <!doctype html>
-            <html lang="\(escape(locale.identifier))" dir="\(locale.direction)">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>\(title)</title>
-            <link rel="stylesheet" href="/assets/returns.css">\(script ? "\n<script src=\"/assets/returns.js\" defer></script>" : "")
-            </head>
-            <body>
-            <a class="skip" href="#main">\(locale.text("skip_to_content"))</a>
-            <header>\(header)</header>
-            <main id="main" tabindex="-1">
-            \(body)
-            </main>
-            </body>
-            </html>
+        return frame(
+            lang: locale.identifier, direction: locale.direction, title: title, skip: locale.text("skip_to_content"),
+            header: header, body: body, script: script)
+    }
 
-            """
+    /// The HTML around every page of this service (customer pages and the console): language and direction, the one
+    /// stylesheet, a skip link, the header and one `<main>`; `script` adds the print button's script.
+    static func frame(
+        lang: String, direction: String, title: String, skip: String, header: String, body: String,
+        bodyClass: String? = nil, script: Bool = false
+    ) -> String {
+        """
+        <!doctype html>
+        <html lang="\(escape(lang))" dir="\(direction)">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>\(title)</title>
+        <link rel="stylesheet" href="/assets/returns.css">\(script ? "\n<script src=\"/assets/returns.js\" defer></script>" : "")
+        </head>
+        <body\(bodyClass.map { " class=\"\($0)\"" } ?? "")>
+        <a class="skip" href="#main">\(skip)</a>
+        <header>\(header)</header>
+        <main id="main" tabindex="-1">
+        \(body)
+        </main>
+        </body>
+        </html>
+
+        """
     }
 
     /// A `<time>` element: the moment machine-readable in `datetime`, the locale's wording as its text.

@@ -77,20 +77,28 @@ struct PortalController: Sendable {
 
     /// The order's lines, from the order number and proof; or the first step again with the error by its field.
     @Sendable func order(_ request: Request, context: Context) async throws -> Response {
+        try await withOrder(request, context: context) { portal, order, locale, token in
+            html(PortalPages.lines(locale, token: token, order: order, form: portal, policy: engine.catalog.policy, errors: []))
+        }
+    }
+
+    /// Reads a posted step's form (with this browser's token) and the order it names and proves: `body` gets them,
+    /// else the answer is the form-expired page or the first step with the error by its field.
+    func withOrder(
+        _ request: Request, context: Context,
+        _ body: (PortalForm, CustomerPortal.OrderView, PageLocale, String) async throws -> Response
+    ) async throws -> Response {
         let form: FormBody
         switch try await acceptedForm(request, back: "/returns") {
         case .next(let accepted): form = accepted
         case .answer(let refusal): return refusal
         }
         let locale = locale(request, choice: form["locale"])
-        let token = security.token(of: request).value
-        let portal = PortalForm(form)
+        var portal = PortalForm(form)
+        portal.key = form["key"].flatMap { $0.count <= 64 ? $0 : nil }
         switch await lookUp(portal, locale: locale, request: request, context: context) {
         case .answer(let page): return page
-        case .next(let order):
-            return html(
-                PortalPages.lines(
-                    locale, token: token, order: order, form: portal, policy: engine.catalog.policy, errors: []))
+        case .next(let order): return try await body(portal, order, locale, security.token(of: request).value)
         }
     }
 
@@ -145,23 +153,13 @@ struct PortalController: Sendable {
         _ request: Request, context: Context, confirming: Bool,
         _ body: (PortalForm, CustomerPortal.OrderView, [ReturnFromOrder.Line], PageLocale, String) async throws -> Response
     ) async throws -> Response {
-        let form: FormBody
-        switch try await acceptedForm(request, back: "/returns") {
-        case .next(let accepted): form = accepted
-        case .answer(let refusal): return refusal
+        try await withOrder(request, context: context) { portal, order, locale, token in
+            let (lines, errors) = portal.lines(of: order, policy: engine.catalog.policy, locale: locale, confirming: confirming)
+            guard errors.isEmpty else {
+                return try await linesPage(portal, order, locale, token, errors, status: .unprocessableContent)
+            }
+            return try await body(portal, order, lines, locale, token)
         }
-        let locale = locale(request, choice: form["locale"])
-        let token = security.token(of: request).value
-        var portal = PortalForm(form)
-        portal.key = form["key"].flatMap { $0.count <= 64 ? $0 : nil }
-        let order: CustomerPortal.OrderView
-        switch await lookUp(portal, locale: locale, request: request, context: context) {
-        case .answer(let page): return page
-        case .next(let found): order = found
-        }
-        let (lines, errors) = portal.lines(of: order, policy: engine.catalog.policy, locale: locale, confirming: confirming)
-        guard errors.isEmpty else { return try await linesPage(portal, order, locale, token, errors, status: .unprocessableContent) }
-        return try await body(portal, order, lines, locale, token)
     }
 
     func linesPage(
