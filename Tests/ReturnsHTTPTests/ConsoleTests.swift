@@ -173,4 +173,33 @@ struct ConsoleTests {
             #expect(csv.text.contains("nrr_partner,eu-3pl,,1.0000"), "\(csv.text)")
         }
     }
+
+    @Test("a batch of parcels scanned by reference is received once, however often it is sent; strangers' and nonsense are named")
+    func batchReceipt() async throws {
+        try await API.withRouter { api in
+            _ = try await api.engine.accessKeys.addPartner(name: "eu-3pl", region: "EU")
+            _ = try await api.engine.accessKeys.addPartner(name: "us-3pl", region: "US")
+            var ids: [UUID] = []
+            for order in ["B-1", "B-2"] {
+                let (id, _) = try await api.requestReturn(order: order, region: "EU")
+                _ = try await api.engine.transitions.apply("ship", to: id, actor: "test", data: ["tracking_number": .string("1Z")])
+                ids.append(id)
+            }
+            let (stranger, _) = try await api.requestReturn(order: "B-3", region: "US")
+            _ = try await api.engine.staff.add(email: "pia@eu.example", role: .partner, partner: "eu-3pl", password: Self.password)
+            var partner = try await Self.signedIn(api, "pia@eu.example")
+            let queue = try await partner.get("/console/queues/partner-work")
+            let key = try Self.key(in: queue.text)
+            let references = (ids + [stranger]).map { $0.uuidString.lowercased() }.joined(separator: "\n") + "\nnot-a-reference\n"
+            let first = try await partner.post("/console/receipts", [("key", key), ("references", references)])
+            #expect(first.status == .ok, "\(first.text)")
+            #expect(first.text.components(separatedBy: "<td>received</td>").count == 3)
+            #expect(first.text.contains("not one of your returns") && first.text.contains("not a return reference"))
+            let again = try await partner.post("/console/receipts", [("key", key), ("references", references)])
+            #expect(again.text.components(separatedBy: "<td>already received</td>").count == 3, "\(again.text)")
+            for id in ids { #expect(try await api.engine.lookup.details(of: id).record.state == "received") }
+            #expect(try await api.engine.count("SELECT count(*)::int FROM return_events WHERE event = 'receive'") == 2)
+            #expect(try await api.engine.lookup.details(of: stranger).record.state == "label_issued")
+        }
+    }
 }

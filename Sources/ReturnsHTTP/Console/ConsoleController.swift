@@ -32,6 +32,7 @@ struct ConsoleController: Sendable {
         router.post("/console/returns/{id}/receive", use: receive)
         router.post("/console/returns/{id}/inspect", use: inspect)
         router.post("/console/returns/{id}/follow-up", use: closeFollowUp)
+        router.post("/console/receipts", use: receiveBatch)
         router.post("/console/refunds/{id}/retry", use: retryRefund)
         router.post("/console/notifications/{id}/revive", use: revive)
         router.get("/console/queues/{name}", use: queue)
@@ -241,6 +242,38 @@ struct ConsoleController: Sendable {
         }
     }
 
+    /// A partner's staff record the receipt of a batch of parcels, scanned by reference (a return id a line). Each
+    /// is received once however often the batch is sent again: its key is the batch's key and the return.
+    @Sendable func receiveBatch(_ request: Request, context: Context) async throws -> Response {
+        try await posted(request) { member, form, token in
+            let batch = try key(form)
+            let lines = form.raw("references").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            guard !lines.isEmpty, lines.count <= 500 else {
+                throw EngineError.invalidInput(field: "references", reason: "scan 1 to 500 return references, one a line")
+            }
+            var rows: [[String]] = []
+            for reference in lines {
+                let outcome: String
+                if let id = UUID(uuidString: reference) {
+                    do {
+                        let result = try await engine.desk.receive(id, key: "\(batch):\(id.uuidString.lowercased())", notes: nil, as: member)
+                        outcome = result.replayed ? "already received" : "received"
+                    } catch EngineError.returnNotFound {
+                        outcome = "not one of your returns"
+                    } catch let error as EngineError {
+                        outcome = "not received: \(error.description)"
+                    }
+                } else {
+                    outcome = "not a return reference"
+                }
+                rows.append([ConsolePages.e(reference), ConsolePages.e(outcome)])
+            }
+            return page(
+                ConsolePages.queue("Receipts recorded", rows: rows, header: ["Reference", "Result"], member: member, token: token))
+        }
+    }
+
     @Sendable func inspect(_ request: Request, context: Context) async throws -> Response {
         try await posted(request) { member, form, _ in
             let id = try returnID(context)
@@ -344,7 +377,8 @@ struct ConsoleController: Sendable {
                 html = ConsolePages.queue(
                     "Receiving and inspection",
                     rows: rows.map { [link($0.id), e($0.orderRef), e($0.state)] }, header: ["Return", "Order", "State"],
-                    member: member, token: token.value)
+                    member: member, token: token.value,
+                    form: member.role == .partner ? ConsolePages.batchReceipt(token: token.value, key: PageSecurity.randomToken()) : "")
             }
             return page(html, token: token)
         }

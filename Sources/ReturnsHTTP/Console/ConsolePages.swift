@@ -225,9 +225,9 @@ enum ConsolePages {
     }
 
     static func queue(
-        _ title: String, rows: [[String]], header: [String], member: StaffMember, token: String
+        _ title: String, rows: [[String]], header: [String], member: StaffMember, token: String, form: String = ""
     ) -> String {
-        var body = "<h1>\(e(title))</h1>"
+        var body = "<h1>\(e(title))</h1>\(form)"
         if rows.isEmpty {
             body += "<p>Nothing waiting.</p>"
         } else {
@@ -236,6 +236,16 @@ enum ConsolePages {
             body += "</tbody></table>"
         }
         return document(title: title, member: member, token: token, body: body)
+    }
+
+    /// Parcels scanned in a batch: one return reference a line (a scanner types the barcode and Enter).
+    static func batchReceipt(token: String, key: String) -> String {
+        """
+        <form method="post" action="/console/receipts">\(CustomerPage.formToken(token))\(CustomerPage.hidden("key", key))
+        <label for="references">Scan the parcels' return references, one a line</label>
+        <textarea id="references" name="references" required></textarea>
+        <button type="submit">Record the receipts</button></form>
+        """
     }
 
     static func message(_ title: String, _ text: String, member: StaffMember?, token: String, back: String) -> String {
