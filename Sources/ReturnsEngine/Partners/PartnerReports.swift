@@ -103,8 +103,15 @@ public struct PartnerReport: Sendable {
     public var idempotencyKey: String
     /// The return's version the partner saw; a report on a changed return is refused.
     public var expectedVersion: Int?
+    /// Who the history names: the partner's integration (`partner:NAME`), or the partner's staff member in the
+    /// console (`staff:EMAIL`).
+    public var actor: String
 
-    public init(returnID: UUID, partnerID: Int64, partnerName: String, idempotencyKey: String, expectedVersion: Int?) {
+    public init(
+        returnID: UUID, partnerID: Int64, partnerName: String, idempotencyKey: String, expectedVersion: Int?,
+        actor: String? = nil
+    ) {
+        self.actor = actor ?? "partner:\(partnerName)"
         self.returnID = returnID
         self.partnerID = partnerID
         self.partnerName = partnerName
@@ -112,5 +119,4 @@ public struct PartnerReport: Sendable {
         self.expectedVersion = expectedVersion
     }
 
-    var actor: String { "partner:\(partnerName)" }
 }

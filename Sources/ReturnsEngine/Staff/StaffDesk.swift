@@ -174,7 +174,8 @@ public struct StaffDesk: Sendable {
             throw StaffRefusal.forbidden("this account is bound to no partner")
         }
         return PartnerReport(
-            returnID: id, partnerID: partnerID, partnerName: name, idempotencyKey: "console:\(key)", expectedVersion: nil)
+            returnID: id, partnerID: partnerID, partnerName: name, idempotencyKey: "console:\(key)", expectedVersion: nil,
+            actor: member.actor)
     }
 
     func require(_ role: StaffRole, _ member: StaffMember, _ what: String) throws {
