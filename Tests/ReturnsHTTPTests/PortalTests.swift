@@ -101,6 +101,27 @@ struct PortalTests {
         }
     }
 
+    @Test("past the limit of failed lookups of an order (5) the first step says so, in the page's language, and finds nothing more")
+    func tooManyLookups() async throws {
+        try await API.withRouter { api in
+            try await Self.order(api)
+            var browser = API.Browser(api)
+            _ = try await browser.get("/returns")
+            for attempt in 0..<5 {
+                let wrong = try await browser.post(
+                    "/returns/order", [("locale", "en"), ("order_ref", "P-1"), ("email", "guess\(attempt)@example.com")])
+                #expect(wrong.status == .notFound)
+            }
+            let english = try await browser.post("/returns/order", [("locale", "en"), ("order_ref", "P-1"), ("email", "p-1@example.com")])
+            #expect(english.status == .tooManyRequests)
+            #expect(english.text.contains("Too many attempts. Please wait a few minutes and try again."))
+            let german = try await browser.post("/returns/order", [("locale", "de"), ("order_ref", "P-1"), ("email", "p-1@example.com")])
+            let de = api.engine.catalog.statusTexts.texts(for: "de").texts
+            #expect(german.status == .tooManyRequests && german.text.contains(de.label("error_too_many_lookups")))
+            #expect(!german.text.contains("SHIRT-S"))
+        }
+    }
+
     @Test("the order's lines say which can be returned and why not, in plain words; the postal code proves the order too")
     func orderLines() async throws {
         try await API.withRouter { api in
@@ -266,6 +287,11 @@ struct PortalTests {
             #expect(unanswered.text.contains("id=\"resolved-error\""))
             #expect(unanswered.text.contains("&lt;b&gt;hm&lt;/b&gt;</textarea>"))
 
+            let long = try await browser.post(
+                "/status/\(token)/feedback", [("locale", "de"), ("resolved", "no"), ("comment", String(repeating: "x", count: 501))])
+            let de = api.engine.catalog.statusTexts.texts(for: "de").texts
+            #expect(long.status == .unprocessableContent && long.text.contains(de.label("error_comment_too_long")))
+            #expect(try await api.engine.count("SELECT count(*)::int FROM return_feedback") == 0)
             let no = try await browser.post(
                 "/status/\(token)/feedback",
                 [("locale", "en"), ("resolved", "no"), ("reason", "too_slow"), ("comment", "<script>alert(1)</script>")])
