@@ -78,6 +78,11 @@ struct ConsoleTests {
             let review = try await FinanceAPITests.inReview(api.engine)
             let path = "/console/returns/\(review.uuidString.lowercased())"
             var ops = try await Self.signedIn(api, "olga@example.com")
+            let byPartner = try await ops.get("/console?partner=us-3pl")
+            #expect(byPartner.text.contains("US-1") && !byPartner.text.contains("EU-1"))
+            #expect(try await ops.get("/console?resolution=refund&q=EU-1").text.contains("EU-1"))
+            #expect(try await ops.get("/console?resolution=store_credit&q=EU-1").text.contains("No return matches."))
+            #expect(try await ops.get("/console?partner=nobody").text.contains("No return matches."))
             let opsPage = try await ops.get(path)
             #expect(opsPage.status == .ok && !opsPage.text.contains("Approve the refund"))
             let refused = try await ops.post(path + "/decide", [("event", "approve"), ("key", "ops-1")])

@@ -18,6 +18,8 @@ public enum StaffQueue: String, Sendable, Hashable, CaseIterable {
     case deadNotifications = "dead-notifications"
     case followUps = "follow-ups"
     case partnerWork = "partner-work"
+    /// Inspections past their SLA: returns the inspection timer escalated.
+    case slaBreaches = "sla-breaches"
 }
 
 /// One return's whole story, as the console shows it.
@@ -35,8 +37,17 @@ public struct ReturnStory: Sendable {
 public struct StaffDesk: Sendable {
     let engine: Engine
 
-    public func search(_ search: ReturnSearch, as member: StaffMember, limit: Int = 50) async throws -> [ReturnSearchRow] {
+    /// Returns matching `search`; `partner` names a partner to filter by (a partner's staff always see only theirs).
+    public func search(_ search: ReturnSearch, partner: String? = nil, as member: StaffMember, limit: Int = 50) async throws
+        -> [ReturnSearchRow]
+    {
         var search = search
+        if let partner, member.role != .partner {
+            guard let id = try await engine.read({ [engine] connection in
+                try await engine.store.partners.findPartner(named: partner, on: connection)
+            }) else { return [] }
+            search.partnerID = id
+        }
         if member.role == .partner { search.partnerID = member.partnerID }
         return try await engine.read { [engine, search] connection in
             try await engine.store.staff.search(search, limit: limit, on: connection)

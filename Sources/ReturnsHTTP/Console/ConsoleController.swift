@@ -151,7 +151,7 @@ struct ConsoleController: Sendable {
         try await signedIn(request) { member, token in
             let query = request.uri.queryParameters
             var fields: [String: String] = [:]
-            for name: Substring in ["q", "state", "workflow", "older_than_days", "timer", "after"] {
+            for name: Substring in ["q", "state", "workflow", "partner", "resolution", "older_than_days", "timer", "after"] {
                 if let value = query[name].map(String.init)?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
                     fields[String(name)] = String(value.prefix(200))
                 }
@@ -160,10 +160,11 @@ struct ConsoleController: Sendable {
             search.text = fields["q"]
             search.state = fields["state"]
             search.workflow = fields["workflow"]
+            search.resolution = fields["resolution"]
             search.olderThanDays = fields["older_than_days"].flatMap(Int.init)
             search.waitingOnTimer = fields["timer"] == "1"
             if let after = fields["after"] { search.after = Self.position(after) }
-            let rows = try await engine.desk.search(search, as: member, limit: 51)
+            let rows = try await engine.desk.search(search, partner: fields["partner"], as: member, limit: 51)
             var next: String?
             if rows.count > 50, let last = rows.dropLast().last {
                 var parts = fields.filter { $0.key != "after" }
@@ -365,6 +366,14 @@ struct ConsoleController: Sendable {
                     "“No” answers to follow up",
                     rows: rows.map { [link($0.returnID), e($0.orderRef), e($0.record.reason ?? "–"), e($0.record.comment), e($0.record.locale)] },
                     header: ["Return", "Order", "Reason", "Comment", "Locale"], member: member, token: token.value)
+            case .slaBreaches:
+                var search = ReturnSearch()
+                search.state = "inspection_escalated"
+                let rows = try await engine.desk.search(search, as: member, limit: 100)
+                html = ConsolePages.queue(
+                    "Inspections past their SLA",
+                    rows: rows.map { [link($0.id), e($0.orderRef), e($0.partner ?? "–"), $0.updatedAt.formatted(.iso8601)] },
+                    header: ["Return", "Order", "Partner", "Escalated"], member: member, token: token.value)
             case .partnerWork:
                 var rows: [ReturnSearchRow] = []
                 if member.role == .partner {
@@ -387,6 +396,9 @@ struct ConsoleController: Sendable {
     @Sendable func figures(_ request: Request, context: Context) async throws -> Response {
         try await signedIn(request) { member, token in
             let figures = try await engine.desk.figures(days: 14, as: member)
+            let retained = member.role == .partner
+                ? [] : try await engine.lookup.retainedRevenue(from: Date().addingTimeInterval(-30 * 86_400), to: Date())
+                    .filter { $0.dimension == "all" || $0.dimension == "reason" }
             let now = Date()
             let rates = try await engine.lookup.responseRates(
                 from: now.addingTimeInterval(-30 * 86_400), to: now, partner: member.role == .partner ? member.partnerName : nil)
@@ -398,6 +410,9 @@ struct ConsoleController: Sendable {
                 csv += "refund_latency_hours,p50,,\(figures.refundLatencyP50Hours.map { String(format: "%.2f", $0) } ?? "")\n"
                 csv += "refund_latency_hours,p95,,\(figures.refundLatencyP95Hours.map { String(format: "%.2f", $0) } ?? "")\n"
                 csv += "automation_rate,ended,,\(figures.automationRate.map { String(format: "%.4f", $0) } ?? "")\n"
+                for row in retained {
+                    csv += "retained_share_\(row.dimension),\(CSVField.text(row.key)),\(row.currency),\(String(format: "%.4f", row.retainedShare))\n"
+                }
                 return Response(
                     status: .ok,
                     headers: [
@@ -407,7 +422,7 @@ struct ConsoleController: Sendable {
                     body: .init(byteBuffer: ByteBuffer(string: csv)))
             }
             return page(
-                ConsoleFigurePage.render(figures, rates: rates, member: member, token: token.value), token: token)
+                ConsoleFigurePage.render(figures, rates: rates, retained: retained, member: member, token: token.value), token: token)
         }
     }
 }

@@ -6,7 +6,9 @@ import ReturnsStore
 /// The console's figures: charts drawn as SVG on the server, each with its numbers in a table beside it, and the
 /// whole as CSV (`?format=csv`).
 enum ConsoleFigurePage {
-    static func render(_ figures: ConsoleFigures, rates: [ResponseRateRow], member: StaffMember, token: String) -> String {
+    static func render(
+        _ figures: ConsoleFigures, rates: [ResponseRateRow], retained: [RetainedRevenueRow], member: StaffMember, token: String
+    ) -> String {
         let e = ConsolePages.e
         var days: [String: Int] = [:]
         for row in figures.perDay { days[row.day, default: 0] += row.count }
@@ -42,6 +44,20 @@ enum ConsoleFigurePage {
             \(rates.map { "<tr><td>\(e($0.dimension))</td><td>\(e($0.value))</td><td>\($0.answers)</td><td>\($0.negative)</td><td>\(String(format: "%.1f%%", $0.rate * 100))</td></tr>" }.joined())
             </tbody></table></section>
             """
+        if !retained.isEmpty {
+            body += """
+                <section class="figure"><h2>Retained revenue, returns of the last 30 days</h2>
+                \(bars(retained.map { ("\($0.dimension == "all" ? "all" : $0.key) \($0.currency)", Int(($0.retainedShare * 100).rounded())) }, label: "Share kept as exchanges and credit, in percent"))
+                <table><thead><tr><th scope="col">By</th><th scope="col">Currency</th><th scope="col">Returned</th>\
+                <th scope="col">Exchanged</th><th scope="col">Credited</th><th scope="col">Kept</th></tr></thead><tbody>
+                \(retained.map { row in
+                    let money = { (minor: Int64) in Money.decimalString(minorUnits: minor, currencyCode: row.currency) }
+                    return "<tr><td>\(e(row.dimension == "all" ? "all" : row.key))</td><td>\(row.currency)</td><td>\(money(row.totalMinor))</td>"
+                        + "<td>\(money(row.exchangedMinor))</td><td>\(money(row.creditedMinor))</td><td>\(String(format: "%.1f%%", row.retainedShare * 100))</td></tr>"
+                }.joined())
+                </tbody></table></section>
+                """
+        }
         return ConsolePages.document(title: "Figures", member: member, token: token, body: body)
     }
 

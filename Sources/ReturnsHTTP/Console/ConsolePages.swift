@@ -14,7 +14,7 @@ enum ConsolePages {
             let queues: [(StaffQueue, String)] =
                 switch member.role {
                 case .finance: [(.reviews, "Reviews"), (.refundsFailed, "Failed refunds")]
-                case .ops: [(.deadNotifications, "Dead notifications"), (.followUps, "Follow-ups")]
+                case .ops: [(.deadNotifications, "Dead notifications"), (.followUps, "Follow-ups"), (.slaBreaches, "SLA breaches")]
                 case .partner: [(.partnerWork, "Receiving and inspection")]
                 }
             nav = """
@@ -59,6 +59,7 @@ enum ConsolePages {
             <h1>Find a return</h1>
             <form method="get" action="/console" class="filters" role="search">
             \(field("q", "Order, email, return id or SKU"))\(field("state", "State"))\(field("workflow", "Workflow"))\
+            \(member.role == .partner ? "" : field("partner", "Partner"))\(field("resolution", "Resolution"))\
             \(field("older_than_days", "Older than (days)"))
             <label class="check" for="timer"><input type="checkbox" id="timer" name="timer" value="1"\(timer)> Waiting on a timer</label>
             <button type="submit">Search</button>

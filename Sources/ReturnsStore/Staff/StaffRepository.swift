@@ -33,6 +33,8 @@ public struct ReturnSearch: Sendable {
     public var state: String?
     public var workflow: String?
     public var partnerID: Int64?
+    /// Only returns with a line settled this way (refund, store_credit, exchange).
+    public var resolution: String?
     /// Returns older than this many days.
     public var olderThanDays: Int?
     /// Only returns waiting on a timer.
@@ -189,6 +191,9 @@ public struct StaffRepository: Sendable {
               AND (\(search.state)::text IS NULL OR r.state = \(search.state)::text)
               AND (\(search.workflow)::text IS NULL OR r.workflow_name = \(search.workflow)::text)
               AND (\(search.partnerID)::bigint IS NULL OR r.partner_id = \(search.partnerID)::bigint)
+              AND (\(search.resolution)::text IS NULL OR EXISTS (
+                    SELECT 1 FROM return_items i WHERE i.return_id = r.id
+                    AND coalesce(i.fallback, i.resolution) = \(search.resolution)::text))
               AND (\(search.olderThanDays)::int IS NULL OR r.created_at < now() - make_interval(days => \(search.olderThanDays)::int))
               AND (NOT \(search.waitingOnTimer) OR EXISTS (
                     SELECT 1 FROM timers t WHERE t.return_id = r.id AND t.status = 'pending'))
