@@ -83,6 +83,8 @@ struct ConsoleTests {
             #expect(try await ops.get("/console?resolution=refund&q=EU-1").text.contains("EU-1"))
             #expect(try await ops.get("/console?resolution=store_credit&q=EU-1").text.contains("No return matches."))
             #expect(try await ops.get("/console?partner=nobody").text.contains("No return matches."))
+            #expect(try await ops.get("/console?idle_days=1").text.contains("No return matches."))
+            #expect(try await ops.get("/console?idle_days=0&q=EU-1").text.contains("EU-1"))
             let opsPage = try await ops.get(path)
             #expect(opsPage.status == .ok && !opsPage.text.contains("Approve the refund"))
             let refused = try await ops.post(path + "/decide", [("event", "approve"), ("key", "ops-1")])

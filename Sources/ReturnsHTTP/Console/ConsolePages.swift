@@ -60,7 +60,7 @@ enum ConsolePages {
             <form method="get" action="/console" class="filters" role="search">
             \(field("q", "Order, email, return id or SKU"))\(field("state", "State"))\(field("workflow", "Workflow"))\
             \(member.role == .partner ? "" : field("partner", "Partner"))\(field("resolution", "Resolution"))\
-            \(field("older_than_days", "Older than (days)"))
+            \(field("idle_days", "Unchanged for (days)"))
             <label class="check" for="timer"><input type="checkbox" id="timer" name="timer" value="1"\(timer)> Waiting on a timer</label>
             <button type="submit">Search</button>
             </form>
