@@ -214,7 +214,9 @@ struct CommandLineTests {
         try await holder.query("BEGIN", logger: logger)
         try await holder.query("SELECT id FROM returns WHERE id = \(returnID) FOR UPDATE", logger: logger)
         let running = try CLI.spawn(
-            ["return", "event", id, "issue_label", "--idempotency-key", "once"], database: database)
+            ["return", "event", id, "issue_label", "--idempotency-key", "once"], database: database,
+            // No lock timeout: the command must still be waiting when it is killed, however slowly this machine runs.
+            environment: ["RETURNS_LOCK_TIMEOUT": "0"])
         var waiting = false
         // Generous: a debug binary starts slowly on a busy machine.
         for _ in 0..<1200 where !waiting {

@@ -73,6 +73,8 @@ struct RefundSendingTests {
             #expect(reason.contains("within 1.0 s"), "\(reason)")
         }
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(3), "waited \(waited)")
+        // The 1 s timeout, with room for a loaded machine (3.7 s seen with the whole suite running); the adapter
+        // would have answered after 8 s.
+        #expect(waited < .seconds(5), "waited \(waited)")
     }
 }

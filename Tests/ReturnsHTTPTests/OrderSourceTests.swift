@@ -61,7 +61,8 @@ struct OrderSourceTests {
     @Test("an order missing locally is fetched, checked and stored; a slow, failing or lying adapter stores nothing")
     func adapter() async throws {
         try await Self.withShop { base in
-            let source = HTTPOrderSource(base: base, secret: Self.secret, timeout: 1, attempts: 2)
+            // 2 s: under the slow order's 3 s, and room for the good ones when the whole suite loads both cores.
+            let source = HTTPOrderSource(base: base, secret: Self.secret, timeout: 2, attempts: 2)
             try await TestDatabase.withEngine(orderSource: source) { engine in
                 let ask = { (ref: String) in
                     try await engine.transitions.create(
@@ -74,7 +75,7 @@ struct OrderSourceTests {
                 #expect(try await engine.count("SELECT unit_price_minor::int FROM return_items") == 8_990)
 
                 for (ref, words, timedOut) in [
-                    ("SLOW-1", "no answer within 1", true), ("FAIL-1", "answered HTTP 500", false),
+                    ("SLOW-1", "no answer within 2", true), ("FAIL-1", "answered HTTP 500", false),
                     ("NEGATIVE-1", "must not be negative", false), ("CURRENCY-1", "ISO 4217", false),
                     ("OTHER-1", "another order (SOMEONE-ELSES)", false),
                 ] {
