@@ -122,12 +122,17 @@ extension Transitions {
         let limits = engine.lookupLimits
         let window = limits.windowSeconds
         if let address = clientAddress {
-            try await engine.transaction { [self] connection in
-                let byAddress = try await engine.store.orders.addressFailures(address, windowSeconds: window, on: connection)
-                let byOrder = try await engine.store.orders.countLookupFailure(
-                    scope: "order", key: ref, windowSeconds: window, on: connection)
-                if byAddress.failures >= limits.perAddress || byOrder > limits.perOrder {
-                    throw EngineError.tooManyLookups(retryAfterSeconds: byAddress.retryAfter)
+            // Lookups of one order count on one row: in this process they take turns in memory, so a burst of them
+            // (an attack, most often) queues here instead of in row locks, where each wait counts against the lock
+            // timeout.
+            try await engine.turns.withTurn(on: "lookup:\(ref)") {
+                try await engine.transaction { [self] connection in
+                    let byAddress = try await engine.store.orders.addressFailures(address, windowSeconds: window, on: connection)
+                    let byOrder = try await engine.store.orders.countLookupFailure(
+                        scope: "order", key: ref, windowSeconds: window, on: connection)
+                    if byAddress.failures >= limits.perAddress || byOrder > limits.perOrder {
+                        throw EngineError.tooManyLookups(retryAfterSeconds: byAddress.retryAfter)
+                    }
                 }
             }
         }
