@@ -65,9 +65,11 @@ struct DatabaseWaitTests {
         try await Database.with(settings) { database in
             let engine = Engine(database: database, catalog: TestDatabase.catalog)
             try await engine.deployWorkflows()
-            // The database gate at its default wait (1 s). At 300 ms the gate's own watchdogs, one per waiting request,
-            // could miss a free connection while the suite loads both cores, and answer 503 for a lock wait.
-            let router = buildRouter(engine: engine, configuration: ServerConfiguration())
+            // The database gate at 3 s. At 300 ms the gate's own watchdogs, one per waiting request, could miss a free
+            // connection while the suite loads both cores, and answer 503 for a lock wait; at the default 1 s a status
+            // lookup was still answered 503 once with the whole suite running. The held return's requests take one
+            // connection at a time (ReturnTurns), so a starved pool would fail this at any wait.
+            let router = buildRouter(engine: engine, configuration: ServerConfiguration(databaseWait: .seconds(3)))
             let held = try await engine.makeReturn()
             let other = try await engine.makeReturn()
             try await engine.drive(held, [("issue_label", [:])])
