@@ -199,20 +199,23 @@ struct PortalController: Sendable {
     // MARK: - The status page
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {
-        let token = try context.parameters.require("token")
-        let formToken = security.token(of: request)
-        let wanted = request.uri.queryParameters["lang"].map(String.init)
-        guard let status = try await engine.customers.status(token: token, locale: wanted.map(PageLocale.normal), detailed: true)
-        else {
-            return html(StatusPage.notFound(locale(request, choice: nil)), status: .notFound, token: formToken)
+        try await returnPage(request, context) { status, token, locale, formToken in
+            let notice = request.uri.queryParameters["notice"].flatMap { StatusPage.Notice(rawValue: String($0)) }
+            return StatusPage.render(status, token: token, locale: locale, formToken: formToken, notice: notice)
         }
-        let notice = request.uri.queryParameters["notice"].flatMap { StatusPage.Notice(rawValue: String($0)) }
-        return html(
-            StatusPage.render(status, token: token, locale: locale(request, choice: status.locale), formToken: formToken.value, notice: notice),
-            token: formToken)
     }
 
     @Sendable func authorisation(_ request: Request, context: Context) async throws -> Response {
+        try await returnPage(request, context) { status, token, locale, _ in
+            AuthorisationPage.render(status, token: token, locale: locale, address: configuration.returnAddress)
+        }
+    }
+
+    /// A page of the return behind the path's token, in the language the page asks for (else the return's), or the
+    /// not-found page.
+    func returnPage(
+        _ request: Request, _ context: Context, _ render: (CustomerStatus, String, PageLocale, String) -> String
+    ) async throws -> Response {
         let token = try context.parameters.require("token")
         let formToken = security.token(of: request)
         let wanted = request.uri.queryParameters["lang"].map(String.init)
@@ -220,10 +223,7 @@ struct PortalController: Sendable {
         else {
             return html(StatusPage.notFound(locale(request, choice: nil)), status: .notFound, token: formToken)
         }
-        return html(
-            AuthorisationPage.render(
-                status, token: token, locale: locale(request, choice: status.locale), address: configuration.returnAddress),
-            token: formToken)
+        return html(render(status, token, locale(request, choice: status.locale), formToken.value), token: formToken)
     }
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {
