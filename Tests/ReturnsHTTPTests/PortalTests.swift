@@ -388,11 +388,8 @@ final class LogLines: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        let all = metadata.merging(extra ?? [:]) { $1 }
-        lock.withLock { collected += "\(level) \(message) \(all) \(source)\n" }
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        lock.withLock { collected += "\(event.level) \(event.message) \(all) \(event.source)\n" }
     }
 }
