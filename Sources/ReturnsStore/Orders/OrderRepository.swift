@@ -100,7 +100,9 @@ public struct OrderRepository: Sendable {
                 sha
             )
         }
-        guard var (id, order, sha) = found else { return nil }
+        guard let found else { return nil }
+        let (id, _, sha) = found
+        var order = found.1
         var returned: [String: Int] = [:]
         for try await (line, sku, product, variant, title, quantity, price, tax, category, finalSale, held)
             in try await connection.query(
