@@ -74,7 +74,7 @@ struct Demo: AsyncParsableCommand {
                   returns report nrr                        the share of "no" to "Did we resolve your problem?"
                   returns serve                             the API, the customer's portal at /returns and status pages,
                                                             and the staff console at /console
-                  returns staff add you@example.com --role ops    a console account (the password at a prompt)
+                  returns staff add EMAIL --role ops        a console account (the password at a prompt)
                   returns db stop                           stop the embedded PostgreSQL
                 """)
         }
