@@ -65,7 +65,7 @@ public struct AccessKeys: Sendable {
     private func issueKey(role: KeyHolder.Role, partnerID: Int64?, name: String, on connection: DatabaseConnection)
         async throws -> String
     {
-        let key = "rk_\(role.rawValue)_" + Transitions.newStatusToken()
+        let key = "rk_\(role.rawValue)_" + RandomToken.urlSafe()
         try await partners.insertKey(hash: sha256Hex(key), role: role, partnerID: partnerID, name: name, on: connection)
         return key
     }

@@ -99,7 +99,7 @@ public struct StaffAccounts: Sendable {
                     record.id, limit: Self.lockAfter, lockSeconds: Self.lockSeconds, on: connection)
                 return nil
             }
-            let token = Self.randomToken()
+            let token = RandomToken.urlSafe()
             try await engine.store.staff.openSession(
                 tokenSHA256: sha256Hex(token), staffID: record.id, ttlSeconds: Self.sessionSeconds, on: connection)
             return (token, member)
@@ -126,8 +126,7 @@ public struct StaffAccounts: Sendable {
 
     /// scrypt with N = 2^15, r = 8, p = 1 (OWASP's recommendation), a 16-byte salt and a 32-byte key.
     static func hash(_ password: String, rounds: Int = 1 << 15) throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let salt = RandomToken.bytes(16)
         let key = try KDF.Scrypt.deriveKey(
             from: Data(password.utf8), salt: salt, outputByteCount: 32, rounds: rounds, blockSize: 8, parallelism: 1)
         let bytes = key.withUnsafeBytes { Data($0) }
@@ -151,13 +150,6 @@ public struct StaffAccounts: Sendable {
 
     /// A hash no password matches, checked when the email is unknown.
     static let decoy = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 }
 
 extension StaffMember {

@@ -123,7 +123,8 @@ public struct Transitions: Sendable {
                         })
                     : nil
                 let record = ReturnRecord(
-                    id: UUID(), statusToken: Self.newStatusToken(), workflowName: definition.name,
+                    // The status token is the customer's only key to the return: random, not guessable.
+                    id: UUID(), statusToken: RandomToken.urlSafe(), workflowName: definition.name,
                     workflowVersion: definition.version, state: initial, version: 1, orderRef: request.orderRef,
                     customerEmail: request.customerEmail, locale: request.locale, currency: currency.code,
                     paidMinor: paid, createdAt: now, updatedAt: now, partnerID: partner?.id)
@@ -260,15 +261,6 @@ public struct Transitions: Sendable {
         if let region = request.region, region.isEmpty || region.count > 32 || region.contains(where: \.isWhitespace) {
             throw EngineError.invalidInput(field: "region", reason: "'\(region)' is not a region code like EU or US-WEST")
         }
-    }
-
-    /// 32 random bytes, URL-safe: the customer's only key to the return (and, prefixed, an API key), so it must
-    /// not be guessable.
-    static func newStatusToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
 

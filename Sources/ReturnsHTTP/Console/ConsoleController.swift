@@ -190,7 +190,7 @@ struct ConsoleController: Sendable {
             }
             let notice = request.uri.queryParameters["done"].map { "Done: \($0)." }
             return page(
-                ConsolePages.story(story, member: member, token: token.value, key: PageSecurity.randomToken(), notice: notice),
+                ConsolePages.story(story, member: member, token: token.value, key: RandomToken.urlSafe(), notice: notice),
                 token: token)
         }
     }
@@ -387,7 +387,7 @@ struct ConsoleController: Sendable {
                     "Receiving and inspection",
                     rows: rows.map { [link($0.id), e($0.orderRef), e($0.state)] }, header: ["Return", "Order", "State"],
                     member: member, token: token.value,
-                    form: member.role == .partner ? ConsolePages.batchReceipt(token: token.value, key: PageSecurity.randomToken()) : "")
+                    form: member.role == .partner ? ConsolePages.batchReceipt(token: token.value, key: RandomToken.urlSafe()) : "")
             }
             return page(html, token: token)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ReturnsCore
 
 /// What every customer page carries: a strict Content-Security-Policy (no inline script or style, nothing from
 /// another origin, no framing), no Referer to anyone (the status token is in the page's address), no caching of
@@ -26,7 +27,7 @@ struct PageSecurity: Sendable {
         {
             return (value, false)
         }
-        return (Self.randomToken(), true)
+        return (RandomToken.urlSafe(), true)
     }
 
     /// Whether a posted form carries this browser's token.
@@ -63,14 +64,5 @@ struct PageSecurity: Sendable {
             }
         }
         return nil
-    }
-
-    /// 32 random bytes (SystemRandomNumberGenerator: the kernel's cryptographic source), base64url without padding
-    /// (43 characters).
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let data = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

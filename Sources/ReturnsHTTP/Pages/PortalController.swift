@@ -109,7 +109,7 @@ struct PortalController: Sendable {
             return html(
                 PortalPages.review(
                     locale, token: token, order: order, form: portal, lines: lines, estimate: estimate,
-                    key: PageSecurity.randomToken()))
+                    key: RandomToken.urlSafe()))
         }
     }
 
