@@ -54,23 +54,35 @@ public struct StaffDesk: Sendable {
         }
     }
 
-    /// The story of return `id`, or nil when there is none the member may see.
-    public func story(of id: UUID, as member: StaffMember) async throws -> ReturnStory? {
+    /// Return `id` with its items, history, timers and money, or nil when there is none the member may see (a
+    /// partner's staff: only their partner's).
+    public func details(of id: UUID, as member: StaffMember) async throws -> ReturnDetails? {
         let details: ReturnDetails
         do { details = try await engine.lookup.details(of: id) } catch EngineError.returnNotFound { return nil }
         guard member.role != .partner || details.record.partnerID == member.partnerID else { return nil }
-        let (notifications, feedback) = try await engine.read { [engine] connection in
+        return details
+    }
+
+    /// The story of return `id`: its details, notifications, feedback and the events its state allows; nil when
+    /// there is none the member may see.
+    public func story(of id: UUID, as member: StaffMember) async throws -> ReturnStory? {
+        guard let details = try await details(of: id, as: member) else { return nil }
+        let (notifications, feedback, definition) = try await engine.read { [engine] connection in
             (
                 try await engine.store.outbox.list(status: nil, returnID: id, limit: 200, on: connection),
-                try await engine.store.feedback.find(id, on: connection)
+                try await engine.store.feedback.find(id, on: connection),
+                try await engine.definition(of: details.record, on: connection)
             )
-        }
-        let definition = try await engine.read { [engine] connection in
-            try await engine.definition(of: details.record, on: connection)
         }
         return ReturnStory(
             details: details, notifications: notifications, feedback: feedback,
             allowedEvents: definition.allowedEvents(in: details.record.state))
+    }
+
+    /// Throws `returnNotFound` unless the member may see return `id`.
+    func requireVisible(_ id: UUID, _ member: StaffMember) async throws -> ReturnDetails {
+        guard let details = try await details(of: id, as: member) else { throw EngineError.returnNotFound(id) }
+        return details
     }
 
     // MARK: - Actions
@@ -79,6 +91,7 @@ public struct StaffDesk: Sendable {
     public func decide(_ event: String, on id: UUID, reason: String?, key: String, as member: StaffMember) async throws
         -> TransitionResult
     {
+        _ = try await requireVisible(id, member)
         try require(.finance, member, "approving and rejecting reviews")
         guard ["approve", "reject"].contains(event) else { throw StaffRefusal.forbidden("\(event) is not a review decision") }
         var data: [String: JSONValue] = [:]
@@ -116,6 +129,7 @@ public struct StaffDesk: Sendable {
 
     /// Operations close a "no" answer's follow-up with a note; false when none is open.
     public func closeFollowUp(of id: UUID, note: String, as member: StaffMember) async throws -> Bool {
+        _ = try await requireVisible(id, member)
         try require(.ops, member, "closing follow-ups")
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !note.isEmpty, note.count <= 2000 else {
@@ -131,10 +145,10 @@ public struct StaffDesk: Sendable {
     /// A partner's staff record the receipt of their return: every unit of every line arrived.
     public func receive(_ id: UUID, key: String, notes: String?, as member: StaffMember) async throws -> TransitionResult {
         let report = try partnerReport(id, key: key, member)
-        guard let story = try await story(of: id, as: member) else { throw EngineError.returnNotFound(id) }
+        let details = try await requireVisible(id, member)
         var data: [String: JSONValue] = [
             "items": .array(
-                story.details.items.map {
+                details.items.map {
                     .object(["line": .number(Double($0.line)), "quantity": .number(Double($0.quantity))])
                 })
         ]
@@ -149,8 +163,8 @@ public struct StaffDesk: Sendable {
         _ id: UUID, grade: Grade, disposition: Disposition?, notes: String?, key: String, as member: StaffMember
     ) async throws -> [TransitionResult] {
         let report = try partnerReport(id, key: key, member)
-        guard let story = try await story(of: id, as: member) else { throw EngineError.returnNotFound(id) }
-        let items: [JSONValue] = story.details.items.map { item in
+        let details = try await requireVisible(id, member)
+        let items: [JSONValue] = details.items.map { item in
             var entry: [String: JSONValue] = ["line": .number(Double(item.line)), "grade": .string(grade.rawValue)]
             if let disposition { entry["disposition"] = .string(disposition.rawValue) }
             if let notes, !notes.isEmpty { entry["notes"] = .string(notes) }

@@ -228,7 +228,6 @@ struct ConsoleController: Sendable {
     @Sendable func decide(_ request: Request, context: Context) async throws -> Response {
         try await posted(request) { member, form, _ in
             let id = try returnID(context)
-            guard try await engine.desk.story(of: id, as: member) != nil else { throw EngineError.returnNotFound(id) }
             let event = form["event"] ?? ""
             _ = try await engine.desk.decide(event, on: id, reason: form["reason"], key: try key(form), as: member)
             return Self.done(id, event == "approve" ? "approved" : "rejected")
@@ -296,7 +295,6 @@ struct ConsoleController: Sendable {
     @Sendable func closeFollowUp(_ request: Request, context: Context) async throws -> Response {
         try await posted(request) { member, form, _ in
             let id = try returnID(context)
-            guard try await engine.desk.story(of: id, as: member) != nil else { throw EngineError.returnNotFound(id) }
             let closed = try await engine.desk.closeFollowUp(of: id, note: form.raw("note"), as: member)
             return Self.done(id, closed ? "follow-up-closed" : "follow-up-already-closed")
         }
