@@ -66,9 +66,9 @@ public struct StaffAccounts: Sendable {
                 }
                 partnerID = found
             }
-            try await engine.store.staff.upsert(
+            let id = try await engine.store.staff.upsert(
                 email: email, role: role.rawValue, partnerID: partnerID, passwordHash: hash, on: connection)
-            return StaffMember(id: 0, email: email, role: role, partnerID: partnerID, partnerName: partner)
+            return StaffMember(id: id, email: email, role: role, partnerID: partnerID, partnerName: partner)
         }
     }
 

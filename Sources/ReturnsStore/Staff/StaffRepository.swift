@@ -70,15 +70,21 @@ public struct StaffRepository: Sendable {
     }
 
     /// Adds a staff member, or replaces the role, partner and password of one with that email (enabling it again).
+    /// Its id.
     public func upsert(
         email: String, role: String, partnerID: Int64?, passwordHash: String, on connection: DatabaseConnection
-    ) async throws {
-        try await connection.query(
+    ) async throws -> Int64 {
+        for try await id in try await connection.query(
             """
             INSERT INTO staff (email, role, partner_id, password_hash) VALUES (\(email), \(role), \(partnerID), \(passwordHash))
             ON CONFLICT (email) DO UPDATE SET role = excluded.role, partner_id = excluded.partner_id,
                 password_hash = excluded.password_hash, failed_attempts = 0, locked_until = NULL, disabled_at = NULL
-            """, logger: logger)
+            RETURNING id
+            """, logger: logger
+        ).decode(Int64.self) {
+            return id
+        }
+        preconditionFailure("INSERT ... ON CONFLICT DO UPDATE ... RETURNING answers its row, inserted or updated")
     }
 
     public func find(email: String, on connection: DatabaseConnection) async throws -> StaffRecord? {
