@@ -2,12 +2,15 @@ import Foundation
 import ReturnsCore
 
 /// The language of a customer page and how it writes dates and money: chosen from the page's `lang` switch, else
-/// the return's locale, else the browser's Accept-Language, among the locales there are texts for.
-struct PageLocale: Sendable {
+/// the return's locale, else the browser's Accept-Language, among the locales there are texts for. Made once per
+/// page, with its date formatters (a DateFormatter is costly to make; a page writes a date per history line).
+struct PageLocale {
     let identifier: String
     let texts: StatusTexts
     /// Every locale there are texts for, for the language switch.
     let available: [String]
+    private let dayFormatter: DateFormatter
+    private let momentFormatter: DateFormatter
 
     /// Languages written right to left.
     static let rightToLeft: Set<String> = ["ar", "he", "fa", "ur"]
@@ -24,6 +27,8 @@ struct PageLocale: Sendable {
         self.identifier = locale
         self.texts = texts
         self.available = available
+        dayFormatter = Self.formatter(locale, time: false)
+        momentFormatter = Self.formatter(locale, time: true)
     }
 
     var direction: String { Self.rightToLeft.contains(Self.language(identifier)) ? "rtl" : "ltr" }
@@ -42,10 +47,10 @@ struct PageLocale: Sendable {
         Money(minorUnits: minorUnits, currency: currency).formatted(locale: identifier)
     }
 
-    func day(_ date: Date) -> String { formatter(time: false).string(from: date) }
-    func moment(_ date: Date) -> String { formatter(time: true).string(from: date) }
+    func day(_ date: Date) -> String { dayFormatter.string(from: date) }
+    func moment(_ date: Date) -> String { momentFormatter.string(from: date) }
 
-    func formatter(time: Bool) -> DateFormatter {
+    static func formatter(_ identifier: String, time: Bool) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: identifier)
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -140,7 +140,7 @@ enum PortalPages {
                 let attributes = variant.attributes.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")
                 let name = [variant.title, attributes].filter { !$0.isEmpty }.joined(separator: " – ")
                 return "<option value=\"\(Page.escape(variant.sku))\"\(choice?.exchange == variant.sku ? " selected" : "")>"
-                    + "\(Page.escape(name)) (\(differenceText(option, currency: order.currency, locale)))</option>"
+                    + "\(Page.escape(name)) (\(differenceWords(option.difference, option.differenceMinor, order.currency, locale)))</option>"
             }.joined()
             html += """
                 <label for="\(exchangeField)">\(locale.text("exchange_variant"))</label>
@@ -164,10 +164,6 @@ enum PortalPages {
         if let flat = terms.bonusFlat[currency.code], flat > 0 { parts.append(locale.money(flat, currency)) }
         guard !parts.isEmpty else { return locale.text("resolution_store_credit") }
         return locale.text("store_credit_bonus", ["bonus": parts.joined(separator: " + ")])
-    }
-
-    static func differenceText(_ option: CustomerPortal.ExchangeOption, currency: Currency, _ locale: PageLocale) -> String {
-        differenceWords(option.difference, option.differenceMinor, currency, locale)
     }
 
     static func review(
