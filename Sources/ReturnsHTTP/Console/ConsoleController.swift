@@ -158,7 +158,7 @@ struct ConsoleController: Sendable {
             }
             var search = ReturnSearch()
             search.text = fields["q"]
-            search.state = fields["state"]
+            search.states = fields["state"].map { [$0] } ?? []
             search.workflow = fields["workflow"]
             search.resolution = fields["resolution"]
             search.idleDays = fields["idle_days"].flatMap(Int.init)
@@ -340,7 +340,7 @@ struct ConsoleController: Sendable {
             switch queue {
             case .reviews:
                 var search = ReturnSearch()
-                search.state = "manual_review"
+                search.states = ["manual_review"]
                 let rows = try await engine.desk.search(search, as: member, limit: 100)
                 html = ConsolePages.queue(
                     "Needs manual review", rows: rows.map { [link($0.id), e($0.orderRef), e($0.customerEmail), e($0.workflow)] },
@@ -366,7 +366,7 @@ struct ConsoleController: Sendable {
                     header: ["Return", "Order", "Reason", "Comment", "Locale"], member: member, token: token.value)
             case .slaBreaches:
                 var search = ReturnSearch()
-                search.state = "inspection_escalated"
+                search.states = ["inspection_escalated"]
                 let rows = try await engine.desk.search(search, as: member, limit: 100)
                 html = ConsolePages.queue(
                     "Inspections past their SLA",
@@ -375,11 +375,9 @@ struct ConsoleController: Sendable {
             case .partnerWork:
                 var rows: [ReturnSearchRow] = []
                 if member.role == .partner {
-                    for state in ["in_transit", "label_issued", "received", "inspection_escalated"] {
-                        var search = ReturnSearch()
-                        search.state = state
-                        rows += try await engine.desk.search(search, as: member, limit: 100)
-                    }
+                    var search = ReturnSearch()
+                    search.states = ["in_transit", "label_issued", "received", "inspection_escalated"]
+                    rows = try await engine.desk.search(search, as: member, limit: 100)
                 }
                 html = ConsolePages.queue(
                     "Receiving and inspection",

@@ -30,7 +30,8 @@ public struct ReturnSearchRow: Sendable, Hashable {
 /// What the console searches by: text (order reference, email, return id or SKU) and filters, newest first.
 public struct ReturnSearch: Sendable {
     public var text: String?
-    public var state: String?
+    /// Returns in any of these states; empty: in any state.
+    public var states: [String] = []
     public var workflow: String?
     public var partnerID: Int64?
     /// Only returns with a line settled this way (refund, store_credit, exchange).
@@ -195,7 +196,7 @@ public struct StaffRepository: Sendable {
                     UNION SELECT id FROM returns WHERE order_ref = \(text)::text
                     UNION SELECT id FROM returns WHERE lower(customer_email) = lower(\(text)::text)
                     UNION SELECT return_id FROM return_items WHERE sku = \(text)::text)))
-              AND (\(search.state)::text IS NULL OR r.state = \(search.state)::text)
+              AND (cardinality(\(search.states)::text[]) = 0 OR r.state = ANY (\(search.states)::text[]))
               AND (\(search.workflow)::text IS NULL OR r.workflow_name = \(search.workflow)::text)
               AND (\(search.partnerID)::bigint IS NULL OR r.partner_id = \(search.partnerID)::bigint)
               AND (\(search.resolution)::text IS NULL OR EXISTS (
