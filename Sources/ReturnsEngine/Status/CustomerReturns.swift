@@ -87,7 +87,7 @@ public struct CustomerReturns: Sendable {
     /// it within 14 days of the first answer. Nil for a token that opens nothing; `notAvailable` while the return
     /// has not ended, `FeedbackClosed` past the 14 days.
     public func answer(token: String, resolved: Bool, reason: String?, comment: String) async throws -> CustomerStatus? {
-        guard let current = try await status(token: token, fromPrimary: true, detailed: true) else { return nil }
+        guard let current = try await status(token: token, fromPrimary: true) else { return nil }
         guard current.asksFeedback else {
             throw EngineError.notAvailable("the question is asked once the return has ended")
         }
