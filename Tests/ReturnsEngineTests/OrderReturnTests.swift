@@ -255,6 +255,46 @@ struct OrderAttackTests {
         }
     }
 
+    @Test("guesses just before a window's edge still count after it: the limit holds over a sliding window")
+    func burstAcrossWindowEdge() async throws {
+        let settings = try await TestDatabase.makeDatabase()
+        try await Database.with(settings, logger: TestDatabase.logger) { database in
+            // A window whose edge passed two seconds ago: windows are aligned to multiples of their length since
+            // 1970, so one as long as the seconds since then, less two, began two seconds ago.
+            var epoch = 0
+            for try await seconds in try await database.client.query(
+                "SELECT floor(extract(epoch FROM now()))::int", logger: TestDatabase.logger
+            ).decode(Int.self) { epoch = seconds }
+            let limits = LookupLimits(perAddress: 10, perOrder: 5, windowSeconds: epoch - 2)
+            let engine = Engine(database: database, catalog: TestDatabase.catalog, lookupLimits: limits)
+            try await engine.deployWorkflows()
+            try await engine.makeOrder("E-1", email: "real@example.com")
+            let address = "192.0.2.44"
+            // Nine failures in the window that just ended, as a burst in its last seconds leaves them.
+            try await database.client.query(
+                """
+                INSERT INTO lookup_failures (scope, key, window_start, failures)
+                VALUES ('address', \(address), to_timestamp(0), 9)
+                """, logger: TestDatabase.logger)
+            let guess = { (email: String) in
+                try await engine.transitions.create(
+                    from: ReturnFromOrder(
+                        orderRef: "E-1", proof: .email(email), lines: [.init(orderLine: "1", quantity: 1)],
+                        clientAddress: address))
+            }
+            // Nine of the last window's length plus one now reach the limit of ten, where a window aligned to the
+            // clock alone would have forgotten the nine.
+            await #expect(throws: EngineError.orderNotFound) { _ = try await guess("guess@example.com") }
+            do {
+                _ = try await guess("real@example.com")
+                Issue.record("an eleventh lookup within the window's length was let through")
+            } catch EngineError.tooManyLookups(let retryAfter) {
+                #expect(retryAfter > 1, "\(retryAfter)")
+            }
+            #expect(try await engine.count("SELECT count(*)::int FROM returns") == 0)
+        }
+    }
+
     @Test("a repeated request answers as the first time after the order changed and the limit was reached")
     func replayAfterChange() async throws {
         try await TestDatabase.withEngine { engine in

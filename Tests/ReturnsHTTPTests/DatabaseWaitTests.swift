@@ -146,7 +146,7 @@ struct DatabaseWaitTests {
                             // 200, not the 503 a request gets when the held return's requests have taken the
                             // pool; the time is only a loose bound on a loaded machine.
                             #expect(status == .ok)
-                            #expect(ContinuousClock.now - asked < .seconds(3))
+                            #expect(ContinuousClock.now - asked < .seconds(10))
                         }
                         var answers: [(HTTPResponse.Status, String?, String, Duration)] = []
                         for try await answer in group { answers.append(answer) }

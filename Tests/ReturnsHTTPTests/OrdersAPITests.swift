@@ -54,13 +54,14 @@ struct OrdersAPITests {
             #expect(limited.status == .tooManyRequests, "\(limited.text)")
             #expect(limited.problem == "too-many-lookups")
             let retry = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
-            #expect((1...900).contains(retry))
+            // Until the five fall below the limit of the sliding fifteen minutes: within the next window.
+            #expect((1...1800).contains(retry), "\(retry)")
             // The address is limited too (ten failures in all), whatever order it asks for next.
             for number in 0..<4 { _ = try await ask("X-\(number)", "guess@example.com") }
             try await api.engine.makeOrder("R-2", email: "two@example.com")
             #expect(try await ask("R-2", "two@example.com").status == .tooManyRequests)
             // Counted in the database, so every instance shares the limit.
-            #expect(try await api.engine.count("SELECT failures FROM lookup_failures WHERE scope = 'address'") == 10)
+            #expect(try await api.engine.count("SELECT sum(failures)::int FROM lookup_failures WHERE scope = 'address'") == 10)
             #expect(try await api.engine.count("SELECT count(*)::int FROM returns") == 0)
         }
     }

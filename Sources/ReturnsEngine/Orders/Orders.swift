@@ -139,8 +139,9 @@ public struct ReturnFromOrder: Sendable, Hashable {
     }
 }
 
-/// How many failed order lookups a client address and one order may have in a window before further lookups are
-/// answered "too many" (HTTP 429): enough for typing mistakes, too few to guess orders.
+/// How many failed order lookups a client address and one order may have in the last `windowSeconds` before further
+/// lookups are answered "too many" (HTTP 429): enough for typing mistakes, too few to guess orders. The window slides
+/// (`LookupFailureCount`), so a burst across the edge of a clock-aligned window counts in full.
 public struct LookupLimits: Sendable, Hashable {
     public var perAddress: Int
     public var perOrder: Int

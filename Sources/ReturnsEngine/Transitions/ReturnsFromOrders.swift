@@ -6,7 +6,7 @@ extension Transitions {
     /// Creates a return of lines of an order of record: items, prices, currency, category, region and the window's
     /// start come from the order, never from the caller. An unknown order and a wrong email or postal code are the
     /// same `orderNotFound`, so the answer tells nobody which orders exist; failed lookups are counted per client
-    /// address and per order, and past the limit every lookup is `tooManyLookups` until the window ends.
+    /// address and per order over a sliding window, and past the limit every lookup is `tooManyLookups`.
     public func create(from request: ReturnFromOrder, idempotencyKey: String? = nil, actor: String = "customer")
         async throws -> CreatedReturn
     {
@@ -127,27 +127,33 @@ extension Transitions {
             // timeout.
             try await engine.turns.withTurn(on: "lookup:\(ref)") {
                 try await engine.transaction { [self] connection in
-                    let byAddress = try await engine.store.orders.addressFailures(address, windowSeconds: window, on: connection)
-                    let byOrder = try await engine.store.orders.countLookupFailure(
-                        scope: "order", key: ref, windowSeconds: window, on: connection)
-                    if byAddress.failures >= limits.perAddress || byOrder > limits.perOrder {
-                        throw EngineError.tooManyLookups(retryAfterSeconds: byAddress.retryAfter)
-                    }
+                    let byAddress = try await engine.store.orders.lookupFailures(
+                        scope: "address", key: address, windowSeconds: window, counting: false, on: connection)
+                    let byOrder = try await engine.store.orders.lookupFailures(
+                        scope: "order", key: ref, windowSeconds: window, counting: true, on: connection)
+                    // The order's count includes this lookup, which a refusal takes back with the transaction.
+                    var before = byOrder
+                    before.current -= 1
+                    let waits = [
+                        byAddress.failures >= limits.perAddress ? byAddress.secondsUntil(below: limits.perAddress) : nil,
+                        byOrder.failures > limits.perOrder ? before.secondsUntil(below: limits.perOrder) : nil,
+                    ].compactMap { $0 }
+                    if let wait = waits.max() { throw EngineError.tooManyLookups(retryAfterSeconds: wait) }
                 }
             }
         }
         guard let stored = try await engine.orders.findOrFetch(ref: ref), proof.proves(stored.order) else {
             if let address = clientAddress {
                 try await engine.transaction { [self] connection in
-                    _ = try await engine.store.orders.countLookupFailure(
-                        scope: "address", key: address, windowSeconds: window, on: connection)
+                    _ = try await engine.store.orders.lookupFailures(
+                        scope: "address", key: address, windowSeconds: window, counting: true, on: connection)
                 }
             }
             throw EngineError.orderNotFound
         }
         if clientAddress != nil {
             try await engine.transaction { [self] connection in
-                try await engine.store.orders.forgiveLookup(orderRef: ref, windowSeconds: window, on: connection)
+                try await engine.store.orders.forgiveLookup(orderRef: ref, on: connection)
             }
         }
         return stored

@@ -242,49 +242,42 @@ public struct OrderRepository: Sendable {
 
     // MARK: - Failed lookups
 
-    /// The current window's failures for `address`, and the seconds until the window ends.
-    public func addressFailures(_ address: String, windowSeconds: Int, on connection: DatabaseConnection)
-        async throws -> (failures: Int, retryAfter: Int)
-    {
-        for try await (failures, left) in try await connection.query(
+    /// The failures counted against `scope`/`key` in the current window and the one before it; with `counting`, one
+    /// more is counted first. A lookup of an order is counted against it before it runs (and taken back by
+    /// `forgiveLookup` when it succeeds), so parallel guesses cannot all pass the check.
+    public func lookupFailures(
+        scope: String, key: String, windowSeconds: Int, counting: Bool, on connection: DatabaseConnection
+    ) async throws -> LookupFailureCount {
+        for try await (current, previous, elapsed) in try await connection.query(
             """
-            WITH w AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds)) AS start)
-            SELECT coalesce((SELECT failures FROM lookup_failures, w
-                             WHERE scope = 'address' AND key = \(address) AND window_start = w.start), 0),
-                   ceil(extract(epoch FROM (SELECT start FROM w) + make_interval(secs => \(windowSeconds)) - now()))::int
+            WITH w AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds)) AS start),
+            counted AS (
+                INSERT INTO lookup_failures (scope, key, window_start, failures)
+                SELECT \(scope), \(key), w.start, 1 FROM w WHERE \(counting)
+                ON CONFLICT (scope, key, window_start) DO UPDATE SET failures = lookup_failures.failures + 1
+                RETURNING failures
+            )
+            SELECT coalesce((SELECT failures FROM counted),
+                            (SELECT failures FROM lookup_failures, w
+                             WHERE scope = \(scope) AND key = \(key) AND window_start = w.start), 0),
+                   coalesce((SELECT failures FROM lookup_failures, w
+                             WHERE scope = \(scope) AND key = \(key)
+                               AND window_start = w.start - make_interval(secs => \(windowSeconds))), 0),
+                   floor(extract(epoch FROM now() - (SELECT start FROM w)))::int
             """, logger: logger
-        ).decode((Int, Int).self) {
-            return (failures, max(1, left))
+        ).decode((Int, Int, Int).self) {
+            return LookupFailureCount(previous: previous, current: current, elapsed: elapsed, window: windowSeconds)
         }
-        return (0, windowSeconds)
+        return LookupFailureCount(previous: 0, current: 0, elapsed: 0, window: windowSeconds)
     }
 
-    /// Counts one failure against `scope`/`key` in the current window and answers the count with it. A lookup of an
-    /// order is counted against it before it runs (and taken back by `forgiveLookup` when it succeeds), so
-    /// parallel guesses cannot all pass the check.
-    public func countLookupFailure(scope: String, key: String, windowSeconds: Int, on connection: DatabaseConnection)
-        async throws -> Int
-    {
-        for try await failures in try await connection.query(
-            """
-            INSERT INTO lookup_failures (scope, key, window_start, failures)
-            VALUES (\(scope), \(key), to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds)), 1)
-            ON CONFLICT (scope, key, window_start) DO UPDATE SET failures = lookup_failures.failures + 1
-            RETURNING failures
-            """, logger: logger
-        ).decode(Int.self) {
-            return failures
-        }
-        return 1
-    }
-
-    /// Takes back the count of a lookup of `orderRef` that succeeded.
-    public func forgiveLookup(orderRef: String, windowSeconds: Int, on connection: DatabaseConnection) async throws {
+    /// Takes back the count of a lookup of `orderRef` that succeeded, from the window it was counted in.
+    public func forgiveLookup(orderRef: String, on connection: DatabaseConnection) async throws {
         try await connection.query(
             """
             UPDATE lookup_failures SET failures = greatest(failures - 1, 0)
             WHERE scope = 'order' AND key = \(orderRef)
-              AND window_start = to_timestamp(floor(extract(epoch FROM now()) / \(windowSeconds)) * \(windowSeconds))
+              AND window_start = (SELECT max(window_start) FROM lookup_failures WHERE scope = 'order' AND key = \(orderRef))
             """, logger: logger)
     }
 }
