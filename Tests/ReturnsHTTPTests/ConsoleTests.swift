@@ -145,7 +145,8 @@ struct ConsoleTests {
         try await API.withRouter { api in
             _ = try await api.engine.accessKeys.addPartner(name: "eu-3pl", region: "EU")
             let (id, _) = try await api.requestReturn(order: "W-1", region: "EU")
-            _ = try await api.engine.transitions.apply("ship", to: id, actor: "test", data: ["tracking_number": .string("1Z")])
+            _ = try await api.engine.transitions.apply(
+                "ship", to: id, actor: "test", data: ["tracking_number": .string("1ZW1TRACK")])
             _ = try await api.engine.staff.add(email: "pia@eu.example", role: .partner, partner: "eu-3pl", password: Self.password)
             var partner = try await Self.signedIn(api, "pia@eu.example")
             let path = "/console/returns/\(id.uuidString.lowercased())"
@@ -168,6 +169,13 @@ struct ConsoleTests {
             _ = try await api.engine.staff.add(email: "olga@example.com", role: .ops, partner: nil, password: Self.password)
             var ops = try await Self.signedIn(api, "olga@example.com")
             #expect(try await ops.get("/console/queues/follow-ups").text.contains("too_slow"))
+            // Found by the carrier's tracking number; the story shows the order's own lines beside the returned ones.
+            let tracked = try await ops.get("/console?q=1ZW1TRACK")
+            #expect(tracked.text.contains(id.uuidString.lowercased()) && tracked.text.contains("W-1"), "\(tracked.text)")
+            #expect(try await ops.get("/console?q=1ZNOSUCH").text.contains("No return matches."))
+            let story = try await ops.get(path)
+            #expect(story.text.contains("<h2>Order W-1</h2>"), "\(story.text)")
+            #expect(story.text.contains("<th scope=\"col\">Held by returns</th>"))
             let closed = try await ops.post(path + "/follow-up", [("note", "called the customer, refund explained")])
             #expect(closed.status == .seeOther)
             #expect(try await api.engine.count("SELECT count(*)::int FROM return_feedback WHERE follow_up = 'closed' AND follow_up_by = 'olga@example.com'") == 1)
@@ -175,9 +183,12 @@ struct ConsoleTests {
 
             let figures = try await ops.get("/console/figures")
             #expect(figures.status == .ok && figures.text.contains("<svg") && figures.text.contains("<table>"))
+            // The partner inspected its one return within the SLA.
+            #expect(figures.text.contains("<tr><td>eu-3pl</td><td>1</td><td>0</td><td>100.0%</td>"), "\(figures.text)")
             let csv = try await ops.get("/console/figures?format=csv")
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8" && csv.text.hasPrefix("figure,key,state,value\n"))
             #expect(csv.text.contains("nrr_partner,eu-3pl,,1.0000"), "\(csv.text)")
+            #expect(csv.text.contains("inspections,eu-3pl,inspected,1\ninspections,eu-3pl,missed_sla,0\n"), "\(csv.text)")
         }
     }
 
@@ -207,6 +218,44 @@ struct ConsoleTests {
             for id in ids { #expect(try await api.engine.lookup.details(of: id).record.state == "received") }
             #expect(try await api.engine.count("SELECT count(*)::int FROM return_events WHERE event = 'receive'") == 2)
             #expect(try await api.engine.lookup.details(of: stranger).record.state == "label_issued")
+        }
+    }
+
+    @Test("an exchange whose hold lapsed waits for stock in ops' queue, with the units free now; once it ships it leaves")
+    func exchangesWaitingForStock() async throws {
+        try await API.withRouter { api in
+            let engine = api.engine
+            let eur = try Currency(code: "EUR")
+            _ = try await engine.exchangeCatalog.put(
+                CatalogVariant(
+                    sku: "SHIRT-M", productID: "P-SHIRT", title: "Shirt", attributes: ["size": "M"], priceMinor: 6_000,
+                    currency: eur, onHand: 1))
+            try await engine.makeOrder("XW-1", lines: ["SHIRT-S:1:60.00:general:P-SHIRT"])
+            let created = try await engine.transitions.create(
+                from: ReturnFromOrder(
+                    orderRef: "XW-1", proof: .email("xw-1@example.com"),
+                    lines: [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-M")]))
+            _ = try await engine.staff.add(email: "olga@example.com", role: .ops, partner: nil, password: Self.password)
+            _ = try await engine.staff.add(email: "fin@example.com", role: .finance, partner: nil, password: Self.password)
+            var ops = try await Self.signedIn(api, "olga@example.com")
+            // Held: nothing waits.
+            #expect(try await ops.get("/console/queues/exchanges-waiting").text.contains("Nothing waiting."))
+            _ = try await engine.database.client.query("UPDATE stock_holds SET expires_at = now() - interval '1 day'")
+            #expect(try await engine.maintenance.expireLapsed().holds == 1)
+            let waiting = try await ops.get("/console/queues/exchanges-waiting")
+            #expect(waiting.status == .ok)
+            #expect(
+                waiting.text.contains("<td>XW-1</td><td>label_issued</td><td>1</td><td>SHIRT-M</td><td>1</td><td>1</td>"),
+                "\(waiting.text)")
+            // Finance has no such queue to work.
+            var finance = try await Self.signedIn(api, "fin@example.com")
+            #expect(!(try await finance.get("/console/queues/exchanges-waiting").text.contains("XW-1")))
+            // Shipped from free stock at receipt: no longer waiting; the story itemises the replacement order.
+            try await engine.drive(created.id, [("ship", ["tracking_number": .string("1Z")]), ("receive", [:])])
+            #expect(try await engine.count("SELECT count(*)::int FROM stock_holds WHERE status = 'shipped'") == 1)
+            #expect(try await ops.get("/console/queues/exchanges-waiting").text.contains("Nothing waiting."))
+            let story = try await ops.get("/console/returns/\(created.id.uuidString.lowercased())")
+            #expect(story.text.contains("<caption>Replacement orders</caption>") && story.text.contains("<td>SHIRT-M</td>"), "\(story.text)")
         }
     }
 }

@@ -103,8 +103,19 @@ struct LiveServerTests {
                         ],
                         body: ByteBuffer(string: #"{"kind": "picked_up", "tracking_number": "1Z"}"#)))
             }
-            // The request is waiting on the lock when shutdown begins.
-            try await Task.sleep(for: .milliseconds(300))
+            // The request is waiting on the lock when shutdown begins (a request not yet read when the server stops
+            // accepting would never be answered).
+            var waiting = false
+            for _ in 0..<400 where !waiting {
+                try await Task.sleep(for: .milliseconds(25))
+                let rows = try await engine.database.client.query(
+                    """
+                    SELECT count(*)::int FROM pg_stat_activity
+                    WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()
+                    """, logger: TestDatabase.logger)
+                for try await count in rows.decode(Int.self) { waiting = count > 0 }
+            }
+            #expect(waiting, "the partner's request never reached the lock")
             await group.triggerGracefulShutdown()
             try await Task.sleep(for: .milliseconds(300))
             release.withLock { $0 = true }

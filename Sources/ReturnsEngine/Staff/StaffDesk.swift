@@ -20,11 +20,15 @@ public enum StaffQueue: String, Sendable, Hashable, CaseIterable {
     case partnerWork = "partner-work"
     /// Inspections past their SLA: returns the inspection timer escalated.
     case slaBreaches = "sla-breaches"
+    /// Exchanges whose stock hold lapsed before the replacement shipped.
+    case exchangesWaiting = "exchanges-waiting"
 }
 
 /// One return's whole story, as the console shows it.
 public struct ReturnStory: Sendable {
     public var details: ReturnDetails
+    /// The order of record the return was made from; nil for a return of typed items.
+    public var order: StoredOrder?
     public var notifications: [OutboxEntry]
     public var feedback: FeedbackRecord?
     /// Events the workflow allows in the current state.
@@ -75,7 +79,8 @@ public struct StaffDesk: Sendable {
             )
         }
         return ReturnStory(
-            details: details, notifications: notifications, feedback: feedback,
+            details: details, order: try await engine.orders.find(ref: details.record.orderRef),
+            notifications: notifications, feedback: feedback,
             allowedEvents: definition.allowedEvents(in: details.record.state))
     }
 
@@ -189,7 +194,19 @@ public struct StaffDesk: Sendable {
     public func figures(days: Int, as member: StaffMember) async throws -> ConsoleFigures {
         try await engine.read { [engine] connection in
             try await engine.store.staff.figures(
-                days: days, partnerID: member.role == .partner ? member.partnerID : nil, on: connection)
+                days: days, partnerID: member.role == .partner ? member.partnerID : nil,
+                terminal: engine.catalog.terminalStates, on: connection)
+        }
+    }
+
+    /// Exchange lines of open returns whose stock hold lapsed before the replacement shipped (ops; a partner's staff
+    /// see their partner's).
+    public func waitingForStock(as member: StaffMember, limit: Int = 100) async throws -> [WaitingExchange] {
+        guard member.role != .finance else { return [] }
+        return try await engine.read { [engine] connection in
+            try await engine.store.staff.waitingForStock(
+                terminal: engine.catalog.terminalStates, partnerID: member.role == .partner ? member.partnerID : nil,
+                limit: limit, on: connection)
         }
     }
 

@@ -28,6 +28,14 @@ public struct WorkflowCatalog: Sendable {
 
     public func workflow(named name: String) -> WorkflowFile? { files.first { $0.definition.name == name } }
 
+    /// Each workflow paired with each state that is terminal in it, as two arrays of one length (for `unnest`).
+    public var terminalStates: (workflows: [String], states: [String]) {
+        let pairs = files.flatMap { file in
+            file.definition.states.filter(\.isTerminal).map { (file.definition.name, $0.name) }
+        }
+        return (pairs.map(\.0), pairs.map(\.1))
+    }
+
     /// The notification templates beside the workflows, per locale, for the dispatcher.
     public var notifications = NotificationTemplates(byLocale: [:], errors: [])
 

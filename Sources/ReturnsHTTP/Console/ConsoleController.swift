@@ -372,6 +372,13 @@ struct ConsoleController: Sendable {
                     "Inspections past their SLA",
                     rows: rows.map { [link($0.id), e($0.orderRef), e($0.partner ?? "–"), $0.updatedAt.formatted(.iso8601)] },
                     header: ["Return", "Order", "Partner", "Escalated"], member: member, token: token.value)
+            case .exchangesWaiting:
+                let rows = try await engine.desk.waitingForStock(as: member)
+                html = ConsolePages.queue(
+                    "Exchanges waiting for stock",
+                    rows: rows.map { [link($0.returnID), e($0.orderRef), e($0.state), "\($0.line)", e($0.sku), "\($0.quantity)", "\($0.free)", $0.since.formatted(.iso8601)] },
+                    header: ["Return", "Order", "State", "Line", "Replacement", "Units", "Free now", "Hold lapsed"],
+                    member: member, token: token.value)
             case .partnerWork:
                 var rows: [ReturnSearchRow] = []
                 if member.role == .partner {
@@ -406,6 +413,11 @@ struct ConsoleController: Sendable {
                 csv += "refund_latency_hours,p50,,\(figures.refundLatencyP50Hours.map { String(format: "%.2f", $0) } ?? "")\n"
                 csv += "refund_latency_hours,p95,,\(figures.refundLatencyP95Hours.map { String(format: "%.2f", $0) } ?? "")\n"
                 csv += "automation_rate,ended,,\(figures.automationRate.map { String(format: "%.4f", $0) } ?? "")\n"
+                for row in figures.inspections {
+                    csv += "inspections,\(CSVField.text(row.partner)),inspected,\(row.inspected)\n"
+                    csv += "inspections,\(CSVField.text(row.partner)),missed_sla,\(row.overdue)\n"
+                    csv += "inspections,\(CSVField.text(row.partner)),median_hours,\(row.medianHours.map { String(format: "%.2f", $0) } ?? "")\n"
+                }
                 for row in retained {
                     csv += "retained_share_\(row.dimension),\(CSVField.text(row.key)),\(row.currency),\(String(format: "%.4f", row.retainedShare))\n"
                 }

@@ -14,8 +14,12 @@ enum ConsolePages {
             let queues: [(StaffQueue, String)] =
                 switch member.role {
                 case .finance: [(.reviews, "Reviews"), (.refundsFailed, "Failed refunds")]
-                case .ops: [(.deadNotifications, "Dead notifications"), (.followUps, "Follow-ups"), (.slaBreaches, "SLA breaches")]
-                case .partner: [(.partnerWork, "Receiving and inspection")]
+                case .ops:
+                    [
+                        (.deadNotifications, "Dead notifications"), (.followUps, "Follow-ups"), (.slaBreaches, "SLA breaches"),
+                        (.exchangesWaiting, "Exchanges waiting for stock"),
+                    ]
+                case .partner: [(.partnerWork, "Receiving and inspection"), (.exchangesWaiting, "Exchanges waiting for stock")]
                 }
             nav = """
                 <nav aria-label="Console"><ul class="nav"><li><a href="/console">Search</a></li>\
@@ -58,7 +62,7 @@ enum ConsolePages {
         var body = """
             <h1>Find a return</h1>
             <form method="get" action="/console" class="filters" role="search">
-            \(field("q", "Order, email, return id or SKU"))\(field("state", "State"))\(field("workflow", "Workflow"))\
+            \(field("q", "Order, email, return id, SKU or tracking number"))\(field("state", "State"))\(field("workflow", "Workflow"))\
             \(member.role == .partner ? "" : field("partner", "Partner"))\(field("resolution", "Resolution"))\
             \(field("idle_days", "Unchanged for (days)"))
             <label class="check" for="timer"><input type="checkbox" id="timer" name="timer" value="1"\(timer)> Waiting on a timer</label>
@@ -113,12 +117,65 @@ enum ConsolePages {
                 + "<td>\(item.refunded)</td></tr>"
         }
         body += "</tbody></table>"
+        if let stored = story.order {
+            let order = stored.order
+            body += "<h2>Order \(e(order.ref))</h2><p>Ordered \(order.orderedAt.formatted(.iso8601))"
+                + (order.deliveredAt.map { ", delivered \($0.formatted(.iso8601))" } ?? "") + "</p>"
+                + "<table><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">SKU</th><th scope=\"col\">Item</th>"
+                + "<th scope=\"col\">Ordered</th><th scope=\"col\">Held by returns</th><th scope=\"col\">Unit price</th>"
+                + "<th scope=\"col\">Category</th></tr></thead><tbody>"
+            for line in order.lines {
+                body += "<tr><td>\(e(line.lineID))</td><td>\(e(line.sku))</td><td>\(e(line.title ?? "–"))</td><td>\(line.quantity)</td>"
+                    + "<td>\(stored.returned[line.lineID] ?? 0)</td><td>\(money(line.unitPriceMinor))</td>"
+                    + "<td>\(e(line.category))\(line.finalSale ? " (final sale)" : "")</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
         let resolutions = story.details.resolutions
         body += "<h2>Money</h2>"
         if story.details.refunds.isEmpty, resolutions.settlements.isEmpty { body += "<p>Nothing settled yet.</p>" }
         for settlement in resolutions.settlements {
             body += "<p>Settled: refund \(money(settlement.refundMinor)), credit \(money(settlement.creditMinor)) + bonus "
                 + "\(money(settlement.bonusMinor)), charged \(money(settlement.chargeMinor)), label \(money(settlement.labelMinor))</p>"
+        }
+        if !resolutions.charges.isEmpty {
+            body += "<table><caption>Charges</caption><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">For</th>"
+                + "<th scope=\"col\">Amount</th><th scope=\"col\">Status</th><th scope=\"col\">Provider</th></tr></thead><tbody>"
+            for charge in resolutions.charges {
+                let kind = charge.kind == .instant ? "replacement authorised at request" : "price difference"
+                body += "<tr><td>\(charge.line)</td><td>\(kind)</td><td>\(money(charge.amountMinor))</td>"
+                    + "<td>\(e(charge.status))</td><td>\(e(charge.provider))</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        if !resolutions.credits.isEmpty {
+            body += "<table><caption>Store credit</caption><thead><tr><th scope=\"col\">Entry</th><th scope=\"col\">Amount</th>"
+                + "<th scope=\"col\">Expires</th><th scope=\"col\">Code</th><th scope=\"col\">By</th></tr></thead><tbody>"
+            for credit in resolutions.credits {
+                body += "<tr><td>\(e(credit.kind))</td><td>\(money(credit.amountMinor))</td>"
+                    + "<td>\(credit.expiresAt?.formatted(.iso8601) ?? "–")</td><td>\(e(credit.code ?? "–"))</td><td>\(e(credit.actor))</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        if !resolutions.exchanges.isEmpty {
+            body += "<table><caption>Replacement orders</caption><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">SKU</th>"
+                + "<th scope=\"col\">Units</th><th scope=\"col\">Unit price</th><th scope=\"col\">Status</th>"
+                + "<th scope=\"col\">Difference</th><th scope=\"col\">Settled</th></tr></thead><tbody>"
+            for exchange in resolutions.exchanges {
+                body += "<tr><td>\(exchange.line)</td><td>\(e(exchange.sku))</td><td>\(exchange.quantity)</td>"
+                    + "<td>\(money(exchange.priceMinor))</td><td>\(e(exchange.status))\(exchange.reference.map { " (\(e($0)))" } ?? "")</td>"
+                    + "<td>\(exchange.differenceMinor.map(money) ?? "–")</td><td>\(e(exchange.settlement ?? "–"))</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        if !resolutions.reviews.isEmpty {
+            body += "<table><caption>Owed after review</caption><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Why</th>"
+                + "<th scope=\"col\">Owed</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+            for review in resolutions.reviews {
+                body += "<tr><td>\(review.line)</td><td>\(e(review.kind))</td><td>\(money(review.amountOwedMinor))</td>"
+                    + "<td>\(e(review.status))</td></tr>"
+            }
+            body += "</tbody></table>"
         }
         if !story.details.refunds.isEmpty {
             body += "<table><caption>Refunds</caption><thead><tr><th scope=\"col\">Refund</th><th scope=\"col\">Amount</th>"

@@ -14,6 +14,16 @@ public struct ConsoleFigures: Sendable, Hashable, Codable {
         public var count: Int
     }
 
+    /// A partner's inspections of returns made in the period: how many, how many missed the SLA at least once (an
+    /// `inspection_overdue` timer fired), and the hours from receipt to inspection.
+    public struct PartnerInspections: Sendable, Hashable, Codable {
+        public var partner: String
+        public var inspected: Int
+        public var overdue: Int
+        public var medianHours: Double?
+        public var onTime: Double? { inspected == 0 ? nil : Double(inspected - min(overdue, inspected)) / Double(inspected) }
+    }
+
     /// Returns made per day, by the state they are in now.
     public var perDay: [DayCount] = []
     /// Returned lines per reason code.
@@ -21,6 +31,7 @@ public struct ConsoleFigures: Sendable, Hashable, Codable {
     /// Request to the provider's confirmation of the first refund (the refund row's last change), in hours.
     public var refundLatencyP50Hours: Double?
     public var refundLatencyP95Hours: Double?
+    public var inspections: [PartnerInspections] = []
     /// Ended returns with no staff or finance action in their history, and all ended returns.
     public var automated = 0
     public var ended = 0
@@ -28,7 +39,10 @@ public struct ConsoleFigures: Sendable, Hashable, Codable {
 }
 
 extension StaffRepository {
-    public func figures(days: Int, partnerID: Int64?, on connection: DatabaseConnection) async throws -> ConsoleFigures {
+    /// `terminal` pairs each workflow with each state that is terminal in it: the returns that ended.
+    public func figures(
+        days: Int, partnerID: Int64?, terminal: (workflows: [String], states: [String]), on connection: DatabaseConnection
+    ) async throws -> ConsoleFigures {
         var figures = ConsoleFigures()
         let since = Date().addingTimeInterval(-Double(days) * 86_400)
         for try await (day, state, count) in try await connection.query(
@@ -69,12 +83,33 @@ extension StaffRepository {
                        AND (e.actor LIKE 'staff:%' OR e.actor LIKE 'finance:%' OR e.actor LIKE 'operator%')))::int8,
                    count(*)::int8
             FROM returns r
-            WHERE r.created_at >= \(since) AND r.state IN ('closed', 'refunded', 'rejected', 'cancelled', 'label_expired', 'lost_in_transit')
+            WHERE r.created_at >= \(since)
+              AND (r.workflow_name, r.state) IN (SELECT * FROM unnest(\(terminal.workflows)::text[], \(terminal.states)::text[]))
               AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
             """, logger: logger
         ).decode((Int64, Int64).self) {
             figures.automated = Int(automated)
             figures.ended = Int(ended)
+        }
+        for try await (partner, inspected, overdue, median) in try await connection.query(
+            """
+            SELECT p.name, count(t.inspected_at)::int8, count(*) FILTER (WHERE t.overdue AND t.inspected_at IS NOT NULL)::int8,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.inspected_at - t.received_at) / 3600)
+            FROM (SELECT r.partner_id,
+                         min(e.occurred_at) FILTER (WHERE e.event = 'receive') AS received_at,
+                         min(e.occurred_at) FILTER (WHERE e.event = 'inspect') AS inspected_at,
+                         bool_or(e.event = 'inspection_overdue') AS overdue
+                  FROM returns r JOIN return_events e ON e.return_id = r.id
+                  WHERE r.created_at >= \(since) AND e.event IN ('receive', 'inspect', 'inspection_overdue')
+                    AND r.partner_id IS NOT NULL
+                    AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+                  GROUP BY r.id, r.partner_id) t
+            JOIN partners p ON p.id = t.partner_id
+            GROUP BY p.name ORDER BY p.name
+            """, logger: logger
+        ).decode((String, Int64, Int64, Double?).self) {
+            figures.inspections.append(
+                .init(partner: partner, inspected: Int(inspected), overdue: Int(overdue), medianHours: median))
         }
         return figures
     }

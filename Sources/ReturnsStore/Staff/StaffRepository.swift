@@ -27,7 +27,8 @@ public struct ReturnSearchRow: Sendable, Hashable {
     public var updatedAt: Date
 }
 
-/// What the console searches by: text (order reference, email, return id or SKU) and filters, newest first.
+/// What the console searches by: text (order reference, email, return id, SKU or tracking number) and filters,
+/// newest first.
 public struct ReturnSearch: Sendable {
     public var text: String?
     /// Returns in any of these states; empty: in any state.
@@ -173,8 +174,9 @@ public struct StaffRepository: Sendable {
     }
 
     /// Returns matching `search`, the most recently changed first, at most `limit`. The text is a return id (the
-    /// primary key), an order reference (returns_order_ref_idx), a customer's email (returns_customer_email_idx) or
-    /// a SKU (return_items_sku_idx): each is one index lookup, and their union is filtered. Without text the newest
+    /// primary key), an order reference (returns_order_ref_idx), a customer's email (returns_customer_email_idx), a
+    /// SKU (return_items_sku_idx) or a carrier's tracking number (return_events_tracking_idx, one probe per monthly
+    /// partition): each is one index lookup, and their union is filtered. Without text the newest
     /// changes are read through returns_updated_idx, or returns_state_updated_idx with a state.
     public func search(_ search: ReturnSearch, limit: Int, on connection: DatabaseConnection) async throws
         -> [ReturnSearchRow]
@@ -195,7 +197,9 @@ public struct StaffRepository: Sendable {
                     SELECT id FROM returns WHERE id = \(id)::uuid
                     UNION SELECT id FROM returns WHERE order_ref = \(text)::text
                     UNION SELECT id FROM returns WHERE lower(customer_email) = lower(\(text)::text)
-                    UNION SELECT return_id FROM return_items WHERE sku = \(text)::text)))
+                    UNION SELECT return_id FROM return_items WHERE sku = \(text)::text
+                    UNION SELECT return_id FROM return_events
+                          WHERE data ? 'tracking_number' AND data ->> 'tracking_number' = \(text)::text)))
               AND (cardinality(\(search.states)::text[]) = 0 OR r.state = ANY (\(search.states)::text[]))
               AND (\(search.workflow)::text IS NULL OR r.workflow_name = \(search.workflow)::text)
               AND (\(search.partnerID)::bigint IS NULL OR r.partner_id = \(search.partnerID)::bigint)
@@ -220,4 +224,47 @@ public struct StaffRepository: Sendable {
         }
         return found
     }
+
+    /// Exchange lines of open returns whose hold lapsed before the replacement shipped, the longest waiting first, at
+    /// most `limit`, with the units of the variant free now (stock_holds_lapsed_idx). `terminal` pairs each workflow
+    /// with each state that is terminal in it.
+    public func waitingForStock(
+        terminal: (workflows: [String], states: [String]), partnerID: Int64?, limit: Int, on connection: DatabaseConnection
+    ) async throws -> [WaitingExchange] {
+        var found: [WaitingExchange] = []
+        for try await (id, ref, state, line, sku, quantity, free, since) in try await connection.query(
+            """
+            SELECT r.id, r.order_ref, r.state, h.line, h.sku, h.quantity, v.on_hand - v.held, h.updated_at
+            FROM stock_holds h
+            JOIN returns r ON r.id = h.return_id
+            JOIN return_items i ON i.return_id = h.return_id AND i.line = h.line
+            JOIN catalog_variants v ON v.sku = h.sku
+            WHERE h.status = 'expired' AND i.fallback IS NULL
+              AND (r.workflow_name, r.state) NOT IN (
+                    SELECT * FROM unnest(\(terminal.workflows)::text[], \(terminal.states)::text[]))
+              AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+            ORDER BY h.updated_at LIMIT \(limit)
+            """, logger: logger
+        ).decode((UUID, String, String, Int, String, Int, Int, Date).self) {
+            found.append(
+                WaitingExchange(
+                    returnID: id, orderRef: ref, state: state, line: line, sku: sku, quantity: quantity, free: free,
+                    since: since))
+        }
+        return found
+    }
+}
+
+/// An exchange line waiting for stock: its hold lapsed and the replacement has not shipped.
+public struct WaitingExchange: Sendable, Hashable {
+    public var returnID: UUID
+    public var orderRef: String
+    public var state: String
+    public var line: Int
+    public var sku: String
+    public var quantity: Int
+    /// Units of the variant free now (on hand, less those held for other exchanges).
+    public var free: Int
+    /// When the hold lapsed.
+    public var since: Date
 }
