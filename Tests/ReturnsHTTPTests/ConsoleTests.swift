@@ -143,7 +143,7 @@ struct ConsoleTests {
     @Test("partner staff record a receipt and an inspection by form; ops closes a 'no' follow-up; figures draw and download")
     func partnerWorkAndFigures() async throws {
         try await API.withRouter { api in
-            _ = try await api.engine.accessKeys.addPartner(name: "eu-3pl", region: "EU")
+            let partnerKey = try await api.engine.accessKeys.addPartner(name: "eu-3pl", region: "EU")
             let (id, _) = try await api.requestReturn(order: "W-1", region: "EU")
             _ = try await api.engine.transitions.apply(
                 "ship", to: id, actor: "test", data: ["tracking_number": .string("1ZW1TRACK")])
@@ -181,14 +181,32 @@ struct ConsoleTests {
             #expect(try await api.engine.count("SELECT count(*)::int FROM return_feedback WHERE follow_up = 'closed' AND follow_up_by = 'olga@example.com'") == 1)
             #expect(try await ops.get("/console/queues/follow-ups").text.contains("Nothing waiting."))
 
+            // A second return goes through the partner's API alone; both are refunded: one of two finished without
+            // any staff action.
+            let (other, _) = try await api.requestReturn(order: "W-2", region: "EU")
+            let otherPath = "/v1/partner/returns/\(other.uuidString.lowercased())"
+            for (step, json) in [
+                ("/scans", #"{"kind": "picked_up", "tracking_number": "1ZW2"}"#),
+                ("/receipt", #"{"items": [{"line": 1, "quantity_received": 1}, {"line": 2, "quantity_received": 2}]}"#),
+                ("/inspection", #"{"items": [{"line": 1, "grade": "A"}, {"line": 2, "grade": "A"}]}"#),
+            ] {
+                let reply = try await api.send(.post, otherPath + step, json: json, key: partnerKey, idempotencyKey: step)
+                #expect(reply.status == .ok, "\(step): \(reply.text)")
+            }
+            #expect(try await api.engine.refunds.sendDue(through: LedgerProvider(database: api.engine.database)).paid == 2)
+            for finished in [id, other] {
+                #expect(try await api.engine.lookup.details(of: finished).record.state == "refunded")
+            }
             let figures = try await ops.get("/console/figures")
             #expect(figures.status == .ok && figures.text.contains("<svg") && figures.text.contains("<table>"))
-            // The partner inspected its one return within the SLA.
-            #expect(figures.text.contains("<tr><td>eu-3pl</td><td>1</td><td>0</td><td>100.0%</td>"), "\(figures.text)")
+            #expect(figures.text.contains("50.0% (1 of 2)"), "\(figures.text)")
+            // The partner inspected both returns within the SLA.
+            #expect(figures.text.contains("<tr><td>eu-3pl</td><td>2</td><td>0</td><td>100.0%</td>"), "\(figures.text)")
             let csv = try await ops.get("/console/figures?format=csv")
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8" && csv.text.hasPrefix("figure,key,state,value\n"))
             #expect(csv.text.contains("nrr_partner,eu-3pl,,1.0000"), "\(csv.text)")
-            #expect(csv.text.contains("inspections,eu-3pl,inspected,1\ninspections,eu-3pl,missed_sla,0\n"), "\(csv.text)")
+            #expect(csv.text.contains("automation_rate,ended,,0.5000\n"), "\(csv.text)")
+            #expect(csv.text.contains("inspections,eu-3pl,inspected,2\ninspections,eu-3pl,missed_sla,0\n"), "\(csv.text)")
         }
     }
 

@@ -195,7 +195,7 @@ public struct StaffDesk: Sendable {
         try await engine.read { [engine] connection in
             try await engine.store.staff.figures(
                 days: days, partnerID: member.role == .partner ? member.partnerID : nil,
-                terminal: engine.catalog.terminalStates, on: connection)
+                finished: engine.catalog.finishedStates, on: connection)
         }
     }
 

@@ -28,12 +28,19 @@ public struct WorkflowCatalog: Sendable {
 
     public func workflow(named name: String) -> WorkflowFile? { files.first { $0.definition.name == name } }
 
-    /// Each workflow paired with each state that is terminal in it, as two arrays of one length (for `unnest`).
-    public var terminalStates: (workflows: [String], states: [String]) {
-        let pairs = files.flatMap { file in
-            file.definition.states.filter(\.isTerminal).map { (file.definition.name, $0.name) }
-        }
+    /// Each workflow paired with each of its states that `include` picks, as two arrays of one length (for `unnest`).
+    public func statePairs(_ include: (WorkflowState) -> Bool) -> (workflows: [String], states: [String]) {
+        let pairs = files.flatMap { file in file.definition.states.filter(include).map { (file.definition.name, $0.name) } }
         return (pairs.map(\.0), pairs.map(\.1))
+    }
+
+    /// The states where a return has ended.
+    public var terminalStates: (workflows: [String], states: [String]) { statePairs(\.isTerminal) }
+
+    /// The states where a return has finished for the customer: its end, or its money sent with only closing to
+    /// follow (`CustomerReturns.settledStates`).
+    public var finishedStates: (workflows: [String], states: [String]) {
+        statePairs { $0.isTerminal || CustomerReturns.settledStates.contains($0.name) }
     }
 
     /// The notification templates beside the workflows, per locale, for the dispatcher.

@@ -32,16 +32,16 @@ public struct ConsoleFigures: Sendable, Hashable, Codable {
     public var refundLatencyP50Hours: Double?
     public var refundLatencyP95Hours: Double?
     public var inspections: [PartnerInspections] = []
-    /// Ended returns with no staff or finance action in their history, and all ended returns.
+    /// Finished returns (ended, or their money sent) with no staff or finance action in their history, and all of them.
     public var automated = 0
     public var ended = 0
     public var automationRate: Double? { ended == 0 ? nil : Double(automated) / Double(ended) }
 }
 
 extension StaffRepository {
-    /// `terminal` pairs each workflow with each state that is terminal in it: the returns that ended.
+    /// `finished` pairs each workflow with each state in which a return has finished (the automation rate's returns).
     public func figures(
-        days: Int, partnerID: Int64?, terminal: (workflows: [String], states: [String]), on connection: DatabaseConnection
+        days: Int, partnerID: Int64?, finished: (workflows: [String], states: [String]), on connection: DatabaseConnection
     ) async throws -> ConsoleFigures {
         var figures = ConsoleFigures()
         let since = Date().addingTimeInterval(-Double(days) * 86_400)
@@ -84,7 +84,7 @@ extension StaffRepository {
                    count(*)::int8
             FROM returns r
             WHERE r.created_at >= \(since)
-              AND (r.workflow_name, r.state) IN (SELECT * FROM unnest(\(terminal.workflows)::text[], \(terminal.states)::text[]))
+              AND (r.workflow_name, r.state) IN (SELECT * FROM unnest(\(finished.workflows)::text[], \(finished.states)::text[]))
               AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
             """, logger: logger
         ).decode((Int64, Int64).self) {
