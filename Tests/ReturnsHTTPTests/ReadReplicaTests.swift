@@ -55,20 +55,25 @@ struct ReadReplicaTests {
         try await withReplica(replicaSettings) { engine, client in
             let primaryToken = try await token(of: try await engine.makeReturn(), in: engine)
             let replica = try #require(engine.database.replica)
-            // Current before each lookup that must read it: on a loaded machine the replica is judged lagging now
-            // and then (its heartbeat late), and a lookup then rightly goes to the primary.
-            func untilCurrent() async throws {
-                let deadline = ContinuousClock.now + .seconds(20)
-                while !replica.isUsable, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-                #expect(replica.isUsable)
+            // A lookup that must read the replica is made while the replica is current. On a loaded machine its
+            // monitor now and then misses its 1 s deadline and judges it down for a moment, and a lookup then rightly
+            // goes to the primary (which does not have this return): such a lookup is made again, at most five times.
+            // Code that never read the replica fails all five.
+            func onReplica(_ uri: String) async throws -> (HTTPResponse.Status, [String: JSONValue]) {
+                var answer: (HTTPResponse.Status, [String: JSONValue]) = (.notFound, [:])
+                for _ in 0..<5 {
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while !replica.isUsable, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                    answer = try await get(client, uri)
+                    if answer.0 == .ok { break }
+                }
+                return answer
             }
-            try await untilCurrent()
 
-            let (onReplica, body) = try await get(client, "/v1/status/\(replicaToken)")
-            #expect(onReplica == .ok, "only the replica has this return: the lookup read the replica")
+            let (found, body) = try await onReplica("/v1/status/\(replicaToken)")
+            #expect(found == .ok, "only the replica has this return: the lookup read the replica")
             #expect(body["state"]?.stringValue == "requested")
-            try await untilCurrent()
-            let (page, _) = try await get(client, "/status/\(replicaToken)")
+            let (page, _) = try await onReplica("/status/\(replicaToken)")
             #expect(page == .ok)
             let (fallback, _) = try await get(client, "/v1/status/\(primaryToken)")
             #expect(fallback == .ok, "a return the replica does not know is looked up on the primary")
