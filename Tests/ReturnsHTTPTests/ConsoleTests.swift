@@ -90,6 +90,30 @@ struct ConsoleTests {
             let refused = try await ops.post(path + "/decide", [("event", "approve"), ("key", "ops-1")])
             #expect(refused.status == .forbidden && refused.text.contains("for finance staff"))
             #expect(try await api.engine.lookup.details(of: review).record.state == "manual_review")
+
+            // Past the inspection SLA: found by the filter and in ops' queue, the other partner's return not.
+            try await api.engine.drive(
+                euReturn, [("ship", ["tracking_number": .string("1ZEU")]), ("receive", [:]), ("inspection_overdue", [:])])
+            let breached = try await ops.get("/console?sla=1")
+            #expect(breached.text.contains("EU-1") && !breached.text.contains("US-1"), "\(breached.text)")
+            #expect(try await ops.get("/console?sla=1&q=US-1").text.contains("No return matches."))
+            #expect(try await ops.get("/console/queues/sla-breaches").text.contains("EU-1"))
+
+            // Finance may not do what only ops do: revive a notification or close a follow-up; nothing changes.
+            let message = try #require(
+                try await api.engine.rows("SELECT message_id FROM outbox WHERE return_id = \(euReturn) LIMIT 1", as: (UUID.self)).first)
+            _ = try await api.engine.database.client.query("UPDATE outbox SET status = 'dead' WHERE message_id = \(message)")
+            _ = try await api.engine.database.client.query(
+                "INSERT INTO return_feedback (return_id, resolved, locale, follow_up) VALUES (\(euReturn), false, 'en', 'open')")
+            var finance = try await Self.signedIn(api, "fin@example.com")
+            let revive = try await finance.post("/console/notifications/\(message.uuidString.lowercased())/revive", [])
+            #expect(revive.status == .forbidden && revive.text.contains("for ops staff"), "\(revive.text)")
+            let close = try await finance.post(
+                "/console/returns/\(euReturn.uuidString.lowercased())/follow-up", [("note", "done")])
+            #expect(close.status == .forbidden && close.text.contains("for ops staff"), "\(close.text)")
+            #expect(try await api.engine.count("SELECT count(*)::int FROM outbox WHERE status = 'dead'") == 1)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM return_feedback WHERE follow_up = 'open'") == 1)
+            #expect(try await api.engine.count("SELECT count(*)::int FROM staff_audit") == 0)
         }
     }
 

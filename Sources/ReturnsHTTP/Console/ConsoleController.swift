@@ -151,7 +151,7 @@ struct ConsoleController: Sendable {
         try await signedIn(request) { member, token in
             let query = request.uri.queryParameters
             var fields: [String: String] = [:]
-            for name: Substring in ["q", "state", "workflow", "partner", "resolution", "idle_days", "timer", "after"] {
+            for name: Substring in ["q", "state", "workflow", "partner", "resolution", "idle_days", "timer", "sla", "after"] {
                 if let value = query[name].map(String.init)?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
                     fields[String(name)] = String(value.prefix(200))
                 }
@@ -163,6 +163,7 @@ struct ConsoleController: Sendable {
             search.resolution = fields["resolution"]
             search.idleDays = fields["idle_days"].flatMap(Int.init)
             search.waitingOnTimer = fields["timer"] == "1"
+            search.slaBreached = fields["sla"] == "1"
             if let after = fields["after"] { search.after = Self.position(after) }
             let rows = try await engine.desk.search(search, partner: fields["partner"], as: member, limit: 51)
             var next: String?

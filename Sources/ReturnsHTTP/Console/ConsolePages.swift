@@ -59,6 +59,7 @@ enum ConsolePages {
             "<div><label for=\"\(name)\">\(label)</label><input type=\"text\" id=\"\(name)\" name=\"\(name)\" value=\"\(e(query[name] ?? ""))\"></div>"
         }
         let timer = query["timer"] == "1" ? " checked" : ""
+        let sla = query["sla"] == "1" ? " checked" : ""
         var body = """
             <h1>Find a return</h1>
             <form method="get" action="/console" class="filters" role="search">
@@ -66,6 +67,7 @@ enum ConsolePages {
             \(member.role == .partner ? "" : field("partner", "Partner"))\(field("resolution", "Resolution"))\
             \(field("idle_days", "Unchanged for (days)"))
             <label class="check" for="timer"><input type="checkbox" id="timer" name="timer" value="1"\(timer)> Waiting on a timer</label>
+            <label class="check" for="sla"><input type="checkbox" id="sla" name="sla" value="1"\(sla)> Past the inspection SLA</label>
             <button type="submit">Search</button>
             </form>
             """

@@ -41,6 +41,8 @@ public struct ReturnSearch: Sendable {
     public var idleDays: Int?
     /// Only returns waiting on a timer.
     public var waitingOnTimer = false
+    /// Only returns past their inspection SLA now (the SLA timer escalated them: returns_state_updated_idx).
+    public var slaBreached = false
     /// The keyset cursor: the last row's (updated_at, id).
     public var after: (Date, UUID)?
 
@@ -207,6 +209,7 @@ public struct StaffRepository: Sendable {
                     SELECT 1 FROM return_items i WHERE i.return_id = r.id
                     AND coalesce(i.fallback, i.resolution) = \(search.resolution)::text))
               AND (\(search.idleDays)::int IS NULL OR r.updated_at < now() - make_interval(days => \(search.idleDays)::int))
+              AND (NOT \(search.slaBreached) OR r.state = 'inspection_escalated')
               AND (NOT \(search.waitingOnTimer) OR EXISTS (
                     SELECT 1 FROM timers t WHERE t.return_id = r.id AND t.status = 'pending'))
               AND (\(afterAt)::timestamptz IS NULL OR (r.updated_at, r.id) < (\(afterAt)::timestamptz, \(afterID)::uuid))
