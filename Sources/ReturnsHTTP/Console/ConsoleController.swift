@@ -377,7 +377,12 @@ struct ConsoleController: Sendable {
                 let rows = try await engine.desk.waitingForStock(as: member)
                 html = ConsolePages.queue(
                     "Exchanges waiting for stock",
-                    rows: rows.map { [link($0.returnID), e($0.orderRef), e($0.state), "\($0.line)", e($0.sku), "\($0.quantity)", "\($0.free)", $0.since.formatted(.iso8601)] },
+                    rows: rows.map {
+                        [
+                            link($0.returnID), e($0.orderRef), e($0.state), "\($0.line)", e($0.sku), "\($0.quantity)",
+                            "\($0.free)", $0.since.formatted(.iso8601),
+                        ]
+                    },
                     header: ["Return", "Order", "State", "Line", "Replacement", "Units", "Free now", "Hold lapsed"],
                     member: member, token: token.value)
             case .partnerWork:
@@ -415,9 +420,10 @@ struct ConsoleController: Sendable {
                 csv += "refund_latency_hours,p95,,\(figures.refundLatencyP95Hours.map { String(format: "%.2f", $0) } ?? "")\n"
                 csv += "automation_rate,ended,,\(figures.automationRate.map { String(format: "%.4f", $0) } ?? "")\n"
                 for row in figures.inspections {
-                    csv += "inspections,\(CSVField.text(row.partner)),inspected,\(row.inspected)\n"
-                    csv += "inspections,\(CSVField.text(row.partner)),missed_sla,\(row.overdue)\n"
-                    csv += "inspections,\(CSVField.text(row.partner)),median_hours,\(row.medianHours.map { String(format: "%.2f", $0) } ?? "")\n"
+                    let partner = CSVField.text(row.partner)
+                    csv += "inspections,\(partner),inspected,\(row.inspected)\n"
+                    csv += "inspections,\(partner),missed_sla,\(row.overdue)\n"
+                    csv += "inspections,\(partner),median_hours,\(row.medianHours.map { String(format: "%.2f", $0) } ?? "")\n"
                 }
                 for row in retained {
                     csv += "retained_share_\(row.dimension),\(CSVField.text(row.key)),\(row.currency),\(String(format: "%.4f", row.retainedShare))\n"

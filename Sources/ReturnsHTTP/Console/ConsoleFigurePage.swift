@@ -35,12 +35,17 @@ enum ConsoleFigurePage {
             (\(figures.automated) of \(figures.ended))</td></tr>
             </tbody></table></section>
             """
+        let percent = { (share: Double?) in share.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
+        let onTime = figures.inspections.compactMap { row in row.onTime.map { (row.partner, Int(($0 * 100).rounded())) } }
         body += """
             <section class="figure"><h2>Inspection SLA per partner, last 14 days</h2>
-            \(bars(figures.inspections.compactMap { row in row.onTime.map { (row.partner, Int(($0 * 100).rounded())) } }, label: "Inspections within the SLA, in percent"))
+            \(bars(onTime, label: "Inspections within the SLA, in percent"))
             <table><thead><tr><th scope="col">Partner</th><th scope="col">Inspected</th><th scope="col">Missed the SLA</th>\
             <th scope="col">Within the SLA</th><th scope="col">Receipt to inspection, median</th></tr></thead><tbody>
-            \(figures.inspections.map { "<tr><td>\(e($0.partner))</td><td>\($0.inspected)</td><td>\($0.overdue)</td><td>\($0.onTime.map { String(format: "%.1f%%", $0 * 100) } ?? "–")</td><td>\(hours($0.medianHours))</td></tr>" }.joined())
+            \(figures.inspections.map {
+                "<tr><td>\(e($0.partner))</td><td>\($0.inspected)</td><td>\($0.overdue)</td><td>\(percent($0.onTime))</td>"
+                    + "<td>\(hours($0.medianHours))</td></tr>"
+            }.joined())
             </tbody></table></section>
             """
         let partners = rates.filter { $0.dimension == "partner" || $0.dimension == "reason" }

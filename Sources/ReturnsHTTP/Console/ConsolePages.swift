@@ -123,15 +123,15 @@ enum ConsolePages {
             let order = stored.order
             body += "<h2>Order \(e(order.ref))</h2><p>Ordered \(order.orderedAt.formatted(.iso8601))"
                 + (order.deliveredAt.map { ", delivered \($0.formatted(.iso8601))" } ?? "") + "</p>"
-                + "<table><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">SKU</th><th scope=\"col\">Item</th>"
-                + "<th scope=\"col\">Ordered</th><th scope=\"col\">Held by returns</th><th scope=\"col\">Unit price</th>"
-                + "<th scope=\"col\">Category</th></tr></thead><tbody>"
-            for line in order.lines {
-                body += "<tr><td>\(e(line.lineID))</td><td>\(e(line.sku))</td><td>\(e(line.title ?? "–"))</td><td>\(line.quantity)</td>"
-                    + "<td>\(stored.returned[line.lineID] ?? 0)</td><td>\(money(line.unitPriceMinor))</td>"
-                    + "<td>\(e(line.category))\(line.finalSale ? " (final sale)" : "")</td></tr>"
-            }
-            body += "</tbody></table>"
+            body += table(
+                nil, header: ["Line", "SKU", "Item", "Ordered", "Held by returns", "Unit price", "Category"],
+                rows: order.lines.map { line in
+                    [
+                        e(line.lineID), e(line.sku), e(line.title ?? "–"), "\(line.quantity)",
+                        "\(stored.returned[line.lineID] ?? 0)", money(line.unitPriceMinor),
+                        e(line.category) + (line.finalSale ? " (final sale)" : ""),
+                    ]
+                })
         }
         let resolutions = story.details.resolutions
         body += "<h2>Money</h2>"
@@ -140,45 +140,36 @@ enum ConsolePages {
             body += "<p>Settled: refund \(money(settlement.refundMinor)), credit \(money(settlement.creditMinor)) + bonus "
                 + "\(money(settlement.bonusMinor)), charged \(money(settlement.chargeMinor)), label \(money(settlement.labelMinor))</p>"
         }
-        if !resolutions.charges.isEmpty {
-            body += "<table><caption>Charges</caption><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">For</th>"
-                + "<th scope=\"col\">Amount</th><th scope=\"col\">Status</th><th scope=\"col\">Provider</th></tr></thead><tbody>"
-            for charge in resolutions.charges {
-                let kind = charge.kind == .instant ? "replacement authorised at request" : "price difference"
-                body += "<tr><td>\(charge.line)</td><td>\(kind)</td><td>\(money(charge.amountMinor))</td>"
-                    + "<td>\(e(charge.status))</td><td>\(e(charge.provider))</td></tr>"
-            }
-            body += "</tbody></table>"
-        }
-        if !resolutions.credits.isEmpty {
-            body += "<table><caption>Store credit</caption><thead><tr><th scope=\"col\">Entry</th><th scope=\"col\">Amount</th>"
-                + "<th scope=\"col\">Expires</th><th scope=\"col\">Code</th><th scope=\"col\">By</th></tr></thead><tbody>"
-            for credit in resolutions.credits {
-                body += "<tr><td>\(e(credit.kind))</td><td>\(money(credit.amountMinor))</td>"
-                    + "<td>\(credit.expiresAt?.formatted(.iso8601) ?? "–")</td><td>\(e(credit.code ?? "–"))</td><td>\(e(credit.actor))</td></tr>"
-            }
-            body += "</tbody></table>"
-        }
-        if !resolutions.exchanges.isEmpty {
-            body += "<table><caption>Replacement orders</caption><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">SKU</th>"
-                + "<th scope=\"col\">Units</th><th scope=\"col\">Unit price</th><th scope=\"col\">Status</th>"
-                + "<th scope=\"col\">Difference</th><th scope=\"col\">Settled</th></tr></thead><tbody>"
-            for exchange in resolutions.exchanges {
-                body += "<tr><td>\(exchange.line)</td><td>\(e(exchange.sku))</td><td>\(exchange.quantity)</td>"
-                    + "<td>\(money(exchange.priceMinor))</td><td>\(e(exchange.status))\(exchange.reference.map { " (\(e($0)))" } ?? "")</td>"
-                    + "<td>\(exchange.differenceMinor.map(money) ?? "–")</td><td>\(e(exchange.settlement ?? "–"))</td></tr>"
-            }
-            body += "</tbody></table>"
-        }
-        if !resolutions.reviews.isEmpty {
-            body += "<table><caption>Owed after review</caption><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Why</th>"
-                + "<th scope=\"col\">Owed</th><th scope=\"col\">Status</th></tr></thead><tbody>"
-            for review in resolutions.reviews {
-                body += "<tr><td>\(review.line)</td><td>\(e(review.kind))</td><td>\(money(review.amountOwedMinor))</td>"
-                    + "<td>\(e(review.status))</td></tr>"
-            }
-            body += "</tbody></table>"
-        }
+        body += table(
+            "Charges", header: ["Line", "For", "Amount", "Status", "Provider"],
+            rows: resolutions.charges.map { charge in
+                [
+                    "\(charge.line)", charge.kind == .instant ? "replacement authorised at request" : "price difference",
+                    money(charge.amountMinor), e(charge.status), e(charge.provider),
+                ]
+            })
+        body += table(
+            "Store credit", header: ["Entry", "Amount", "Expires", "Code", "By"],
+            rows: resolutions.credits.map { credit in
+                [
+                    e(credit.kind), money(credit.amountMinor), credit.expiresAt?.formatted(.iso8601) ?? "–",
+                    e(credit.code ?? "–"), e(credit.actor),
+                ]
+            })
+        body += table(
+            "Replacement orders", header: ["Line", "SKU", "Units", "Unit price", "Status", "Difference", "Settled"],
+            rows: resolutions.exchanges.map { exchange in
+                [
+                    "\(exchange.line)", e(exchange.sku), "\(exchange.quantity)", money(exchange.priceMinor),
+                    e(exchange.status) + (exchange.reference.map { " (\(e($0)))" } ?? ""),
+                    exchange.differenceMinor.map(money) ?? "–", e(exchange.settlement ?? "–"),
+                ]
+            })
+        body += table(
+            "Owed after review", header: ["Line", "Why", "Owed", "Status"],
+            rows: resolutions.reviews.map { review in
+                ["\(review.line)", e(review.kind), money(review.amountOwedMinor), e(review.status)]
+            })
         if !story.details.refunds.isEmpty {
             body += "<table><caption>Refunds</caption><thead><tr><th scope=\"col\">Refund</th><th scope=\"col\">Amount</th>"
                 + "<th scope=\"col\">Status</th><th scope=\"col\">Action</th></tr></thead><tbody>"
@@ -287,15 +278,16 @@ enum ConsolePages {
     static func queue(
         _ title: String, rows: [[String]], header: [String], member: StaffMember, token: String, form: String = ""
     ) -> String {
-        var body = "<h1>\(e(title))</h1>\(form)"
-        if rows.isEmpty {
-            body += "<p>Nothing waiting.</p>"
-        } else {
-            body += "<table><thead><tr>" + header.map { "<th scope=\"col\">\(e($0))</th>" }.joined() + "</tr></thead><tbody>"
-            for row in rows { body += "<tr>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>" }
-            body += "</tbody></table>"
-        }
+        let body = "<h1>\(e(title))</h1>\(form)" + (rows.isEmpty ? "<p>Nothing waiting.</p>" : table(nil, header: header, rows: rows))
         return document(title: title, member: member, token: token, body: body)
+    }
+
+    /// A table of `rows` (cells already HTML) under `header`; nothing when there are no rows.
+    static func table(_ caption: String?, header: [String], rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "" }
+        return "<table>" + (caption.map { "<caption>\(e($0))</caption>" } ?? "") + "<thead><tr>"
+            + header.map { "<th scope=\"col\">\(e($0))</th>" }.joined() + "</tr></thead><tbody>"
+            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined() + "</tbody></table>"
     }
 
     /// Parcels scanned in a batch: one return reference a line (a scanner types the barcode and Enter).
