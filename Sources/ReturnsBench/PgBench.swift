@@ -62,19 +62,7 @@ public struct PgBench: Sendable {
         ]
         arguments += variables.sorted { $0.key < $1.key }.map { "--define=\($0.key)=\($0.value)" }
         arguments += scripts.map { "--file=\($0.path)@1" }
-        var environment = ProcessInfo.processInfo.environment
-        var connection: [String] = ["--username=\(settings.username)"]
-        switch settings.address {
-        case .tcp(let host, let port):
-            connection += ["--host=\(host)", "--port=\(port)"]
-        case .socket(let path):
-            let socket = URL(fileURLWithPath: path)
-            let port = socket.pathExtension
-            connection += ["--host=\(socket.deletingLastPathComponent().path)", "--port=\(port)"]
-        }
-        // libpq's own variables, set for the child only, so the password never shows in its command line.
-        environment.merge(["PGSSLMODE": settings.tlsMode]) { $1 }
-        if let password = settings.password { environment.merge(["PGPASSWORD": password]) { $1 } }
+        let (connection, environment) = Self.connection(to: settings)
         let output = folder.appendingPathComponent("output.txt").path
         let code = try ChildProcess.run(
             executable, arguments + connection + [settings.database], in: folder.path, outputPath: output,
@@ -93,6 +81,44 @@ public struct PgBench: Sendable {
             transactionsPerSecond: tps, p50Milliseconds: Self.percentile(latencies, 0.50),
             p99Milliseconds: Self.percentile(latencies, 0.99),
             command: Self.display(arguments, scripts: scripts))
+    }
+
+    /// Runs the psql script `file` (beside pgbench, else /usr/bin/psql) with `variables` as `-v name=value`, stopping
+    /// at its first error, on the database of `settings`.
+    public func psql(file: URL, variables: [String: String], settings: DatabaseSettings) throws {
+        let beside = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("psql").path
+        let psql = FileManager.default.isExecutableFile(atPath: beside) ? beside : "/usr/bin/psql"
+        let (connection, environment) = Self.connection(to: settings)
+        let arguments = ["--quiet", "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--file=\(file.path)"]
+            + variables.sorted { $0.key < $1.key }.map { "--set=\($0.key)=\($0.value)" }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("returns-psql-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("output.txt").path
+        let code = try ChildProcess.run(
+            psql, arguments + connection + [settings.database], in: folder.path, outputPath: output,
+            environment: environment)
+        guard code == 0 else {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            throw ClusterError.commandFailed(command: "psql -f \(file.lastPathComponent)", detail: "exit status \(code):\n\(text)")
+        }
+    }
+
+    /// libpq's connection arguments for `settings`, and the environment that carries the rest (set for the child
+    /// only, so the password never shows in its command line).
+    static func connection(to settings: DatabaseSettings) -> (arguments: [String], environment: [String: String]) {
+        var environment = ProcessInfo.processInfo.environment
+        var arguments: [String] = ["--username=\(settings.username)"]
+        switch settings.address {
+        case .tcp(let host, let port):
+            arguments += ["--host=\(host)", "--port=\(port)"]
+        case .socket(let path):
+            let socket = URL(fileURLWithPath: path)
+            arguments += ["--host=\(socket.deletingLastPathComponent().path)", "--port=\(socket.pathExtension)"]
+        }
+        environment.merge(["PGSSLMODE": settings.tlsMode]) { $1 }
+        if let password = settings.password { environment.merge(["PGPASSWORD": password]) { $1 } }
+        return (arguments, environment)
     }
 
     /// The command line for a person: values taken from the run's own rows shown by name, scripts by file name.

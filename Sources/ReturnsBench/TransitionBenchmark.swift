@@ -4,12 +4,15 @@ import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
 
-/// Transition throughput of the engine next to pgbench running the same SQL on the same database.
+/// Transition throughput of the engine next to pgbench running the same SQL on the same database, and next to
+/// pgbench running the least a transition needs.
 ///
 /// Creates a scratch database, drives returns through the whole `standard` lifecycle with `concurrency` workers
 /// (each return's events in order, as its partner would send them), then runs pgbench with the committed scripts
 /// of `Benchmarks/transitions/`, one per lifecycle step, with as many clients and as many transactions, on a second
-/// set of returns in the same database. The database is dropped afterwards unless asked to keep it.
+/// set of returns in the same database; then `Benchmarks/pgbench/transition.sql` (lock, compare-and-set, event,
+/// outbox, timer, notify) the same way on returns `Benchmarks/pgbench/seed.sql` adds. The database is dropped
+/// afterwards unless asked to keep it.
 public enum TransitionBenchmark {
     /// The `standard` workflow from request to close, with the data each step needs.
     public static let lifecycle: [(event: String, data: [String: JSONValue])] = [
@@ -35,16 +38,28 @@ public enum TransitionBenchmark {
         public var pgbench: PgBench.Result
         /// Engine transitions per second over pgbench transactions per second.
         public var ratio: Double
+        /// pgbench of the minimal transition (`Benchmarks/pgbench/transition.sql`).
+        public var minimal: PgBench.Result
+        /// Engine transitions per second over the minimal transition's transactions per second.
+        public var ratioToMinimal: Double
         public var database: String
         public var fsync: String
         public var synchronousCommit: String
     }
 
+    /// `benchmarks` is the project's `Benchmarks` folder.
     public static func run(
-        server: DatabaseSettings, returns: Int, concurrency: Int, scriptsFolder: URL, keepDatabase: Bool = false,
+        server: DatabaseSettings, returns: Int, concurrency: Int, benchmarks: URL, keepDatabase: Bool = false,
         folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
-        let scripts = try self.scripts(in: scriptsFolder)
+        let scripts = try self.scripts(in: benchmarks.appendingPathComponent("transitions"))
+        let minimal = (
+            seed: benchmarks.appendingPathComponent("pgbench/seed.sql"),
+            script: benchmarks.appendingPathComponent("pgbench/transition.sql"))
+        for file in [minimal.seed, minimal.script] where !FileManager.default.fileExists(atPath: file.path) {
+            throw EngineError.invalidInput(
+                field: "benchmark scripts", reason: "\(file.path) is missing: the minimal transition needs it")
+        }
         let pgbench = try PgBench.locate(binDirectory: folders.postgresBinDirectory)
         let name = "returns_bench_transitions"
         var settings = server.with(database: name)
@@ -53,8 +68,8 @@ public enum TransitionBenchmark {
         try await Database.createDatabaseIfMissing(settings, logger: logger)
         do {
             let result = try await measure(
-                settings: settings, returns: returns, concurrency: concurrency, scripts: scripts, pgbench: pgbench, folders: folders,
-                logger: logger)
+                settings: settings, returns: returns, concurrency: concurrency, scripts: scripts, minimal: minimal,
+                pgbench: pgbench, folders: folders, logger: logger)
             if !keepDatabase { try await Database.dropDatabase(name, on: server, logger: logger) }
             return result
         } catch {
@@ -62,8 +77,6 @@ public enum TransitionBenchmark {
             throw error
         }
     }
-
-    /// `Benchmarks/transitions` of the project (or `$RETURNS_BENCHMARKS_DIR/transitions`).
 
     /// The scripts, `NN-event.sql`, one for each lifecycle step, in lifecycle order.
     static func scripts(in folder: URL) throws -> [URL] {
@@ -79,8 +92,8 @@ public enum TransitionBenchmark {
     }
 
     static func measure(
-        settings: DatabaseSettings, returns: Int, concurrency: Int, scripts: [URL], pgbench: PgBench,
-        folders: BenchmarkFolders, logger: Logger
+        settings: DatabaseSettings, returns: Int, concurrency: Int, scripts: [URL], minimal: (seed: URL, script: URL),
+        pgbench: PgBench, folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let catalog = WorkflowCatalog.load(folder: folders.workflows)
         try catalog.requireValid()
@@ -116,13 +129,18 @@ public enum TransitionBenchmark {
                 "breakdown": prepared.samples.refundBreakdown,
             ],
             settings: settings)
+        try pgbench.psql(file: minimal.seed, variables: ["returns": "\(returns)"], settings: settings)
+        let least = try pgbench.run(
+            scripts: [minimal.script], clients: concurrency,
+            transactionsPerClient: (transitions + concurrency - 1) / concurrency, variables: ["returns": "\(returns)"],
+            settings: settings)
         let rate = Double(transitions) / engineRun.seconds
         return Result(
             returns: returns, concurrency: concurrency, transitions: transitions, seconds: engineRun.seconds,
             transitionsPerSecond: rate, p50Milliseconds: PgBench.percentile(engineRun.latencies, 0.50),
             p99Milliseconds: PgBench.percentile(engineRun.latencies, 0.99), pgbench: baseline,
-            ratio: rate / baseline.transactionsPerSecond, database: settings.description, fsync: prepared.fsync,
-            synchronousCommit: prepared.synchronousCommit)
+            ratio: rate / baseline.transactionsPerSecond, minimal: least, ratioToMinimal: rate / least.transactionsPerSecond,
+            database: settings.description, fsync: prepared.fsync, synchronousCommit: prepared.synchronousCommit)
     }
 
     /// Creates `count` returns of one `item` line on the `standard` workflow, `concurrency` at a time.

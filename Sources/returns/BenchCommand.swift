@@ -82,8 +82,10 @@ struct BenchCommand: AsyncParsableCommand {
                 Creates the scratch database returns_bench_transitions on the server, drives --returns returns \
                 through the whole standard lifecycle (9 transitions each) with --concurrency workers, then runs \
                 pgbench -M prepared with as many clients and transactions on the scripts in \
-                Benchmarks/transitions/ (the SQL of each step), and prints both rates and their ratio. The \
-                scratch database is dropped afterwards; your returns are never touched.
+                Benchmarks/transitions/ (the engine's own SQL of each step), then on \
+                Benchmarks/pgbench/transition.sql (the least a transition needs: lock, compare-and-set, event, \
+                outbox, timer, notify), and prints the three rates and the engine's ratio to each. The scratch \
+                database is dropped afterwards; your returns are never touched.
                 """)
 
         @Option(help: "Returns to drive through the lifecycle.")
@@ -107,7 +109,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let server = try await database.settings()
                 return try await TransitionBenchmark.run(
                     server: server, returns: returns, concurrency: concurrency,
-                    scriptsFolder: try Configuration.current.benchmarksFolder().appendingPathComponent("transitions"),
+                    benchmarks: try Configuration.current.benchmarksFolder(),
                     keepDatabase: keepDatabase, folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
             }
             if output.json {
@@ -115,7 +117,6 @@ struct BenchCommand: AsyncParsableCommand {
                 return
             }
             let engine = result
-            let baseline = result.pgbench
             print(
                 "database: \(engine.database) (fsync \(engine.fsync), synchronous_commit \(engine.synchronousCommit))")
             print(
@@ -123,12 +124,15 @@ struct BenchCommand: AsyncParsableCommand {
                     + "worker\(engine.concurrency == 1 ? "" : "s") "
                     + "in \(format(engine.seconds, 2)) s = \(format(engine.transitionsPerSecond, 0)) transitions/s; "
                     + "p50 \(format(engine.p50Milliseconds, 2)) ms, p99 \(format(engine.p99Milliseconds, 2)) ms")
-            print(
-                "pgbench: \(baseline.transactions) transactions, \(baseline.clients) clients, "
-                    + "\(baseline.failed) failed = \(format(baseline.transactionsPerSecond, 0)) transactions/s; "
-                    + "p50 \(format(baseline.p50Milliseconds, 2)) ms, p99 \(format(baseline.p99Milliseconds, 2)) ms")
-            print("         \(baseline.command)")
-            print("ratio engine/pgbench: \(format(engine.ratio, 2))")
+            for (label, run) in [("pgbench, the engine's statements:", result.pgbench), ("pgbench, the minimal transition:", result.minimal)] {
+                print(
+                    "\(label) \(run.transactions) transactions, \(run.clients) clients, "
+                        + "\(run.failed) failed = \(format(run.transactionsPerSecond, 0)) transactions/s; "
+                        + "p50 \(format(run.p50Milliseconds, 2)) ms, p99 \(format(run.p99Milliseconds, 2)) ms")
+                print("  \(run.command)")
+            }
+            print("ratio engine / the engine's statements: \(format(engine.ratio, 2))")
+            print("ratio engine / the minimal transition:  \(format(engine.ratioToMinimal, 2))")
         }
 
         func format(_ value: Double, _ digits: Int) -> String {

@@ -8,7 +8,7 @@ import Testing
 
 @Suite("returns bench transitions, as a user runs it")
 struct BenchCommandTests {
-    @Test("drives returns through the standard lifecycle, runs every pgbench script without a failure, leaves no trace")
+    @Test("drives returns through the standard lifecycle, runs every pgbench script and the minimal transition without a failure, leaves no trace")
     func transitions() async throws {
         let database = try await TestDatabase.makeDatabase()
         let result = try CLI.run(
@@ -22,6 +22,11 @@ struct BenchCommandTests {
         #expect(pgbench["transactions"] as? Int == 28)
         #expect(pgbench["failed"] as? Int == 0)
         #expect((pgbench["command"] as? String)?.contains("--protocol=prepared --client=2") == true)
+        // The minimal transition, as many transactions on returns of its own seed, none failed.
+        let minimal = try #require(answer["minimal"] as? [String: Any])
+        #expect(minimal["transactions"] as? Int == 28 && minimal["failed"] as? Int == 0, "\(minimal)")
+        #expect((minimal["command"] as? String)?.contains("pgbench/transition.sql") == true, "\(minimal)")
+        #expect((answer["ratioToMinimal"] as? Double ?? 0) > 0)
 
         // The scratch database is gone and the database the URL names was not touched.
         try await Database.with(database) { db in
