@@ -86,7 +86,7 @@ public struct Transitions: Sendable {
         let catalog = engine.catalog
         let policy = catalog.policy
         let now = Date()
-        return try await engine.transaction { [self, paid, items] connection in
+        return try await engine.transaction(onItsEventLoop: true) { [self, paid, items] connection in
             // Returns of one order are made one at a time (so its lines are locked in one order too), and from the
             // order as it was read: a change made meanwhile sends the caller back.
             if let order, !(try await engine.store.orders.lockForReturn(order.id, sha: order.sha, on: connection)) {
@@ -208,7 +208,7 @@ public struct Transitions: Sendable {
         expectedVersion: Int?, partnerID: Int64?,
         check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
     ) async throws -> TransitionResult {
-        try await engine.transaction { [self] connection in
+        try await engine.transaction(onItsEventLoop: true) { [self] connection in
             // The row lock comes first: it orders concurrent commands on one return, keys included.
             // A partner's command on a return not assigned to it is answered as if the return did not exist.
             guard let record = try await engine.store.returns.lockReturn(id, on: connection),

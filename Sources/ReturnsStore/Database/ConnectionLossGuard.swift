@@ -36,7 +36,8 @@ final class ConnectionLossGuard: Sendable {
     }
 
     func run<T: Sendable>(
-        on connection: PostgresConnection, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+        on connection: PostgresConnection, onItsEventLoop: Bool = false,
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let outcome = Outcome<T>()
         let key = connection.id
@@ -62,7 +63,7 @@ final class ConnectionLossGuard: Sendable {
                 eventLoop.scheduleTask(in: grace) { self.connectionClosed(key) }
             }
         }
-        let task = Task {
+        let task = Task(executorPreference: onItsEventLoop ? EventLoopTaskExecutor(connection.eventLoop) : nil) {
             do {
                 outcome.resolve(.success(try await work(connection)))
             } catch {

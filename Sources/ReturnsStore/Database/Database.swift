@@ -80,11 +80,12 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` with a pooled connection. When the connection closes under it, the caller hears
-    /// `StoreError.connectionLost` at once rather than waiting forever (see `ConnectionLossGuard`).
+    /// `StoreError.connectionLost` at once rather than waiting forever (see `ConnectionLossGuard`). With
+    /// `onItsEventLoop`, `body` runs on the connection's event loop (see `transaction`).
     @discardableResult
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
-        async throws -> T
-    {
+    public func withConnection<T: Sendable>(
+        onItsEventLoop: Bool = false, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+    ) async throws -> T {
         if let reason = heartbeat?.unavailable {
             throw StoreError.unreachable(target: settings.description, detail: reason)
         }
@@ -92,7 +93,7 @@ public struct Database: Sendable {
         let leases = self.leases
         return try await client.withConnection { connection in
             leases.record()
-            return try await lossGuard.run(on: connection) { connection in
+            return try await lossGuard.run(on: connection, onItsEventLoop: onItsEventLoop) { connection in
                 do {
                     return try await body(DatabaseConnection(connection))
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "25006" {
@@ -107,13 +108,15 @@ public struct Database: Sendable {
 
     /// Runs `body` in one transaction, rolled back if it throws; the body's own error is what the caller sees, but
     /// for a wait cut short by `limits` (the settings' `transactionLimits` when nil), which is
-    /// `StoreError.lockTimeout` or `.statementTimeout`.
+    /// `StoreError.lockTimeout` or `.statementTimeout`. With `onItsEventLoop`, `body` runs on the event loop of its
+    /// connection (`EventLoopTaskExecutor`), for short work that never blocks: that loop serves other connections too.
     public func transaction<T: Sendable>(
-        limits: TransactionLimits? = nil, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+        limits: TransactionLimits? = nil, onItsEventLoop: Bool = false,
+        _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
     ) async throws -> T {
         let logger = self.logger
         let limits = limits ?? settings.transactionLimits
-        return try await withConnection { connection in
+        return try await withConnection(onItsEventLoop: onItsEventLoop) { connection in
             try await connection.query("BEGIN", logger: logger)
             let value: T
             do {
