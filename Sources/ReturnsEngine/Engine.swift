@@ -122,9 +122,10 @@ public final class Engine: Sendable {
 
     /// Every write of the engine runs here: one transaction, whose transitions count for metrics once it commits.
     /// Inside `allOrNothing` it is a savepoint of that one transaction instead. `onItsEventLoop` is for the
-    /// transitions' own transactions, short work of statements and small decisions (never a slow hash or a file):
-    /// it runs where its connection's answers arrive, which took `bench transitions` from 869-949 to 1,116-1,138
-    /// transitions/s (release, 8 workers, idle machine, alternating runs).
+    /// transitions' own transactions, short work of statements and small decisions (never a slow hash or a file; the
+    /// one parse, of a pinned workflow version not cached yet, is once per version): it runs where its connection's
+    /// answers arrive, which took `bench transitions` from 886-972 to 1,091-1,123 transitions/s (release, 8
+    /// workers, idle machine, alternating runs; Benchmarks/README.md).
     func transaction<T: Sendable>(
         onItsEventLoop: Bool = false, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
     ) async throws -> T {

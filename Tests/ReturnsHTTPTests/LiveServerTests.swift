@@ -13,10 +13,14 @@ import Testing
 @Suite("Live server")
 struct LiveServerTests {
     /// Runs `returns serve`'s service group on a free loopback port with the timer worker, until `body` returns.
+    /// Transactions wait for locks without a limit: a request held on a lock by a test waits for the test, however
+    /// slowly this machine runs (the limit's answer is `DatabaseWaitTests`').
     static func withServer(
         _ body: @Sendable (Engine, ServiceGroup, TestClient) async throws -> Void
     ) async throws {
-        try await TestDatabase.withEngine { engine in
+        var settings = try await TestDatabase.makeDatabase()
+        settings.transactionLimits = TransactionLimits(lockTimeout: nil, statementTimeout: .seconds(30))
+        try await TestDatabase.withEngine(on: settings) { engine in
             let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
             let group = Server.makeGroup(
                 engine: engine, configuration: ServerConfiguration(port: 0, databaseWait: .seconds(10)),

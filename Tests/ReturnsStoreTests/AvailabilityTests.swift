@@ -16,6 +16,9 @@ struct AvailabilityTests {
     func silentDatabase() async throws {
         var settings = try await TestDatabase.makeDatabase()
         settings.heartbeatTimeout = .milliseconds(600)
+        // Two seconds between beats: the database counts as unavailable from the missed beat to the next answered
+        // one, long enough to be seen on a loaded machine (at 300 ms a busy run once looked past it).
+        settings.heartbeatInterval = .seconds(2)
         try await Database.with(settings, logger: logger) { database in
             let heartbeat = try #require(database.heartbeat)
             try await waitUntil(.seconds(20)) { heartbeat.answeredBeats > 0 }

@@ -147,9 +147,10 @@ public struct LookupLimits: Sendable, Hashable {
     public var perOrder: Int
     public var windowSeconds: Int
 
+    /// Each at least 1.
     public init(perAddress: Int = 10, perOrder: Int = 5, windowSeconds: Int = 900) {
-        self.perAddress = perAddress
-        self.perOrder = perOrder
-        self.windowSeconds = windowSeconds
+        self.perAddress = max(1, perAddress)
+        self.perOrder = max(1, perOrder)
+        self.windowSeconds = max(1, windowSeconds)
     }
 }

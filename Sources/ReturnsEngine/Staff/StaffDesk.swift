@@ -27,7 +27,7 @@ public enum StaffQueue: String, Sendable, Hashable, CaseIterable {
 /// One return's whole story, as the console shows it.
 public struct ReturnStory: Sendable {
     public var details: ReturnDetails
-    /// The order of record the return was made from; nil for a return of typed items.
+    /// The order of record the return was made from; nil for a return of typed items, and for a partner's staff.
     public var order: StoredOrder?
     public var notifications: [OutboxEntry]
     public var feedback: FeedbackRecord?
@@ -71,16 +71,17 @@ public struct StaffDesk: Sendable {
     /// there is none the member may see.
     public func story(of id: UUID, as member: StaffMember) async throws -> ReturnStory? {
         guard let details = try await details(of: id, as: member) else { return nil }
-        let (notifications, feedback, definition) = try await engine.read { [engine] connection in
+        let (notifications, feedback, definition, order) = try await engine.read { [engine] connection in
             (
                 try await engine.store.outbox.list(status: nil, returnID: id, limit: 200, on: connection),
                 try await engine.store.feedback.find(id, on: connection),
-                try await engine.definition(of: details.record, on: connection)
+                try await engine.definition(of: details.record, on: connection),
+                // The order's other lines and the units its other returns hold are the shop's, not a partner's.
+                member.role == .partner ? nil : try await engine.store.orders.find(returnID: id, on: connection)
             )
         }
         return ReturnStory(
-            details: details, order: try await engine.orders.find(ref: details.record.orderRef),
-            notifications: notifications, feedback: feedback,
+            details: details, order: order, notifications: notifications, feedback: feedback,
             allowedEvents: definition.allowedEvents(in: details.record.state))
     }
 
@@ -199,14 +200,12 @@ public struct StaffDesk: Sendable {
         }
     }
 
-    /// Exchange lines of open returns whose stock hold lapsed before the replacement shipped (ops; a partner's staff
-    /// see their partner's).
+    /// Exchange lines of open returns whose stock hold lapsed before the replacement shipped: ops' queue (the shop's
+    /// stock is not a partner's to see, and a partner ships no replacements).
     public func waitingForStock(as member: StaffMember, limit: Int = 100) async throws -> [WaitingExchange] {
-        guard member.role != .finance else { return [] }
+        guard member.role == .ops else { return [] }
         return try await engine.read { [engine] connection in
-            try await engine.store.staff.waitingForStock(
-                terminal: engine.catalog.terminalStates, partnerID: member.role == .partner ? member.partnerID : nil,
-                limit: limit, on: connection)
+            try await engine.store.staff.waitingForStock(terminal: engine.catalog.terminalStates, limit: limit, on: connection)
         }
     }
 

@@ -418,9 +418,10 @@ struct ConsoleController: Sendable {
                 for row in rates { csv += "nrr_\(row.dimension),\(CSVField.text(row.value)),,\(String(format: "%.4f", row.rate))\n" }
                 csv += "refund_latency_hours,p50,,\(figures.refundLatencyP50Hours.map { String(format: "%.2f", $0) } ?? "")\n"
                 csv += "refund_latency_hours,p95,,\(figures.refundLatencyP95Hours.map { String(format: "%.2f", $0) } ?? "")\n"
-                csv += "automation_rate,ended,,\(figures.automationRate.map { String(format: "%.4f", $0) } ?? "")\n"
+                csv += "automation_rate,finished,,\(figures.automationRate.map { String(format: "%.4f", $0) } ?? "")\n"
                 for row in figures.inspections {
                     let partner = CSVField.text(row.partner)
+                    csv += "inspections,\(partner),received,\(row.received)\n"
                     csv += "inspections,\(partner),inspected,\(row.inspected)\n"
                     csv += "inspections,\(partner),missed_sla,\(row.overdue)\n"
                     csv += "inspections,\(partner),median_hours,\(row.medianHours.map { String(format: "%.2f", $0) } ?? "")\n"

@@ -31,27 +31,26 @@ enum ConsoleFigurePage {
             <table><tbody>
             <tr><th scope="row">Request to refund, median</th><td>\(hours(figures.refundLatencyP50Hours))</td></tr>
             <tr><th scope="row">Request to refund, 95th percentile</th><td>\(hours(figures.refundLatencyP95Hours))</td></tr>
-            <tr><th scope="row">Ended without any staff action</th><td>\(figures.automationRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–") \
+            <tr><th scope="row">Finished without any staff action</th><td>\(figures.automationRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–") \
             (\(figures.automated) of \(figures.ended))</td></tr>
             </tbody></table></section>
             """
         let percent = { (share: Double?) in share.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
         let onTime = figures.inspections.compactMap { row in row.onTime.map { (row.partner, Int(($0 * 100).rounded())) } }
         body += """
-            <section class="figure"><h2>Inspection SLA per partner, last 14 days</h2>
-            \(bars(onTime, label: "Inspections within the SLA, in percent"))
-            <table><thead><tr><th scope="col">Partner</th><th scope="col">Inspected</th><th scope="col">Missed the SLA</th>\
-            <th scope="col">Within the SLA</th><th scope="col">Receipt to inspection, median</th></tr></thead><tbody>
-            \(figures.inspections.map {
-                "<tr><td>\(e($0.partner))</td><td>\($0.inspected)</td><td>\($0.overdue)</td><td>\(percent($0.onTime))</td>"
-                    + "<td>\(hours($0.medianHours))</td></tr>"
-            }.joined())
-            </tbody></table></section>
+            <section class="figure"><h2>Inspection SLA per partner, returns of the last 14 days</h2>
+            \(bars(onTime, label: "Received returns that never missed the inspection SLA, in percent", top: 100))
+            \(ConsolePages.table(
+                nil, header: ["Partner", "Received", "Inspected", "Missed the SLA", "Within the SLA", "Receipt to inspection, median"],
+                rows: figures.inspections.map {
+                    ["\(e($0.partner))", "\($0.received)", "\($0.inspected)", "\($0.overdue)", percent($0.onTime), hours($0.medianHours)]
+                }))
+            </section>
             """
         let partners = rates.filter { $0.dimension == "partner" || $0.dimension == "reason" }
         body += """
             <section class="figure"><h2>Negative response rate (NRR), last 30 days</h2>
-            \(bars(partners.map { ("\($0.dimension): \($0.value)", Int(($0.rate * 100).rounded())) }, label: "NRR in percent"))
+            \(bars(partners.map { ("\($0.dimension): \($0.value)", Int(($0.rate * 100).rounded())) }, label: "NRR in percent", top: 100))
             <table><thead><tr><th scope="col">By</th><th scope="col">Value</th><th scope="col">Answers</th><th scope="col">No</th>\
             <th scope="col">NRR</th></tr></thead><tbody>
             \(rates.map { "<tr><td>\(e($0.dimension))</td><td>\(e($0.value))</td><td>\($0.answers)</td><td>\($0.negative)</td><td>\(String(format: "%.1f%%", $0.rate * 100))</td></tr>" }.joined())
@@ -60,7 +59,7 @@ enum ConsoleFigurePage {
         if !retained.isEmpty {
             body += """
                 <section class="figure"><h2>Retained revenue, returns of the last 30 days</h2>
-                \(bars(retained.map { ("\($0.dimension == "all" ? "all" : $0.key) \($0.currency)", Int(($0.retainedShare * 100).rounded())) }, label: "Share kept as exchanges and credit, in percent"))
+                \(bars(retained.map { ("\($0.dimension == "all" ? "all" : $0.key) \($0.currency)", Int(($0.retainedShare * 100).rounded())) }, label: "Share kept as exchanges and credit, in percent", top: 100))
                 <table><thead><tr><th scope="col">By</th><th scope="col">Currency</th><th scope="col">Returned</th>\
                 <th scope="col">Exchanged</th><th scope="col">Credited</th><th scope="col">Kept</th></tr></thead><tbody>
                 \(retained.map { row in
@@ -75,9 +74,10 @@ enum ConsoleFigurePage {
     }
 
     /// A horizontal bar chart: a bar per row, its label and value written beside it.
-    static func bars(_ rows: [(String, Int)], label: String) -> String {
+    /// `top` is the value a full bar stands for (100 for percentages); the largest value when nil.
+    static func bars(_ rows: [(String, Int)], label: String, top: Int? = nil) -> String {
         guard !rows.isEmpty else { return "<p>No data yet.</p>" }
-        let top = max(rows.map(\.1).max() ?? 1, 1)
+        let top = max(top ?? rows.map(\.1).max() ?? 1, 1)
         let height = rows.count * 22 + 4
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 600 \(height)\" role=\"img\" aria-label=\"\(HTMLText.escape(label))\">"
         for (index, row) in rows.enumerated() {

@@ -19,7 +19,7 @@ enum ConsolePages {
                         (.deadNotifications, "Dead notifications"), (.followUps, "Follow-ups"), (.slaBreaches, "SLA breaches"),
                         (.exchangesWaiting, "Exchanges waiting for stock"),
                     ]
-                case .partner: [(.partnerWork, "Receiving and inspection"), (.exchangesWaiting, "Exchanges waiting for stock")]
+                case .partner: [(.partnerWork, "Receiving and inspection")]
                 }
             nav = """
                 <nav aria-label="Console"><ul class="nav"><li><a href="/console">Search</a></li>\
@@ -153,7 +153,7 @@ enum ConsolePages {
             rows: resolutions.credits.map { credit in
                 [
                     e(credit.kind), money(credit.amountMinor), credit.expiresAt?.formatted(.iso8601) ?? "–",
-                    e(credit.code ?? "–"), e(credit.actor),
+                    e(credit.code.map { member.role == .finance ? $0 : "…" + $0.suffix(4) } ?? "–"), e(credit.actor),
                 ]
             })
         body += table(

@@ -23,7 +23,7 @@ public struct Database: Sendable {
         self.settings = settings
         self.logger = logger
         self.replica = replica
-        self.heartbeat = settings.heartbeatTimeout.map { Heartbeat(timeout: $0) }
+        self.heartbeat = settings.heartbeatTimeout.map { Heartbeat(timeout: $0, interval: settings.heartbeatInterval) }
     }
 
     /// Settings for `databaseURL` when given, else for the embedded `cluster` (started if needed).
@@ -80,11 +80,17 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` with a pooled connection. When the connection closes under it, the caller hears
-    /// `StoreError.connectionLost` at once rather than waiting forever (see `ConnectionLossGuard`). With
-    /// `onItsEventLoop`, `body` runs on the connection's event loop (see `transaction`).
+    /// `StoreError.connectionLost` at once rather than waiting forever (see `ConnectionLossGuard`).
     @discardableResult
-    public func withConnection<T: Sendable>(
-        onItsEventLoop: Bool = false, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) async throws -> T)
+        async throws -> T
+    {
+        try await withConnection(onItsEventLoop: false, body)
+    }
+
+    /// `withConnection`; with `onItsEventLoop`, `body` runs on the connection's event loop (see `transaction`).
+    func withConnection<T: Sendable>(
+        onItsEventLoop: Bool, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
     ) async throws -> T {
         if let reason = heartbeat?.unavailable {
             throw StoreError.unreachable(target: settings.description, detail: reason)

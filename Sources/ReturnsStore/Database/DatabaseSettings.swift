@@ -21,6 +21,8 @@ public struct DatabaseSettings: Sendable, CustomStringConvertible {
     /// How long the server may leave the heartbeat's `SELECT 1` unanswered before its connections are taken for dead
     /// (see `Heartbeat`); nil runs no heartbeat.
     public var heartbeatTimeout: Duration?
+    /// How often the heartbeat asks; nil: half its timeout, at most a second.
+    public var heartbeatInterval: Duration?
 
     public init(address: Address, username: String, password: String?, database: String, tlsMode: String = "disable") {
         self.address = address

@@ -74,6 +74,16 @@ public struct OrderRepository: Sendable {
     }
 
     /// The order `ref` with its lines, locked when `lock` (for an upsert or a return made from it).
+    /// The order of record return `id` was made from; nil for a return of typed items.
+    public func find(returnID id: UUID, on connection: DatabaseConnection) async throws -> StoredOrder? {
+        for try await ref in try await connection.query(
+            "SELECT o.order_ref FROM returns r JOIN orders o ON o.id = r.order_id WHERE r.id = \(id)", logger: logger
+        ).decode(String.self) {
+            return try await find(ref: ref, on: connection)
+        }
+        return nil
+    }
+
     public func find(ref: String, lock: Bool = false, on connection: DatabaseConnection) async throws -> StoredOrder? {
         let query: PostgresQuery =
             lock
@@ -271,7 +281,8 @@ public struct OrderRepository: Sendable {
         return LookupFailureCount(previous: 0, current: 0, elapsed: 0, window: windowSeconds)
     }
 
-    /// Takes back the count of a lookup of `orderRef` that succeeded, from the window it was counted in.
+    /// Takes back the count of a lookup of `orderRef` that succeeded, from the order's latest window (the one it was
+    /// counted in, unless a window began meanwhile).
     public func forgiveLookup(orderRef: String, on connection: DatabaseConnection) async throws {
         try await connection.query(
             """

@@ -160,10 +160,12 @@ public struct CatalogRepository: Sendable {
         return variant.variant.priceMinor
     }
 
-    /// Gives back every unit still held for return `id` (it was cancelled or ended).
+    /// Gives back every unit still held for return `id` (it was cancelled or ended), and lets its lapsed holds go
+    /// (no longer waiting for stock).
     public func releaseHolds(of id: UUID, on connection: DatabaseConnection) async throws {
         try await connection.query(
-            "UPDATE stock_holds SET status = 'released' WHERE return_id = \(id) AND status = 'held'", logger: logger)
+            "UPDATE stock_holds SET status = 'released' WHERE return_id = \(id) AND status IN ('held', 'expired')",
+            logger: logger)
     }
 
     /// Lets holds past their expiry go, at most `limit` a call, oldest first; the number let go.

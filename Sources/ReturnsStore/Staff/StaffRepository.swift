@@ -232,7 +232,7 @@ public struct StaffRepository: Sendable {
     /// most `limit`, with the units of the variant free now (stock_holds_lapsed_idx). `terminal` pairs each workflow
     /// with each state that is terminal in it.
     public func waitingForStock(
-        terminal: (workflows: [String], states: [String]), partnerID: Int64?, limit: Int, on connection: DatabaseConnection
+        terminal: (workflows: [String], states: [String]), limit: Int, on connection: DatabaseConnection
     ) async throws -> [WaitingExchange] {
         var found: [WaitingExchange] = []
         for try await (id, ref, state, line, sku, quantity, free, since) in try await connection.query(
@@ -243,9 +243,9 @@ public struct StaffRepository: Sendable {
             JOIN return_items i ON i.return_id = h.return_id AND i.line = h.line
             JOIN catalog_variants v ON v.sku = h.sku
             WHERE h.status = 'expired' AND i.fallback IS NULL
-              AND (r.workflow_name, r.state) NOT IN (
-                    SELECT * FROM unnest(\(terminal.workflows)::text[], \(terminal.states)::text[]))
-              AND (\(partnerID)::bigint IS NULL OR r.partner_id = \(partnerID)::bigint)
+              AND NOT EXISTS (
+                    SELECT 1 FROM unnest(\(terminal.workflows)::text[], \(terminal.states)::text[]) AS t(workflow, state)
+                    WHERE t.workflow = r.workflow_name AND t.state = r.state)
             ORDER BY h.updated_at LIMIT \(limit)
             """, logger: logger
         ).decode((UUID, String, String, Int, String, Int, Int, Date).self) {
