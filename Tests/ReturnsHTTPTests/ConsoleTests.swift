@@ -308,6 +308,28 @@ struct ConsoleTests {
             #expect(try await ops.get("/console/queues/exchanges-waiting").text.contains("Nothing waiting."))
             let story = try await ops.get("/console/returns/\(created.id.uuidString.lowercased())")
             #expect(story.text.contains("<caption>Replacement orders</caption>") && story.text.contains("<td>SHIRT-M</td>"), "\(story.text)")
+
+            // A return whose hold lapsed and that then ends waits for nothing: its hold is let go, no stock moves.
+            _ = try await engine.exchangeCatalog.put(
+                CatalogVariant(
+                    sku: "SHIRT-L", productID: "P-SHIRT", title: "Shirt", attributes: ["size": "L"], priceMinor: 6_000,
+                    currency: eur, onHand: 3))
+            try await engine.makeOrder("XW-2", lines: ["SHIRT-S:1:60.00:general:P-SHIRT"])
+            let second = try await engine.transitions.create(
+                from: ReturnFromOrder(
+                    orderRef: "XW-2", proof: .email("xw-2@example.com"),
+                    lines: [.init(orderLine: "1", quantity: 1, resolution: .exchange, exchangeSKU: "SHIRT-L")]))
+            _ = try await engine.database.client.query(
+                "UPDATE stock_holds SET expires_at = now() - interval '1 day' WHERE return_id = \(second.id)")
+            #expect(try await engine.maintenance.expireLapsed().holds == 1)
+            #expect(try await ops.get("/console/queues/exchanges-waiting").text.contains("XW-2"))
+            _ = try await engine.transitions.apply("cancel", to: second.id, actor: "test")
+            #expect(try await ops.get("/console/queues/exchanges-waiting").text.contains("Nothing waiting."))
+            #expect(
+                try await engine.rows("SELECT status FROM stock_holds WHERE return_id = \(second.id)", as: (String.self)) == ["released"])
+            #expect(
+                try await engine.rows(
+                    "SELECT on_hand || '/' || held FROM catalog_variants WHERE sku = 'SHIRT-L'", as: (String.self)) == ["3/0"])
         }
     }
 }
