@@ -71,9 +71,25 @@ public struct Refunds: Sendable {
 
     /// Changes a refund's status and applies `event` to its return in one transaction, the return locked first.
     /// When the status change does not apply (already done), nothing is written and the answer is false. When the
-    /// return has moved on (its state does not take `event`), the refund's status is still recorded.
+    /// return has moved on (its state does not take `event`), the refund's status is still recorded. It takes its
+    /// turn on the return with the return's other commands (`ReturnTurns`): five confirmations of one refund at
+    /// once wait in memory, not each on a pooled connection against the lock limit.
     @discardableResult
     func settle(
+        _ refundID: UUID, event: EngineEvent, actor: String,
+        change: @escaping @Sendable (DatabaseConnection) async throws -> Bool
+    ) async throws -> Bool {
+        guard let returnID = try await engine.read({ [repository] connection in
+            try await repository.find(refundID, on: connection)?.returnID
+        }) else {
+            throw EngineError.refundNotFound(refundID)
+        }
+        return try await engine.turns.withTurn(on: "return:\(returnID)") {
+            try await transaction(refundID, event: event, actor: actor, change: change)
+        }
+    }
+
+    private func transaction(
         _ refundID: UUID, event: EngineEvent, actor: String,
         change: @escaping @Sendable (DatabaseConnection) async throws -> Bool
     ) async throws -> Bool {
