@@ -11,7 +11,7 @@ struct BenchCommandTests {
     @Test("drives returns through the standard lifecycle, runs every pgbench script and the minimal transition without a failure, leaves no trace")
     func transitions() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["bench", "transitions", "--returns", "3", "--concurrency", "2", "--json"], database: database)
         #expect(result.code == 0, "\(result.text)")
         let answer = try CLI.json(result.output)
@@ -49,7 +49,7 @@ struct BenchCommandTests {
             }
         }
 
-        let refused = try CLI.run(["bench", "transitions", "--concurrency", "0"], database: database)
+        let refused = try await CLI.run(["bench", "transitions", "--concurrency", "0"], database: database)
         #expect(refused.code == 64)
         #expect(refused.errors.contains("--concurrency must be from 1 to 64"))
     }
@@ -57,7 +57,7 @@ struct BenchCommandTests {
     @Test("bench status looks up every token through a live returns serve and its static route, without an error")
     func status() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["bench", "status", "--requests", "200", "--connections", "2", "--returns", "5", "--json"],
             database: database)
         #expect(result.code == 0, "\(result.text)")

@@ -17,11 +17,11 @@ struct CommandLineTests {
         let link = folder.appendingPathComponent("link.csv").path
         try "old contents that must go\n".write(toFile: target, atomically: false, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        let result = try CLI.run(["refunds", "export-settlement", "--output", link], database: database)
+        let result = try await CLI.run(["refunds", "export-settlement", "--output", link], database: database)
         #expect(result.code == 0, "\(result.text)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "refund_id,processor_reference,amount,currency,status,settled_at\n")
-        let refused = try CLI.run(["refunds", "export-settlement", "--output", folder.path + "/missing/x.csv"], database: database)
+        let refused = try await CLI.run(["refunds", "export-settlement", "--output", folder.path + "/missing/x.csv"], database: database)
         #expect(refused.code == 64)
         #expect(refused.errors.contains("No such file or directory"))
     }
@@ -29,7 +29,7 @@ struct CommandLineTests {
     @Test("create, event, show and list print what was stored; --json gives machine-readable output")
     func roundTrip() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let created = try CLI.run(
+        let created = try await CLI.run(
             ["return", "create", "--order", "A-1", "--customer", "ana@example.com", "--locale", "fr",
              "--item", "SHOE-42:1:89.90:EUR", "--item", "SOCK:2:9.95:EUR", "--json"], database: database)
         #expect(created.code == 0, "\(created.text)")
@@ -38,19 +38,19 @@ struct CommandLineTests {
         #expect(answer["state"] as? String == "requested")
         #expect((answer["token"] as? String)?.count == 43)
 
-        let labelled = try CLI.run(["return", "event", id, "issue_label"], database: database)
+        let labelled = try await CLI.run(["return", "event", id, "issue_label"], database: database)
         #expect(labelled.code == 0)
         #expect(labelled.output.contains("requested --issue_label--> label_issued"))
-        let shipped = try CLI.run(
+        let shipped = try await CLI.run(
             ["return", "event", id, "ship", "--data", #"{"tracking_number": "1Z9"}"#, "--idempotency-key", "s1", "--json"],
             database: database)
         #expect(try CLI.json(shipped.output)["to"] as? String == "in_transit")
-        let again = try CLI.run(
+        let again = try await CLI.run(
             ["return", "event", id, "ship", "--data", #"{"tracking_number": "1Z9"}"#, "--idempotency-key", "s1", "--json"],
             database: database)
         #expect(try CLI.json(again.output)["replayed"] as? Bool == true)
 
-        let shown = try CLI.run(["return", "show", id, "--json"], database: database)
+        let shown = try await CLI.run(["return", "show", id, "--json"], database: database)
         let details = try CLI.json(shown.output)
         #expect(details["state"] as? String == "in_transit")
         #expect(details["workflow"] as? String == "standard")
@@ -68,18 +68,18 @@ struct CommandLineTests {
         #expect(history.last?["actor"] as? String == "cli")
         #expect(history.last?["at"] is String)
 
-        let text = try CLI.run(["return", "show", id], database: database)
+        let text = try await CLI.run(["return", "show", id], database: database)
         #expect(text.output.contains("state    in_transit"))
         #expect(text.output.contains("1 x SHOE-42 at 89.90 EUR"))
 
-        let listed = try CLI.run(["return", "list", "--state", "in_transit"], database: database)
+        let listed = try await CLI.run(["return", "list", "--state", "in_transit"], database: database)
         #expect(listed.code == 0)
         #expect(listed.output.contains(id))
 
-        let fired = try CLI.run(["timers", "fire", "--as-of", "+22d"], database: database)
+        let fired = try await CLI.run(["timers", "fire", "--as-of", "+22d"], database: database)
         #expect(fired.code == 0)
         #expect(fired.output.hasPrefix("1 fired, 0 discarded"))
-        let lost = try CLI.run(["return", "show", id, "--json"], database: database)
+        let lost = try await CLI.run(["return", "show", id, "--json"], database: database)
         #expect(try CLI.json(lost.output)["state"] as? String == "lost_in_transit")
     }
 
@@ -97,11 +97,11 @@ struct CommandLineTests {
         for (extra, message) in cases {
             var arguments = ["return", "create", "--order", "A-2", "--customer", "bo@example.com"]
             arguments += extra
-            let result = try CLI.run(arguments, database: database)
+            let result = try await CLI.run(arguments, database: database)
             #expect(result.code == 64, "\(extra): \(result.text)")
             #expect(result.errors.contains(message), "\(extra): \(result.text)")
         }
-        let bad = try CLI.run(["return", "event", "not-a-uuid", "ship"], database: database)
+        let bad = try await CLI.run(["return", "event", "not-a-uuid", "ship"], database: database)
         #expect(bad.code == 64)
         #expect(bad.errors.contains("is not a return id"))
         try await Database.with(database, logger: TestDatabase.logger) { db in
@@ -113,26 +113,26 @@ struct CommandLineTests {
     @Test("an event not allowed exits 1 naming the state and allowed events; an unknown return exits 2")
     func refusedEvent() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let created = try CLI.run(
+        let created = try await CLI.run(
             ["return", "create", "--workflow", "standard", "--order", "A-3", "--customer", "cy@example.com", "--item", "X:1:1.00:USD", "--json"],
             database: database)
         let id = try #require(try CLI.json(created.output)["id"] as? String)
-        let refused = try CLI.run(["return", "event", id, "refund_succeeded"], database: database)
+        let refused = try await CLI.run(["return", "event", id, "refund_succeeded"], database: database)
         #expect(refused.code == 1)
         #expect(
             refused.errors.contains(
                 "event 'refund_succeeded' is not allowed in state 'requested'; allowed there: issue_label, cancel, reject"))
-        let missing = try CLI.run(
+        let missing = try await CLI.run(
             ["return", "event", "00000000-0000-0000-0000-00000000abcd", "cancel"], database: database)
         #expect(missing.code == 2)
         #expect(missing.errors.contains("no return with id 00000000-0000-0000-0000-00000000abcd"))
-        let shown = try CLI.run(["return", "show", id, "--json"], database: database)
+        let shown = try await CLI.run(["return", "show", id, "--json"], database: database)
         #expect((try CLI.json(shown.output)["history"] as? [Any])?.count == 1)
     }
 
     @Test("workflow check prints file:line for every problem and exits 1; the shipped workflows pass")
-    func workflowCheck() throws {
-        let shipped = try CLI.run(["workflow", "check"], database: nil)
+    func workflowCheck() async throws {
+        let shipped = try await CLI.run(["workflow", "check"], database: nil)
         #expect(shipped.code == 0, "\(shipped.text)")
         #expect(shipped.output.contains("standard@4"))
 
@@ -164,7 +164,7 @@ struct CommandLineTests {
                 event: fly
                 to: nowhere
             """.write(to: broken, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["workflow", "check", broken.path], database: nil)
+        let result = try await CLI.run(["workflow", "check", broken.path], database: nil)
         #expect(result.code == 1)
         for expected in [
             "broken.yaml:7: state 'island' is unreachable from 'start'",
@@ -179,28 +179,28 @@ struct CommandLineTests {
 
         let notYAML = folder.appendingPathComponent("bad.yaml")
         try "workflow: [unclosed\nversion: 1\n".write(to: notYAML, atomically: true, encoding: .utf8)
-        let yamlResult = try CLI.run(["workflow", "check", notYAML.path], database: nil)
+        let yamlResult = try await CLI.run(["workflow", "check", notYAML.path], database: nil)
         #expect(yamlResult.code == 1)
         #expect(yamlResult.output.contains("bad.yaml:"))
         #expect(yamlResult.output.contains("not valid YAML"))
     }
 
     @Test("workflow graph prints Mermaid and DOT")
-    func graph() throws {
-        let mermaid = try CLI.run(["workflow", "graph", "keep-it"], database: nil)
+    func graph() async throws {
+        let mermaid = try await CLI.run(["workflow", "graph", "keep-it"], database: nil)
         #expect(mermaid.code == 0)
         #expect(mermaid.output.hasPrefix("stateDiagram-v2\n    [*] --> requested"))
         #expect(mermaid.output.contains("refund_pending --> refunded: refund_succeeded"))
-        let dot = try CLI.run(["workflow", "graph", "keep-it", "--format", "dot"], database: nil)
+        let dot = try await CLI.run(["workflow", "graph", "keep-it", "--format", "dot"], database: nil)
         #expect(dot.output.contains("\"requested\" -> \"refund_pending\" [label=\"approve_refund\"];"))
-        let unknown = try CLI.run(["workflow", "graph", "nope"], database: nil)
+        let unknown = try await CLI.run(["workflow", "graph", "nope"], database: nil)
         #expect(unknown.code == 2)
     }
 
     @Test("a command killed while its transaction waits leaves nothing behind, and can be sent again")
     func killedHalfway() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let created = try CLI.run(
+        let created = try await CLI.run(
             ["return", "create", "--workflow", "standard", "--order", "A-4", "--customer", "di@example.com", "--item", "X:1:5.00:USD", "--json"],
             database: database)
         let id = try #require(try CLI.json(created.output)["id"] as? String)
@@ -231,15 +231,15 @@ struct CommandLineTests {
         }
         #expect(waiting, "the command never reached the lock: \(running.read(running.errorPath))")
         kill(running.pid, SIGKILL)
-        #expect(try running.wait().code == 128 + SIGKILL)
+        #expect(try await running.wait().code == 128 + SIGKILL)
         try await holder.query("COMMIT", logger: logger)
         try await holder.close()
         try await observer.close()
-        let shown = try CLI.run(["return", "show", id, "--json"], database: database)
+        let shown = try await CLI.run(["return", "show", id, "--json"], database: database)
         let details = try CLI.json(shown.output)
         #expect(details["state"] as? String == "requested")
         #expect((details["history"] as? [Any])?.count == 1)
-        let retried = try CLI.run(["return", "event", id, "issue_label", "--idempotency-key", "once"], database: database)
+        let retried = try await CLI.run(["return", "event", id, "issue_label", "--idempotency-key", "once"], database: database)
         #expect(retried.code == 0, "\(retried.text)")
         #expect(retried.output.contains("label_issued"))
         #expect(!retried.output.contains("repeated key"))

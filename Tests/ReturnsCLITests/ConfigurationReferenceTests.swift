@@ -36,7 +36,7 @@ struct ConfigurationReferenceTests {
     }
 
     @Test("every environment variable the code reads is in the README's table, and nothing else is")
-    func environment() throws {
+    func environment() async throws {
         let code = try Self.variablesInCode()
         let documented = try Self.variablesInReadme()
         #expect(code.count >= 15)
@@ -45,15 +45,15 @@ struct ConfigurationReferenceTests {
     }
 
     @Test("every option of `returns serve --help` is in the README")
-    func serveOptions() throws {
-        let help = try CLI.run(["serve", "--help"], database: nil).output
+    func serveOptions() async throws {
+        let help = try await CLI.run(["serve", "--help"], database: nil).output
         let options = Set(help.matches(of: try Regex(#"--[a-z][a-z-]+"#)).map { String(help[$0.range]) })
         #expect(options.contains("--pool-size"))
         #expect(options.subtracting(["--help"]).filter { !Self.readme.contains($0) }.isEmpty)
     }
 
     @Test("only the composition root reads the environment; the libraries receive settings")
-    func oneCompositionRoot() throws {
+    func oneCompositionRoot() async throws {
         let sources = TestDatabase.packageRoot.appendingPathComponent("Sources")
         // Reading a variable, as opposed to handing the whole environment on to a child process.
         let read = try Regex(#"processInfo\.environment\[|environment\["[A-Z_]+"\](?!\s*=[^=])"#)

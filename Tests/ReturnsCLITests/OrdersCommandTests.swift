@@ -39,25 +39,25 @@ struct OrdersCommandTests {
                 + "\r\n"
                 + "LAMP,B-7,1,1,49.00,GBP,bo@example.com,2026-11-21,Lamp,yes\r\n",
             name: "orders.csv")
-        let first = try CLI.run(["orders", "import", file, "--json"], database: database)
+        let first = try await CLI.run(["orders", "import", file, "--json"], database: database)
         #expect(first.code == 0, "\(first.text)")
         let answer = try CLI.json(first.output)
         #expect(answer["orders"] as? Int == 2 && answer["lines"] as? Int == 3 && answer["created"] as? Int == 2)
-        let again = try CLI.run(["orders", "import", file, "--json"], database: database)
+        let again = try await CLI.run(["orders", "import", file, "--json"], database: database)
         #expect(try CLI.json(again.output)["unchanged"] as? Int == 2, "\(again.text)")
         #expect(try await Self.counts(database) == [2, 3, 0])
 
-        let shown = try CLI.run(["orders", "show", "A-1", "--json"], database: database)
+        let shown = try await CLI.run(["orders", "show", "A-1", "--json"], database: database)
         #expect(shown.code == 0)
         #expect(shown.output.contains("\"paid\" : \"109.80\"") || shown.output.contains("\"paid\":\"109.80\""), "\(shown.output)")
 
         // A return of the order's lines from the CLI takes the order's prices; more than remains is refused.
-        let created = try CLI.run(["return", "create", "--order", "A-1", "--line", "2:2:damaged", "--json"], database: database)
+        let created = try await CLI.run(["return", "create", "--order", "A-1", "--line", "2:2:damaged", "--json"], database: database)
         #expect(created.code == 0, "\(created.text)")
-        let beyond = try CLI.run(["return", "create", "--order", "A-1", "--line", "2:1"], database: database)
+        let beyond = try await CLI.run(["return", "create", "--order", "A-1", "--line", "2:1"], database: database)
         #expect(beyond.code == 1)
         #expect(beyond.errors.contains("already returned or in a return"), "\(beyond.errors)")
-        let override = try CLI.run(["return", "create", "--order", "A-1", "--line", "1:1", "--override-price", "1:10.00"], database: database)
+        let override = try await CLI.run(["return", "create", "--order", "A-1", "--line", "1:1", "--override-price", "1:10.00"], database: database)
         #expect(override.code == 64)
         #expect(override.errors.contains("--override-reason"))
     }
@@ -83,7 +83,7 @@ struct OrdersCommandTests {
         let bad = Self.badFiles[index]
         let database = try await TestDatabase.makeDatabase()
         let file = try Self.write(bad.text, name: bad.name.hasPrefix("JSON") ? "orders.jsonl" : "orders.csv")
-        let result = try CLI.run(["orders", "import", file], database: database)
+        let result = try await CLI.run(["orders", "import", file], database: database)
         #expect(result.code == 64, "\(bad.name): \(result.text)")
         #expect(result.errors.contains(file + bad.position), "\(bad.name): \(result.errors)")
         #expect(result.errors.contains(bad.words), "\(bad.name): \(result.errors)")
@@ -97,7 +97,7 @@ struct OrdersCommandTests {
         let file = try Self.write(
             "order_ref,customer_email,ordered_at,currency,line_id,sku,quantity,unit_price\nD-1,d@x.com,2026-11-20,EUR,1,S,1,1.00\n",
             name: "orders.csv")
-        let result = try CLI.run(["orders", "import", file, "--dry-run"], database: database)
+        let result = try await CLI.run(["orders", "import", file, "--dry-run"], database: database)
         #expect(result.code == 0, "\(result.text)")
         #expect(result.output.contains("1 created") && result.output.contains("dry run"))
         #expect(try await Self.counts(database) == [0, 0, 0])

@@ -17,7 +17,7 @@ struct ResolutionCommandTests {
                 + "SHIRT-L,P-SHIRT,Oxford,size=L,55.005,EUR,2\n"
                 + "SHIRT-XL,P-SHIRT,Oxford,size,55.00,EUR,2\n",
             name: "catalog.csv")
-        let refused = try CLI.run(["catalog", "import", bad], database: database)
+        let refused = try await CLI.run(["catalog", "import", bad], database: database)
         #expect(refused.code == 64)
         #expect(refused.errors.contains("catalog.csv:3:5:"), "\(refused.text)")
         #expect(refused.errors.contains("catalog.csv:4:4:"), "\(refused.text)")
@@ -26,38 +26,38 @@ struct ResolutionCommandTests {
             "sku,product_id,title,attributes,price,currency,on_hand\n"
                 + "SHIRT-M,P-SHIRT,\"Oxford, slim\",size=M;colour=navy,55.00,EUR,4\n",
             name: "catalog.csv")
-        let dry = try CLI.run(["catalog", "import", good, "--dry-run", "--json"], database: database)
+        let dry = try await CLI.run(["catalog", "import", good, "--dry-run", "--json"], database: database)
         #expect(try CLI.json(dry.output)["created"] as? Int == 1 && CLI.json(dry.output)["dryRun"] as? Bool == true)
-        let first = try CLI.run(["catalog", "import", good, "--json"], database: database)
+        let first = try await CLI.run(["catalog", "import", good, "--json"], database: database)
         #expect(try CLI.json(first.output)["created"] as? Int == 1, "\(first.text)")
-        let again = try CLI.run(["catalog", "import", good, "--json"], database: database)
+        let again = try await CLI.run(["catalog", "import", good, "--json"], database: database)
         #expect(try CLI.json(again.output)["unchanged"] as? Int == 1)
-        let shown = try CLI.run(["catalog", "show", "SHIRT-M"], database: database)
+        let shown = try await CLI.run(["catalog", "show", "SHIRT-M"], database: database)
         #expect(shown.output.contains("4 on hand, 0 held for exchanges, 4 free") && shown.output.contains("colour=navy"))
-        #expect(try CLI.run(["catalog", "show", "NOPE"], database: database).code == 2)
+        #expect(try await CLI.run(["catalog", "show", "NOPE"], database: database).code == 2)
     }
 
     @Test("credit adjust adds and takes with a reason; taking past the balance is refused (exit 1); show prints the ledger")
     func creditAdjust() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let added = try CLI.run(
+        let added = try await CLI.run(
             ["credit", "adjust", "Ann@Example.com", "EUR", "12.50", "--reason", "goodwill", "--key", "k1"],
             database: database)
         #expect(added.code == 0, "\(added.text)")
-        let repeated = try CLI.run(
+        let repeated = try await CLI.run(
             ["credit", "adjust", "ann@example.com", "EUR", "12.50", "--reason", "goodwill", "--key", "k1"],
             database: database)
         #expect(repeated.code == 0)
-        let tooMuch = try CLI.run(
+        let tooMuch = try await CLI.run(
             ["credit", "adjust", "ann@example.com", "EUR", "--reason", "correction", "--", "-20.00"], database: database)
         #expect(tooMuch.code == 1 && tooMuch.errors.contains("12.50"), "\(tooMuch.text)")
-        let noReason = try CLI.run(["credit", "adjust", "ann@example.com", "EUR", "5.00"], database: database)
+        let noReason = try await CLI.run(["credit", "adjust", "ann@example.com", "EUR", "5.00"], database: database)
         #expect(noReason.code == 64)
-        let shown = try CLI.run(["credit", "show", "ann@example.com", "--json"], database: database)
+        let shown = try await CLI.run(["credit", "show", "ann@example.com", "--json"], database: database)
         let statement = try CLI.json(shown.output)
         #expect((statement["balances"] as? [String: Any])?["EUR"] as? Int == 1_250)
         #expect((statement["entries"] as? [Any])?.count == 1)
-        let text = try CLI.run(["credit", "show", "ann@example.com"], database: database)
+        let text = try await CLI.run(["credit", "show", "ann@example.com"], database: database)
         #expect(text.output.contains("balance 12.50 EUR") && text.output.contains("goodwill"))
     }
 
@@ -71,9 +71,9 @@ struct ResolutionCommandTests {
                 + "RR-1,rr@example.com,2026-11-28,EUR,1,SHIRT-S,P-SHIRT,1,60.00\n"
                 + "RR-1,rr@example.com,2026-11-28,EUR,2,TIE-1,,1,40.00\n",
             name: "orders.csv")
-        #expect(try CLI.run(["catalog", "import", catalog], database: database).code == 0)
-        #expect(try CLI.run(["orders", "import", orders], database: database).code == 0)
-        let created = try CLI.run(
+        #expect(try await CLI.run(["catalog", "import", catalog], database: database).code == 0)
+        #expect(try await CLI.run(["orders", "import", orders], database: database).code == 0)
+        let created = try await CLI.run(
             ["return", "create", "--order", "RR-1", "--line", "1:1:doesnt_fit:exchange=SHIRT-M",
              "--line", "2:1::store_credit", "--json"], database: database)
         #expect(created.code == 0, "\(created.text)")
@@ -82,24 +82,24 @@ struct ResolutionCommandTests {
             ("issue_label", "{}"), ("ship", #"{"tracking_number": "1Z1"}"#), ("receive", "{}"), ("inspect", "{}"),
             ("grade", #"{"grade": "A"}"#), ("approve_refund", "{}"),
         ] {
-            let step = try CLI.run(["return", "event", id, event, "--data", data], database: database)
+            let step = try await CLI.run(["return", "event", id, event, "--data", data], database: database)
             #expect(step.code == 0, "\(event): \(step.text)")
         }
-        let shown = try CLI.run(["return", "show", id], database: database)
+        let shown = try await CLI.run(["return", "show", id], database: database)
         #expect(shown.output.contains("exchange for SHIRT-M") && shown.output.contains("settled  refund 0.00"), "\(shown.output)")
-        let report = try CLI.run(["report", "retained-revenue", "--json"], database: database)
+        let report = try await CLI.run(["report", "retained-revenue", "--json"], database: database)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [[String: Any]])
         let all = try #require(rows.first { $0["dimension"] as? String == "all" })
         #expect(all["total"] as? String == "100.00" && all["exchanged"] as? String == "60.00" && all["credited"] as? String == "40.00")
         #expect(rows.contains { $0["dimension"] as? String == "sku" && $0["key"] as? String == "SHIRT-S" })
-        let bad = try CLI.run(["return", "create", "--order", "RR-1", "--line", "1:1:x:cash"], database: database)
+        let bad = try await CLI.run(["return", "create", "--order", "RR-1", "--line", "1:1:x:cash"], database: database)
         #expect(bad.code == 64 && bad.errors.contains("refund, store_credit or exchange=SKU"))
     }
 
     @Test("report nrr: the share of 'no' per workflow, reason and locale, as a table and as JSON; nothing answered says so")
     func negativeResponseRate() async throws {
         let settings = try await TestDatabase.makeDatabase()
-        let empty = try CLI.run(["report", "nrr"], database: settings)
+        let empty = try await CLI.run(["report", "nrr"], database: settings)
         #expect(empty.code == 0 && empty.output.contains("no answers in the period"), "\(empty.text)")
         try await TestDatabase.withEngine(on: settings) { engine in
             for (index, answer) in [(true, "en"), (false, "de"), (false, "de")].enumerated() {
@@ -115,16 +115,16 @@ struct ResolutionCommandTests {
                     """)
             }
         }
-        let table = try CLI.run(["report", "nrr"], database: settings)
+        let table = try await CLI.run(["report", "nrr"], database: settings)
         #expect(table.code == 0, "\(table.text)")
         #expect(table.output.contains("locale") && table.output.contains("66.7%") && table.output.contains("100.0%"), "\(table.output)")
-        let json = try CLI.run(["report", "nrr", "--json"], database: settings)
+        let json = try await CLI.run(["report", "nrr", "--json"], database: settings)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
         let reason = try #require(rows.first { $0["dimension"] as? String == "reason" })
         #expect(reason["value"] as? String == "doesnt_fit" && reason["answers"] as? Int == 3 && reason["negative"] as? Int == 2)
         let german = try #require(rows.first { $0["dimension"] as? String == "locale" && $0["value"] as? String == "de" })
         #expect(german["rate"] as? Double == 1.0)
-        let later = try CLI.run(["report", "nrr", "--from", "2030-01-01"], database: settings)
+        let later = try await CLI.run(["report", "nrr", "--from", "2030-01-01"], database: settings)
         #expect(later.output.contains("no answers in the period"))
     }
 
@@ -159,10 +159,10 @@ struct ResolutionCommandTests {
             return (charge, paid)
         }
         let export = try OrdersCommandTests.write("", name: "settlement.csv")
-        #expect(try CLI.run(["refunds", "export-settlement", "--output", export], database: settings).code == 0)
+        #expect(try await CLI.run(["refunds", "export-settlement", "--output", export], database: settings).code == 0)
         let exported = try String(contentsOfFile: export, encoding: .utf8)
         #expect(exported.contains("\(chargeID.uuidString.lowercased()),charge:"), "\(exported)")
-        let clean = try CLI.run(["reconcile", "refunds", "--settlement", export, "--format", "json"], database: settings)
+        let clean = try await CLI.run(["reconcile", "refunds", "--settlement", export, "--format", "json"], database: settings)
         #expect(clean.code == 0, "\(clean.text)")
         let json = try CLI.json(clean.output)
         #expect((json["summary"] as? [String: Int])?["matched"] == 2)
@@ -174,7 +174,7 @@ struct ResolutionCommandTests {
             exported.split(separator: "\n").filter { !$0.contains(chargeID.uuidString.lowercased()) }
                 .joined(separator: "\n") + "\n",
             name: "settlement.csv")
-        let missing = try CLI.run(["reconcile", "refunds", "--settlement", lacking, "--format", "json"], database: settings)
+        let missing = try await CLI.run(["reconcile", "refunds", "--settlement", lacking, "--format", "json"], database: settings)
         #expect(missing.code == 1)
         let found = try #require(try CLI.json(missing.output)["discrepancies"] as? [[String: Any]])
         #expect(found.count == 1 && found.first?["kind"] as? String == "missing_in_settlement")
@@ -213,7 +213,7 @@ struct ResolutionCommandTests {
             \(lid(unknown)),CARD-X,10.00,EUR,issued,2026-12-01T10:00:00Z
 
             """, name: "cards.csv")
-        let result = try CLI.run(["reconcile", "credits", "--report", report, "--format", "json"], database: settings)
+        let result = try await CLI.run(["reconcile", "credits", "--report", report, "--format", "json"], database: settings)
         #expect(result.code == 1, "\(result.text)")
         let json = try CLI.json(result.output)
         #expect(
@@ -229,7 +229,7 @@ struct ResolutionCommandTests {
         let bad = try OrdersCommandTests.write(
             "gift_card_id,code,amount,currency,status,issued_at\n\(lid(ids[0])),CARD-1,60.05,EUR,spent,2026-12-01T10:00:00Z\n",
             name: "cards.csv")
-        let refused = try CLI.run(["reconcile", "credits", "--report", bad], database: settings)
+        let refused = try await CLI.run(["reconcile", "credits", "--report", bad], database: settings)
         #expect(refused.code == 2 && refused.errors.contains("cards.csv:2:5") && refused.errors.contains("issued, failed, voided"), "\(refused.text)")
     }
 }

@@ -22,17 +22,17 @@ struct WorkflowCheckCommandTests {
     }
 
     @Test("a folder is checked whole; a valid copy of Workflows passes, in text and JSON")
-    func validFolder() throws {
+    func validFolder() async throws {
         let folder = try copyOfWorkflows()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(["workflow", "check", folder.path], database: nil)
+        let result = try await CLI.run(["workflow", "check", folder.path], database: nil)
         #expect(result.code == 0, "\(result.text)")
         for name in ["keep-it", "specialist", "standard"] {
             #expect(result.output.contains("ok \(folder.path)/\(name).yaml: \(name)@"), "\(result.output)")
         }
         #expect(!result.output.contains("cannot read this file"))
 
-        let json = try CLI.run(["workflow", "check", folder.path, "--json"], database: nil)
+        let json = try await CLI.run(["workflow", "check", folder.path, "--json"], database: nil)
         #expect(json.code == 0, "\(json.text)")
         let answer = try CLI.json(json.output)
         #expect(answer["valid"] as? Bool == true)
@@ -40,13 +40,13 @@ struct WorkflowCheckCommandTests {
         #expect((answer["problems"] as? [Any])?.isEmpty == true)
 
         // The shipped folder named relatively, the way the issue reported it ("Workflows:1: cannot read this file").
-        let shipped = try CLI.run(["workflow", "check", "Workflows"], database: nil)
+        let shipped = try await CLI.run(["workflow", "check", "Workflows"], database: nil)
         #expect(shipped.code == 0, "\(shipped.text)")
         #expect(shipped.output.contains("ok Workflows/standard.yaml: standard@4"))
     }
 
     @Test("a folder's broken policy, template and status texts are each reported as file:line and exit 1")
-    func brokenFolder() throws {
+    func brokenFolder() async throws {
         let folder = try copyOfWorkflows()
         defer { try? FileManager.default.removeItem(at: folder) }
         let policyLine = try append("refund_speed: fast\n", to: folder.appendingPathComponent("policy.yaml"))
@@ -60,7 +60,7 @@ struct WorkflowCheckCommandTests {
         #expect(withoutOrder.count < texts.split(separator: "\n", omittingEmptySubsequences: false).count)
         try withoutOrder.joined(separator: "\n").write(to: status, atomically: true, encoding: .utf8)
 
-        let result = try CLI.run(["workflow", "check", folder.path], database: nil)
+        let result = try await CLI.run(["workflow", "check", folder.path], database: nil)
         #expect(result.code == 1, "\(result.text)")
         for expected in [
             "\(folder.path)/policy.yaml:\(policyLine): unknown key 'refund_speed'",
@@ -70,7 +70,7 @@ struct WorkflowCheckCommandTests {
             #expect(result.output.contains(expected), "missing \(expected) in:\n\(result.output)")
         }
 
-        let json = try CLI.run(["workflow", "check", folder.path, "--json"], database: nil)
+        let json = try await CLI.run(["workflow", "check", folder.path, "--json"], database: nil)
         #expect(json.code == 1)
         let answer = try CLI.json(json.output)
         #expect(answer["valid"] as? Bool == false)
@@ -86,7 +86,7 @@ struct WorkflowCheckCommandTests {
     }
 
     @Test("folders and files mix; a file inside a folder given whole is checked once; a missing path exits 2")
-    func mixedPaths() throws {
+    func mixedPaths() async throws {
         let folder = try copyOfWorkflows()
         defer { try? FileManager.default.removeItem(at: folder) }
         let other = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("wf-\(UUID().uuidString)")
@@ -95,7 +95,7 @@ struct WorkflowCheckCommandTests {
         let broken = other.appendingPathComponent("broken.yaml")
         try "workflow: [unclosed\nversion: 1\n".write(to: broken, atomically: true, encoding: .utf8)
 
-        let mixed = try CLI.run(
+        let mixed = try await CLI.run(
             ["workflow", "check", folder.path, folder.appendingPathComponent("standard.yaml").path, broken.path],
             database: nil)
         #expect(mixed.code == 1, "\(mixed.text)")
@@ -105,12 +105,12 @@ struct WorkflowCheckCommandTests {
         #expect(mixed.output.contains("ok \(folder.path)/keep-it.yaml: keep-it@"))
 
         let missing = folder.appendingPathComponent("nowhere").path
-        let result = try CLI.run(["workflow", "check", folder.path, missing], database: nil)
+        let result = try await CLI.run(["workflow", "check", folder.path, missing], database: nil)
         #expect(result.code == 2, "\(result.text)")
         #expect(result.output.contains("\(missing): no such file or folder"))
         #expect(result.output.contains("ok \(folder.path)/standard.yaml: standard@"))
 
-        let json = try CLI.run(["workflow", "check", missing, "--json"], database: nil)
+        let json = try await CLI.run(["workflow", "check", missing, "--json"], database: nil)
         #expect(json.code == 2)
         let answer = try CLI.json(json.output)
         #expect(answer["valid"] as? Bool == false)
@@ -121,11 +121,11 @@ struct WorkflowCheckCommandTests {
     }
 
     @Test("a folder without workflows says so and exits 1")
-    func emptyFolder() throws {
+    func emptyFolder() async throws {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("wf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(["workflow", "check", folder.path], database: nil)
+        let result = try await CLI.run(["workflow", "check", folder.path], database: nil)
         #expect(result.code == 1, "\(result.text)")
         #expect(result.output.contains("no workflow files found in \(folder.path)"))
     }

@@ -95,17 +95,17 @@ struct DispatcherTests {
                 #expect(dispatcher.metrics.snapshot().dead == 1)
             }
             let database = engine.database.settings
-            let listed = try CLI.run(["notify", "list", "--status", "dead", "--json"], database: database)
+            let listed = try await CLI.run(["notify", "list", "--status", "dead", "--json"], database: database)
             #expect(listed.code == 0)
             let entries = try #require(
                 try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
             #expect(entries.count == 1)
             let messageID = try #require(entries.first?["messageID"] as? String)
             #expect((entries.first?["lastError"] as? String)?.contains("HTTP 500") == true)
-            let stats = try CLI.run(["notify", "stats"], database: database)
+            let stats = try await CLI.run(["notify", "stats"], database: database)
             #expect(stats.output.contains("returns_notifications_dead 1"))
 
-            let retried = try CLI.run(["notify", "retry", messageID], database: database)
+            let retried = try await CLI.run(["notify", "retry", messageID], database: database)
             #expect(retried.code == 0, "\(retried.text)")
             #expect(try await engine.outboxStatuses() == ["pending": 1])
             #expect(try await engine.rows("SELECT attempts FROM outbox", as: (Int.self)) == [0])
@@ -116,8 +116,8 @@ struct DispatcherTests {
             }
             #expect(try await engine.outboxStatuses() == ["delivered": 1])
             // A delivered message is not retried, and an unknown id is "not found".
-            #expect(try CLI.run(["notify", "retry", messageID], database: database).code == 64)
-            #expect(try CLI.run(["notify", "retry", UUID().uuidString], database: database).code == 2)
+            #expect(try await CLI.run(["notify", "retry", messageID], database: database).code == 64)
+            #expect(try await CLI.run(["notify", "retry", UUID().uuidString], database: database).code == 2)
         }
     }
 
@@ -200,7 +200,7 @@ struct DispatcherTests {
                     ], database: engine.database.settings)
                 let started = try await engine.eventually(60) { sink.deliveries.count >= 20 }
                 kill(running.pid, SIGKILL)
-                let killed = try running.wait()
+                let killed = try await running.wait()
                 #expect(started, "the dispatcher process sent nothing: \(killed.text)")
                 let afterKill = try await engine.outboxStatuses()
                 #expect((afterKill["pending"] ?? 0) > 0, "the kill came too late to test anything: \(afterKill)")

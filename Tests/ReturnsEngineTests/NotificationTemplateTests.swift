@@ -69,7 +69,7 @@ struct NotificationTemplateTests {
     }
 
     @Test("a locale without the template falls back to its language, then to en")
-    func fallback() throws {
+    func fallback() async throws {
         #expect(Self.templates.template(named: "received", locale: "pt-BR")?.locale == "pt-BR")
         #expect(Self.templates.template(named: "received", locale: "fi-FI")?.locale == "en")
         #expect(Self.templates.template(named: "received", locale: "de-AT")?.locale == "de")
@@ -77,7 +77,7 @@ struct NotificationTemplateTests {
     }
 
     @Test("text parts are not HTML-escaped; the HTML part is")
-    func escaping() throws {
+    func escaping() async throws {
         let template = try NotificationTemplate(
             name: "t", locale: "en", path: "t.mustache",
             source:
@@ -90,7 +90,7 @@ struct NotificationTemplateTests {
     }
 
     @Test("the HTML part escapes < > & \" ' next to every combining mark and prefix; subject and text stay as given")
-    func escapingOnScalars() throws {
+    func escapingOnScalars() async throws {
         let template = try NotificationTemplate(
             name: "t", locale: "en", path: "t.mustache",
             source: "{{! subject }}\nOrder {{order_ref}}\n{{! text }}\nHi {{order_ref}}\n{{! html }}\n<p>{{order_ref}}</p>\n")
@@ -130,7 +130,7 @@ struct NotificationTemplateTests {
     }
 
     @Test("a variable the engine does not provide is an error of the check, pointing at the template line")
-    func missingVariable() throws {
+    func missingVariable() async throws {
         let folder = try copyOfWorkflows()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("notifications/fr/in_transit.mustache")
@@ -161,14 +161,14 @@ struct NotificationTemplateTests {
         #expect(errors.count == 3)
 
         // The command says the same and exits 1.
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(result.code == 1)
         #expect(result.output.contains("in_transit.mustache:6: '{{tracking_no}}' is not provided"))
     }
 
     @Test("a template missing in en or in any other locale fails the check")
-    func missingFiles() throws {
+    func missingFiles() async throws {
         let folder = try copyOfWorkflows()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.removeItem(at: folder.appendingPathComponent("notifications/ja/received.mustache"))
@@ -178,7 +178,7 @@ struct NotificationTemplateTests {
         #expect(missing.count == 1)
         #expect(missing.first?.message.contains("template 'received' has no 'ja' translation") == true)
         #expect(missing.first?.severity == .error)
-        let refused = try CLI.run(
+        let refused = try await CLI.run(
             ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(refused.code == 1)
         #expect(refused.output.contains("template 'received' has no 'ja' translation"))
@@ -187,7 +187,7 @@ struct NotificationTemplateTests {
         catalog = WorkflowCatalog.load(folder: folder)
         #expect(!catalog.isValid)
         #expect(catalog.problems.contains { $0.message.contains("undefined template 'received'") })
-        let failed = try CLI.run(
+        let failed = try await CLI.run(
             ["workflow", "check", folder.appendingPathComponent("standard.yaml").path], database: nil)
         #expect(failed.code == 1)
     }

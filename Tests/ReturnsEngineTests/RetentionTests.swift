@@ -305,50 +305,50 @@ struct RetentionTests {
     @Test("db prune --dry-run counts and deletes nothing; db prune deletes; a bad age exits 64")
     func pruneCommand() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let created = try CLI.run(
+        let created = try await CLI.run(
             [
                 "return", "create", "--order", "A-9", "--customer", "ana@example.com", "--item", "SHOE-42:1:89.90:EUR",
                 "--idempotency-key", "k1",
             ], database: database)
         #expect(created.code == 0, "\(created.text)")
-        let age = try CLI.run(["db", "prune", "--key-age", "0s", "--dry-run", "--json"], database: database)
+        let age = try await CLI.run(["db", "prune", "--key-age", "0s", "--dry-run", "--json"], database: database)
         #expect(age.code == 0, "\(age.text)")
         let dry = try CLI.json(age.output)
         #expect(dry["dryRun"] as? Bool == true)
         #expect((dry["deleted"] as? [String: Any])?["idempotencyKeys"] as? Int == 1)
         #expect((dry["deleted"] as? [String: Any])?["outboxPartitions"] == nil)  // a dry run drops nothing
 
-        let bad = try CLI.run(["db", "prune", "--key-age", "2w"], database: database)
+        let bad = try await CLI.run(["db", "prune", "--key-age", "2w"], database: database)
         #expect(bad.code == 64)
         #expect(bad.errors.contains("--key-age '2w' is not an age; write 14d, 12h, 30m or 90s"))
-        let badVariable = try CLI.run(
+        let badVariable = try await CLI.run(
             ["db", "prune"], database: database, environment: ["RETURNS_RETENTION_OUTBOX": "soon"])
         #expect(badVariable.code == 64)
         #expect(badVariable.errors.contains("RETURNS_RETENTION_OUTBOX='soon' is not an age"))
 
-        let still = try CLI.run(["db", "prune", "--dry-run", "--key-age", "0s"], database: database)
+        let still = try await CLI.run(["db", "prune", "--dry-run", "--key-age", "0s"], database: database)
         #expect(still.output.contains("would delete 0 delivered notifications, 0 settled timers, 1 idempotency keys"))
-        let pruned = try CLI.run(["db", "prune", "--key-age", "0s"], database: database)
+        let pruned = try await CLI.run(["db", "prune", "--key-age", "0s"], database: database)
         #expect(pruned.code == 0)
         #expect(
             pruned.output.contains(
                 "deleted 0 delivered notifications, 0 settled timers, 1 idempotency keys; dropped 0 empty outbox"))
-        let after = try CLI.run(["db", "prune", "--dry-run", "--key-age", "0s", "--json"], database: database)
+        let after = try await CLI.run(["db", "prune", "--dry-run", "--key-age", "0s", "--json"], database: database)
         #expect((try CLI.json(after.output)["deleted"] as? [String: Any])?["idempotencyKeys"] as? Int == 0)
     }
 
     @Test("db stats shows tables with their partitions, the oldest pending work and partition coverage")
     func statsCommand() async throws {
         let database = try await TestDatabase.makeDatabase()
-        let created = try CLI.run(
+        let created = try await CLI.run(
             [
                 "return", "create", "--order", "A-9", "--customer", "ana@example.com", "--item", "SHOE-42:1:89.90:EUR",
                 "--json",
             ], database: database)
         let id = try #require(try CLI.json(created.output)["id"] as? String)
-        _ = try CLI.run(["return", "event", id, "issue_label"], database: database)
+        _ = try await CLI.run(["return", "event", id, "issue_label"], database: database)
 
-        let stats = try CLI.run(["db", "stats", "--json"], database: database)
+        let stats = try await CLI.run(["db", "stats", "--json"], database: database)
         #expect(stats.code == 0, "\(stats.text)")
         let answer = try CLI.json(stats.output)
         let tables = try #require(answer["tables"] as? [[String: Any]])
@@ -364,7 +364,7 @@ struct RetentionTests {
         let partitions = try #require(answer["partitions"] as? [[String: Any]])
         #expect(Set(partitions.compactMap { $0["table"] as? String }) == ["outbox", "return_events"])
 
-        let text = try CLI.run(["db", "stats"], database: database)
+        let text = try await CLI.run(["db", "stats"], database: database)
         #expect(text.code == 0)
         #expect(text.output.contains("return_events"))
         #expect(text.output.contains("pending work"))

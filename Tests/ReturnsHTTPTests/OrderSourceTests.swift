@@ -102,7 +102,8 @@ struct OrderSourceTests {
     @Test("a catalog variant missing locally is fetched from the same adapter, checked and stored; a bad one is refused")
     func catalogAdapter() async throws {
         try await Self.withShop { base in
-            let lookup = ShopLookup(base: base, secret: Self.secret, timeout: 1, attempts: 1)
+            // Nothing here is slow: a timeout with room for a busy suite.
+            let lookup = ShopLookup(base: base, secret: Self.secret, timeout: 10, attempts: 1)
             try await TestDatabase.withEngine(
                 orderSource: HTTPOrderSource(lookup: lookup), catalogSource: HTTPCatalogSource(lookup: lookup)
             ) { engine in

@@ -109,7 +109,8 @@ struct ReadReplicaTests {
             let started = ContinuousClock.now
             let (status, _) = try await get(client, "/v1/status/\(token)")
             #expect(status == .ok)
-            #expect(ContinuousClock.now - started < .seconds(5), "the dead replica is not waited for")
+            // A lookup that waited for the replica would wait on its pool, which keeps trying to connect.
+            #expect(ContinuousClock.now - started < .seconds(15), "the dead replica is not waited for")
             let (ready, health) = try await get(client, "/health/ready")
             #expect(ready == .ok)
             guard case .object(let report)? = health["replica"] else {

@@ -55,12 +55,12 @@ struct PartnerImportRefusalTests {
             }
             let before = try await snapshot()
 
-            let dry = try CLI.run(["partner", "import", "--partner", "acme", file, "--dry-run"], database: settings)
+            let dry = try await CLI.run(["partner", "import", "--partner", "acme", file, "--dry-run"], database: settings)
             #expect(dry.code == 64, "\(dry.text)")
             #expect(dry.errors.contains("\(file):\(line):\(column): "), "\(dry.text)")
             #expect(try await snapshot() == before)
 
-            let refused = try CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
+            let refused = try await CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
             #expect(refused.code == 64, "\(refused.text)")
             #expect(refused.errors.contains("\(file):\(line):\(column): return \(lid(bad))"), "\(refused.text)")
             #expect(refused.errors.contains(says), "\(refused.text)")
@@ -90,7 +90,7 @@ struct PartnerImportRefusalTests {
 
                     """)
             let before = try await ReconcileFixtures.tableCounts(database)
-            let refused = try CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
+            let refused = try await CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
             #expect(refused.code == 64, "\(refused.text)")
             #expect(refused.errors.contains("\(file):3:1: return \(lid(early))"), "\(refused.text)")
             #expect(refused.errors.contains("receive"), "\(refused.text)")

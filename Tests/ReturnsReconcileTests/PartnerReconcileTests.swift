@@ -64,7 +64,7 @@ struct PartnerReconcileTests {
                     \(lid(c)),SHOE-42,1,,,\(received),,,DHL
 
                     """)
-            let result = try CLI.run(
+            let result = try await CLI.run(
                 ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"],
                 database: settings,
                 environment: ["RETURNS_HOME": home])
@@ -97,7 +97,7 @@ struct PartnerReconcileTests {
             #expect(one("missing_in_manifest")?["expected"] as? String == "SOCK-3P received 2")
             #expect(try await ReconcileFixtures.tableCounts(database) == before)
 
-            let card = try CLI.run(
+            let card = try await CLI.run(
                 ["partner", "scorecard", "--partner", "acme", "--json"], database: settings,
                 environment: ["RETURNS_HOME": home])
             #expect(card.code == 0, "\(card.text)")
@@ -110,7 +110,7 @@ struct PartnerReconcileTests {
             #expect(last["lines"] as? Int == 6)
             #expect(last["discrepancies"] as? Int == 9)
 
-            let unknown = try CLI.run(
+            let unknown = try await CLI.run(
                 ["reconcile", "partner", "--partner", "nobody", "--manifest", file], database: settings,
                 environment: ["RETURNS_HOME": home])
             #expect(unknown.code == 2)
@@ -139,22 +139,22 @@ struct PartnerReconcileTests {
                 Self.header
                     + "\(lid(id)),SHOE-42,1,A,restock,\(now),\(now),,DHL\n\(lid(id)),SOCK-3P,two,B,open_box,\(now),\(now),,\n"
             )
-            let refused = try CLI.run(["partner", "import", "--partner", "acme", malformed], database: settings)
+            let refused = try await CLI.run(["partner", "import", "--partner", "acme", malformed], database: settings)
             #expect(refused.code == 64)
             #expect(refused.errors.contains("\(malformed):3:3: quantity_received 'two' is not a whole number"))
             let stranger = try ReconcileFixtures.file(
                 Self.header
                     + "\(lid(id)),SHOE-42,1,A,restock,\(now),\(now),,DHL\n\(lid(id)),HAT,1,A,restock,\(now),\(now),,\n")
-            let refusedSKU = try CLI.run(["partner", "import", "--partner", "acme", stranger], database: settings)
+            let refusedSKU = try await CLI.run(["partner", "import", "--partner", "acme", stranger], database: settings)
             #expect(refusedSKU.code == 64)
             #expect(refusedSKU.errors.contains("\(stranger):3:2: return \(lid(id)) has no item HAT"))
-            let dry = try CLI.run(["partner", "import", "--partner", "acme", file, "--dry-run"], database: settings)
+            let dry = try await CLI.run(["partner", "import", "--partner", "acme", file, "--dry-run"], database: settings)
             #expect(dry.code == 0, "\(dry.text)")
             // The dry run goes through the engine and rolls back: every event it would apply, planned.
             #expect(dry.output.contains("4 planned (dry run)"), "\(dry.text)")
             #expect(try await engine.lookup.details(of: id).record.state == "in_transit")
 
-            let first = try CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
+            let first = try await CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
             #expect(first.code == 0, "\(first.text)")
             #expect(first.output.contains("2 lines: 4 events applied, 0 already applied"))
             let details = try await engine.lookup.details(of: id)
@@ -167,13 +167,13 @@ struct PartnerReconcileTests {
             #expect(details.history.last?.actor == "partner:acme")
             let after = try await ReconcileFixtures.tableCounts(database)
 
-            let second = try CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
+            let second = try await CLI.run(["partner", "import", "--partner", "acme", file], database: settings)
             #expect(second.code == 0, "\(second.text)")
             #expect(second.output.contains("2 lines: 0 events applied, 4 already applied"))
             #expect(try await ReconcileFixtures.tableCounts(database) == after)
             #expect(try await engine.lookup.details(of: id).record.version == details.record.version)
 
-            let reconciled = try CLI.run(
+            let reconciled = try await CLI.run(
                 ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"],
                 database: settings,
                 environment: ["RETURNS_HOME": try ReconcileFixtures.home()])

@@ -52,7 +52,7 @@ struct ReconcileInputTests {
             try await ReconcileFixtures.insert([.init(id: Self.id, minor: 1_000)], into: database)
             let before = try await ReconcileFixtures.tableCounts(database)
             let file = try Self.file(Self.bytes(Self.header) + body)
-            let result = try CLI.run(["reconcile", "refunds", "--settlement", file], database: settings)
+            let result = try await CLI.run(["reconcile", "refunds", "--settlement", file], database: settings)
             #expect(result.code == 2, "\(name): \(result.text)")
             #expect(result.errors.contains("\(file):\(at): "), "\(name): \(result.errors)")
             #expect(result.errors.contains(says), "\(name): \(result.errors)")
@@ -71,7 +71,7 @@ struct ReconcileInputTests {
             body[body.count - 1] = 0x0D  // the line ends in a bare CR
             body += Self.line(second, reference: Self.bytes("pr_2"), amount: "20.00")
             let file = try Self.file(Self.bytes(Self.header) + body)
-            let result = try CLI.run(
+            let result = try await CLI.run(
                 ["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
             #expect(result.code == 0, "\(result.text)")
             let summary = try #require(try CLI.json(result.output)["summary"] as? [String: Int])
@@ -93,26 +93,26 @@ struct ReconcileInputTests {
             let key = id.uuidString.lowercased()
             let shoe = "\(key),SHOE-42,1,,,\(Self.stamp),,"
             let socks = "\(key),SOCK-3P,2,,,\(Self.stamp),,"
-            func reconcile(_ bytes: [UInt8]) throws -> (CLI.Result, String) {
+            func reconcile(_ bytes: [UInt8]) async throws -> (CLI.Result, String) {
                 let file = try Self.file(Self.bytes(Self.manifestHeader) + bytes)
                 return (
-                    try CLI.run(
+                    try await CLI.run(
                         ["reconcile", "partner", "--partner", "acme", "--manifest", file, "--format", "json"],
                         database: settings, environment: ["RETURNS_HOME": try ReconcileFixtures.home()]),
                     file
                 )
             }
 
-            let (joined, _) = try reconcile(Self.bytes(shoe + "\r" + socks + "\n"))
+            let (joined, _) = try await reconcile(Self.bytes(shoe + "\r" + socks + "\n"))
             #expect(joined.code == 0, "\(joined.text)")
             let summary = try #require(try CLI.json(joined.output)["summary"] as? [String: Int])
             #expect(summary["matched"] == 2, "\(joined.output)")
 
-            let (extra, extraFile) = try reconcile(Self.bytes(shoe + ",DHL\n" + socks + "\n"))
+            let (extra, extraFile) = try await reconcile(Self.bytes(shoe + ",DHL\n" + socks + "\n"))
             #expect(extra.code == 2, "\(extra.text)")
             #expect(extra.errors.contains("\(extraFile):2:9: this line has 9 fields, but the header names 8"))
 
-            let (nul, nulFile) = try reconcile(Self.bytes(shoe + "torn") + [0] + Self.bytes("\n"))
+            let (nul, nulFile) = try await reconcile(Self.bytes(shoe + "torn") + [0] + Self.bytes("\n"))
             #expect(nul.code == 2, "\(nul.text)")
             #expect(nul.errors.contains("\(nulFile):2:8: the field holds a NUL byte"), "\(nul.errors)")
             #expect(try await ReconcileFixtures.tableCounts(database) == before)

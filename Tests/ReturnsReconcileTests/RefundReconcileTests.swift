@@ -35,7 +35,7 @@ struct RefundReconcileTests {
                     \(lid(unknown)),pr_x,5.00,EUR,settled,2025-11-03T10:00:00Z
 
                     """)
-            let result = try CLI.run(
+            let result = try await CLI.run(
                 ["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
             #expect(result.code == 1, "\(result.text)")
             let json = try CLI.json(result.output)
@@ -71,7 +71,7 @@ struct RefundReconcileTests {
                 ])
             #expect(try await ReconcileFixtures.tableCounts(database) == before)
 
-            let csv = try CLI.run(
+            let csv = try await CLI.run(
                 ["reconcile", "refunds", "--settlement", file, "--format", "csv"], database: settings)
             #expect(csv.code == 1)
             let rows = csv.output.split(separator: "\n")
@@ -80,7 +80,7 @@ struct RefundReconcileTests {
             #expect(rows.contains("amount_mismatch,refund_id,\(lid(r[1])),3,50.00 EUR,49.99 EUR"))
 
             let out = NSTemporaryDirectory() + "report-\(UUID().uuidString).txt"
-            let table = try CLI.run(
+            let table = try await CLI.run(
                 ["reconcile", "refunds", "--settlement", file, "--format", "table", "--output", out], database: settings
             )
             #expect(table.code == 1)
@@ -102,7 +102,7 @@ struct RefundReconcileTests {
             try await database.client.query("UPDATE refunds SET created_at = '2025-10-15T00:00:00Z' WHERE id <> \(id)")
         }
         let file = try ReconcileFixtures.file(Self.header + "\(lid(id)),pr_1,19.99,EUR,settled,2025-11-03T10:00:00Z\n")
-        let inPeriod = try CLI.run(
+        let inPeriod = try await CLI.run(
             ["reconcile", "refunds", "--settlement", file, "--from", "2025-11-01", "--format", "json"],
             database: settings)
         #expect(inPeriod.code == 0, "\(inPeriod.text)")
@@ -111,7 +111,7 @@ struct RefundReconcileTests {
                 "matched": 1, "amount_mismatch": 0, "currency_mismatch": 0, "status_mismatch": 0,
                 "duplicate_settlement": 0, "missing_in_settlement": 0, "unknown_in_settlement": 0,
             ])
-        let everything = try CLI.run(
+        let everything = try await CLI.run(
             ["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
         #expect(everything.code == 1)
         #expect((try CLI.json(everything.output)["summary"] as? [String: Int])?["missing_in_settlement"] == 1)
@@ -122,26 +122,26 @@ struct RefundReconcileTests {
         let settings = try await TestDatabase.makeDatabase()
         let file = try ReconcileFixtures.file(
             Self.header + "\(lid(UUID())),pr_1,1500.5,JPY,settled,2025-11-03T10:00:00Z\n", name: "bad.csv")
-        let bad = try CLI.run(["reconcile", "refunds", "--settlement", file], database: settings)
+        let bad = try await CLI.run(["reconcile", "refunds", "--settlement", file], database: settings)
         #expect(bad.code == 2)
         #expect(bad.errors == "error: \(file):2:3: amount '1500.5' has 1 decimal, but JPY has no decimals\n")
         #expect(bad.output.isEmpty)
 
-        let noFile = try CLI.run(["reconcile", "refunds"], database: settings)
+        let noFile = try await CLI.run(["reconcile", "refunds"], database: settings)
         #expect(noFile.code == 2)
         #expect(noFile.errors.contains("give the settlement file: --settlement FILE"))
-        let unknownOption = try CLI.run(["reconcile", "refunds", "--bogus"], database: settings)
+        let unknownOption = try await CLI.run(["reconcile", "refunds", "--bogus"], database: settings)
         #expect(unknownOption.code == 2)
-        let badPreset = try CLI.run(
+        let badPreset = try await CLI.run(
             ["reconcile", "refunds", "--settlement", file, "--preset", "paypal"], database: settings)
         #expect(badPreset.code == 2)
         #expect(badPreset.errors.contains("--preset must be stripe or adyen"))
-        let badMap = try CLI.run(["reconcile", "refunds", "--settlement", file, "--map", "price"], database: settings)
+        let badMap = try await CLI.run(["reconcile", "refunds", "--settlement", file, "--map", "price"], database: settings)
         #expect(badMap.code == 2)
 
         let good = try ReconcileFixtures.file(
             Self.header + "\(lid(UUID())),pr_1,15.00,EUR,settled,2025-11-03T10:00:00Z\n")
-        let down = try CLI.run(
+        let down = try await CLI.run(
             ["reconcile", "refunds", "--settlement", good], database: nil,
             environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/returns?sslmode=disable"])
         #expect(down.code == 3, "\(down.text)")
@@ -172,7 +172,7 @@ struct RefundReconcileTests {
             txn_6Fee,2025-11-05 00:00:00,2025-11-05 01:00:00,2025-11-05 00:00:00,eur,-2.00,0.00,-2.00,fee,,Radar,,,
 
             """, name: "stripe.csv")
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["reconcile", "refunds", "--settlement", file, "--preset", "stripe", "--format", "json"], database: settings
         )
         #expect(result.code == 1, "\(result.text)")
@@ -210,7 +210,7 @@ struct RefundReconcileTests {
             Shop,ShopEU,,,,2025-11-05 00:00:00,CET,Fee,,EUR,0.12,,1,EUR,0.12,,,,,,,,41
 
             """, name: "adyen.csv")
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["reconcile", "refunds", "--settlement", file, "--preset", "adyen", "--format", "json"], database: settings)
         #expect(result.code == 1, "\(result.text)")
         let json = try CLI.json(result.output)
@@ -226,7 +226,7 @@ struct RefundReconcileTests {
         let mapped = try ReconcileFixtures.file(
             "Ref;ID,Bank ref,Value,Cur,State,When\n\(lid(a)),b1,49.90,EUR,settled,2025-11-03\n\(lid(b)),b2,12.50,EUR,settled,2025-11-03\n"
         )
-        let custom = try CLI.run(
+        let custom = try await CLI.run(
             [
                 "reconcile", "refunds", "--settlement", mapped, "--map", "refund_id=Ref;ID", "--map",
                 "processor_reference=Bank ref", "--map", "amount=Value", "--map", "currency=Cur", "--map",
@@ -270,7 +270,7 @@ struct RefundReconcileTests {
                 + ",EUR,settled,2025-11-03T10:00:00Z\r\n"
         }
         let file = try ReconcileFixtures.file(text)
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["reconcile", "refunds", "--settlement", file, "--format", "json"], database: settings)
         #expect(result.code == 1, "\(result.errors)")
         let summary = try #require(try CLI.json(result.output)["summary"] as? [String: Int])

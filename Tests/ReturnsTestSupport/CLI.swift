@@ -25,8 +25,10 @@ enum CLI {
         var outputPath: String
         var errorPath: String
 
-        func wait() throws -> Result {
-            let code = try ChildProcess.wait(pid)
+        /// Waits for the command to end, off the cooperative pool (see `offThePool`).
+        func wait() async throws -> Result {
+            let pid = pid
+            let code = try await offThePool { try ChildProcess.wait(pid) }
             defer {
                 try? FileManager.default.removeItem(atPath: outputPath)
                 try? FileManager.default.removeItem(atPath: errorPath)
@@ -37,10 +39,10 @@ enum CLI {
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
     }
 
-    static func run(_ arguments: [String], database: DatabaseSettings?, environment: [String: String] = [:]) throws
-        -> Result
+    static func run(_ arguments: [String], database: DatabaseSettings?, environment: [String: String] = [:])
+        async throws -> Result
     {
-        try spawn(arguments, database: database, environment: environment).wait()
+        try await spawn(arguments, database: database, environment: environment).wait()
     }
 
     /// Starts the binary without waiting for it. `DATABASE_URL` points at `database` (unset when nil).
