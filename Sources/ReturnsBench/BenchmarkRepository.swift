@@ -40,6 +40,16 @@ public struct BenchmarkRepository: Sendable {
         return 0
     }
 
+    /// How many of the returns `ids` are in `state`.
+    public func count(_ ids: [UUID], in state: String, on connection: PostgresConnection) async throws -> Int {
+        for try await count in try await connection.query(
+            "SELECT count(*)::bigint FROM returns WHERE id = ANY(\(ids)) AND state = \(state)", logger: logger
+        ).decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+
     /// A server setting as the server reports it (`fsync`, `synchronous_commit`).
     public func setting(_ name: String, on connection: PostgresConnection) async throws -> String {
         for try await value in try await connection.query("SELECT current_setting(\(name))", logger: logger)

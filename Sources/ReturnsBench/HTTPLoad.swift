@@ -6,15 +6,32 @@ import Synchronization
     import Glibc
 #endif
 
-/// A small HTTP/1.1 load generator for `returns bench status`: `connections` keep-alive connections to a loopback
-/// port, each on a thread of its own, sending GET requests over `paths` in turn until `requests` answers have come
-/// back. Blocking sockets and one request in flight per connection. (wrk runs for a time, not a count: a thread of
-/// it can stop early, but wrk waits out its whole duration; ApacheBench's HTTP/1.0 keep-alive stalls against
-/// Hummingbird.)
+/// A small HTTP/1.1 load generator for `returns bench status` and `returns bench partner-api`: `connections`
+/// keep-alive connections to a loopback port, each on a thread of its own, taking scripts in turn (a script is
+/// requests sent in order on one connection: one status lookup, or the reports on one return) until all have run.
+/// Blocking sockets and one request in flight per connection. (wrk runs for a time, not a count: a thread of it can
+/// stop early, but wrk waits out its whole duration; ApacheBench's HTTP/1.0 keep-alive stalls against Hummingbird.)
 struct HTTPLoad {
     let port: Int
-    let paths: [String]
     let connections: Int
+
+    /// One request, as its bytes go on the wire.
+    struct Request: Sendable {
+        var bytes: [UInt8]
+
+        static func get(_ path: String) -> Request {
+            Request(bytes: Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n".utf8))
+        }
+
+        /// A POST of `json` with the header fields given.
+        static func post(_ path: String, json: String, headers: [(String, String)]) -> Request {
+            let body = Array(json.utf8)
+            var head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\nContent-Type: application/json\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += "Content-Length: \(body.count)\r\n\r\n"
+            return Request(bytes: Array(head.utf8) + body)
+        }
+    }
 
     struct Outcome {
         var requests: Int
@@ -29,35 +46,39 @@ struct HTTPLoad {
         }
     }
 
-    func run(requests: Int) -> Outcome {
+    /// Runs scripts 0..<`scripts`, each the requests `script` gives for its number; an answer other than 2xx or
+    /// 3xx, or a socket error, counts as an error (and the connection is opened again).
+    func run(scripts: Int, _ script: @escaping @Sendable (Int) -> [Request]) -> Outcome {
         let next = Atomic<Int>(0)
-        let results = Mutex<[(errors: Int, latencies: [Double])]>([])
+        let results = Mutex<[(requests: Int, errors: Int, latencies: [Double])]>([])
         let finished = DispatchGroup()
         let started = ContinuousClock.now
         for _ in 0..<connections {
             finished.enter()
-            let worker = Thread { [paths, port] in
+            let worker = Thread { [port, connections] in
                 var connection: Int32 = -1
+                var sent = 0
                 var errors = 0
                 var latencies: [Double] = []
-                latencies.reserveCapacity(requests / max(1, connections) + 1)
+                latencies.reserveCapacity(scripts / max(1, connections) + 1)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
-                    guard index < requests else { break }
-                    if connection < 0 { connection = Self.connect(port: port) }
-                    let begun = ContinuousClock.now
-                    if connection >= 0, let status = Self.get(paths[index % paths.count], on: connection),
-                        (200..<400).contains(status)
-                    {
-                        latencies.append((ContinuousClock.now - begun).milliseconds)
-                    } else {
-                        errors += 1
-                        if connection >= 0 { close(connection) }
-                        connection = -1
+                    guard index < scripts else { break }
+                    for request in script(index) {
+                        sent += 1
+                        if connection < 0 { connection = Self.connect(port: port) }
+                        let begun = ContinuousClock.now
+                        if connection >= 0, let status = Self.send(request, on: connection), (200..<400).contains(status) {
+                            latencies.append((ContinuousClock.now - begun).milliseconds)
+                        } else {
+                            errors += 1
+                            if connection >= 0 { close(connection) }
+                            connection = -1
+                        }
                     }
                 }
                 if connection >= 0 { close(connection) }
-                results.withLock { $0.append((errors, latencies)) }
+                results.withLock { $0.append((sent, errors, latencies)) }
                 finished.leave()
             }
             worker.start()
@@ -65,9 +86,9 @@ struct HTTPLoad {
         finished.wait()
         let seconds = (ContinuousClock.now - started).totalSeconds
         let all = results.withLock { $0 }
-        let latencies = all.flatMap(\.latencies).sorted()
         return Outcome(
-            requests: requests, errors: all.map(\.errors).reduce(0, +), seconds: seconds, latencies: latencies)
+            requests: all.map(\.requests).reduce(0, +), errors: all.map(\.errors).reduce(0, +), seconds: seconds,
+            latencies: all.flatMap(\.latencies).sorted())
     }
 
     /// A connected TCP socket to 127.0.0.1:`port`, or -1.
@@ -95,10 +116,9 @@ struct HTTPLoad {
         return socket
     }
 
-    /// Sends one GET and reads its answer through the end of its body; the status code, or nil on any failure.
-    static func get(_ path: String, on socket: Int32) -> Int? {
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count
+    /// Sends one request and reads its answer through the end of its body; the status code, or nil on any failure.
+    static func send(_ request: Request, on socket: Int32) -> Int? {
+        guard request.bytes.withUnsafeBytes({ Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.bytes.count
         else { return nil }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)

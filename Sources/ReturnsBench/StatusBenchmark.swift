@@ -111,15 +111,17 @@ public enum StatusBenchmark {
         }
     }
 
-    /// Starts `returns serve --port 0 --no-workers` on the scratch database and waits for its "listening on" line.
-    static func startServer(_ executable: String, settings: DatabaseSettings, folder: URL) async throws
-        -> (pid: pid_t, port: Int)
+    /// Starts `returns serve --port 0 --no-workers` on the scratch database (with `--pool-size` when given) and waits
+    /// for its "listening on" line.
+    static func startServer(_ executable: String, settings: DatabaseSettings, folder: URL, poolSize: Int? = nil)
+        async throws -> (pid: pid_t, port: Int)
     {
         let output = folder.appendingPathComponent("serve.out").path
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = settings.url
         let pid = try ChildProcess.spawn(
-            executable, ["serve", "--host", "127.0.0.1", "--port", "0", "--no-workers"],
+            executable,
+            ["serve", "--host", "127.0.0.1", "--port", "0", "--no-workers"] + (poolSize.map { ["--pool-size", "\($0)"] } ?? []),
             in: FileManager.default.currentDirectoryPath, outputPath: output, environment: environment)
         for _ in 0..<600 {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
@@ -141,7 +143,9 @@ public enum StatusBenchmark {
 
     /// `requests` GETs over `paths` in turn through `connections` keep-alive connections.
     static func measure(paths: [String], label: String, port: Int, requests: Int, connections: Int) -> Phase {
-        let outcome = HTTPLoad(port: port, paths: paths, connections: connections).run(requests: requests)
+        let outcome = HTTPLoad(port: port, connections: connections).run(scripts: requests) {
+            [.get(paths[$0 % paths.count])]
+        }
         return Phase(
             path: label, requests: outcome.requests, seconds: outcome.seconds,
             requestsPerSecond: Double(outcome.requests) / outcome.seconds, p50Milliseconds: outcome.percentile(0.50),

@@ -8,7 +8,7 @@ import WebhookSink
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the embedded PostgreSQL (or DATABASE_URL).",
-        subcommands: [Notify.self, Transitions.self, Status.self, BenchReconcileCommand.self])
+        subcommands: [Notify.self, Transitions.self, Status.self, PartnerAPI.self, BenchReconcileCommand.self])
 
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -194,6 +194,61 @@ struct BenchCommand: AsyncParsableCommand {
                         + "p99 \(String(format: "%.2f", phase.p99Milliseconds)) ms")
             }
             print("ratio status/static: \(String(format: "%.2f", result.ratio))")
+        }
+    }
+
+    struct PartnerAPI: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "partner-api",
+            abstract: "A partner's scans, receipts and inspections through a live returns serve, next to the engine.",
+            discussion: """
+                Creates the scratch database returns_bench_partner_api with one partner and twice --returns \
+                returns routed to it, their labels issued. Each return gets what a partner sends, in order: the \
+                pickup scan, an in-transit scan, the receipt and the inspection (6 transitions), each under an \
+                Idempotency-Key of its own. The first --returns returns get them through the engine directly with \
+                --connections workers; then `returns serve` starts on a free port of 127.0.0.1 with the same pool \
+                size and the other returns get them as POST /v1/partner/returns/{id}/... over --connections \
+                keep-alive HTTP/1.1 connections (one request in flight on each). Prints both rates in reports per \
+                second with p50/p99, how many returns reached refund_pending, and the ratio; stops the server and \
+                drops the scratch database. Build with -c release for figures that mean something.
+                """)
+
+        @Option(help: "Returns per phase (4 reports each).")
+        var returns = 1000
+        @Option(help: "Concurrent HTTP connections, and engine workers.")
+        var connections = 16
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...1_000_000).contains(returns) else { throw ValidationError("--returns must be from 1 to 1000000") }
+            guard (1...200).contains(connections) else { throw ValidationError("--connections must be from 1 to 200") }
+        }
+
+        func run() async throws {
+            let executable =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+            let result = try await reportingErrors {
+                let server = try await database.settings()
+                return try await PartnerAPIBenchmark.run(
+                    server: server, returnsExecutable: executable, returns: returns, connections: connections,
+                    folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
+            }
+            if output.json {
+                try printJSON(result)
+                return
+            }
+            for phase in [result.engine, result.http] {
+                print(
+                    "\(phase.label): \(phase.reports) reports on \(result.returns) returns, \(result.connections) at once, "
+                        + "\(phase.errors) errors, \(phase.finished) returns at refund_pending = "
+                        + "\(String(format: "%.0f", phase.reportsPerSecond)) reports/s; "
+                        + "p50 \(String(format: "%.2f", phase.p50Milliseconds)) ms, "
+                        + "p99 \(String(format: "%.2f", phase.p99Milliseconds)) ms")
+            }
+            print("pool: \(result.poolSize) connections each")
+            print("ratio HTTP/engine: \(String(format: "%.2f", result.ratio))")
         }
     }
 }

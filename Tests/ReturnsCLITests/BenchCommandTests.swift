@@ -73,4 +73,27 @@ struct BenchCommandTests {
         #expect((live["requests"] as? Int ?? 0) >= 200)
         #expect((answer["ratio"] as? Double ?? 0) > 0)
     }
+
+    @Test("bench partner-api applies every report through the engine and through a live returns serve, and drops its database")
+    func partnerAPI() async throws {
+        let database = try await TestDatabase.makeDatabase()
+        let result = try await CLI.run(
+            ["bench", "partner-api", "--returns", "6", "--connections", "2", "--json"], database: database)
+        #expect(result.code == 0, "\(result.text)")
+        let answer = try CLI.json(result.output)
+        for phase in ["engine", "http"] {
+            let run = try #require(answer[phase] as? [String: Any], "\(phase)")
+            // Four reports on each of the 6 returns, none refused, and each return inspected to refund_pending.
+            #expect(run["reports"] as? Int == 24, "\(phase)")
+            #expect(run["errors"] as? Int == 0, "\(phase)")
+            #expect(run["finished"] as? Int == 6, "\(phase)")
+        }
+        #expect((answer["ratio"] as? Double ?? 0) > 0)
+        let left = try await Database.with(database) { database in
+            try await database.client.query(
+                "SELECT count(*)::int FROM pg_database WHERE datname = 'returns_bench_partner_api'"
+            ).collect().first?.decode(Int.self)
+        }
+        #expect(left == 0)
+    }
 }
