@@ -37,7 +37,7 @@ public enum StatusBenchmark {
 
     public static func run(
         server: DatabaseSettings, returnsExecutable: String, requests: Int, connections: Int, returns: Int = 1000,
-        folders: BenchmarkFolders, logger: Logger
+        keepDatabase: Bool = false, folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_status"
         var settings = server.with(database: name)
@@ -65,14 +65,14 @@ public enum StatusBenchmark {
             let live = measure(
                 paths: ["/health/live"], label: "/health/live", port: port, requests: requests,
                 connections: connections)
-            try await Database.dropDatabase(name, on: server, logger: logger)
+            if !keepDatabase { try await Database.dropDatabase(name, on: server, logger: logger) }
             return Result(
                 connections: connections, status: status, staticRoute: live,
                 ratio: status.requestsPerSecond / live.requestsPerSecond,
                 command: "\(requests) GET requests per route over \(connections) keep-alive connections "
                     + "(HTTP/1.1, one request in flight per connection)")
         } catch {
-            try? await Database.dropDatabase(name, on: server, logger: logger)
+            if !keepDatabase { try? await Database.dropDatabase(name, on: server, logger: logger) }
             throw error
         }
     }

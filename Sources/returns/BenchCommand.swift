@@ -158,6 +158,8 @@ struct BenchCommand: AsyncParsableCommand {
         var connections = 8
         @Option(help: "Returns whose status is looked up, in turn.")
         var returns = 1000
+        @Flag(name: .customLong("keep-database"), help: "Keep returns_bench_status for inspection or other load tools.")
+        var keepDatabase = false
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -179,7 +181,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let server = try await database.settings()
                 return try await StatusBenchmark.run(
                     server: server, returnsExecutable: executable, requests: requests, connections: connections,
-                    returns: returns, folders: try Configuration.current.benchmarkFolders(),
+                    returns: returns, keepDatabase: keepDatabase, folders: try Configuration.current.benchmarkFolders(),
                     logger: Configuration.current.logger())
             }
             if output.json {
@@ -240,12 +242,11 @@ struct BenchCommand: AsyncParsableCommand {
                 return
             }
             for phase in [result.engine, result.http] {
-                print(
-                    "\(phase.label): \(phase.reports) reports on \(result.returns) returns, \(result.connections) at once, "
-                        + "\(phase.errors) errors, \(phase.finished) returns at refund_pending = "
-                        + "\(String(format: "%.0f", phase.reportsPerSecond)) reports/s; "
-                        + "p50 \(String(format: "%.2f", phase.p50Milliseconds)) ms, "
-                        + "p99 \(String(format: "%.2f", phase.p99Milliseconds)) ms")
+                let rate = String(format: "%.0f reports/s; p50 %.2f ms, p99 %.2f ms", phase.reportsPerSecond,
+                    phase.p50Milliseconds, phase.p99Milliseconds)
+                let counts = "\(phase.reports) reports on \(result.returns) returns, \(result.connections) at once, "
+                    + "\(phase.errors) errors, \(phase.finished) returns at refund_pending"
+                print("\(phase.label): \(counts) = \(rate)")
             }
             print("pool: \(result.poolSize) connections each")
             print("ratio HTTP/engine: \(String(format: "%.2f", result.ratio))")

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ReturnsEngine
+@testable import ReturnsHTTP
+import ReturnsStore
+@testable import ReturnsTestSupport
+import Synchronization
+import Testing
+
+@Suite("The database gate")
+struct DatabaseGateTests {
+    @Test("a request already running that waits for a connection none can give is answered 503 within twice the wait, and its wait ends")
+    func runningRequestEndsWhenNoConnectionCanBeHad() async throws {
+        var settings = try await TestDatabase.makeDatabase()
+        settings.maximumConnections = 1
+        try await Database.with(settings) { database in
+            let router = Router(context: ReturnsRequestContext.self)
+            router.middlewares.add(ProblemMiddleware())
+            router.middlewares.add(DatabaseGateMiddleware(database: database, wait: .milliseconds(200)))
+            let (entered, entering) = AsyncStream<Void>.makeStream()
+            let (held, holding) = AsyncStream<Void>.makeStream()
+            let (release, releasing) = AsyncStream<Void>.makeStream()
+            let leaseEnded = Mutex<String?>(nil)
+            router.get("/lease") { _, _ -> String in
+                // Past the gate while the connection was free; now it is taken, as all are while PostgreSQL is down.
+                entering.yield()
+                for await _ in held { break }
+                do {
+                    try await database.withConnection { _ in }
+                    leaseEnded.withLock { $0 = "leased" }
+                } catch {
+                    leaseEnded.withLock { $0 = "\(type(of: error)): \(error)" }
+                    throw error
+                }
+                return "leased"
+            }
+            try await Application(router: router).test(.router) { client in
+                let holder = Task {
+                    for await _ in entered { break }
+                    try await database.client.withConnection { _ in
+                        holding.yield()
+                        // Released by the test; the deadline keeps a regression a failure instead of a hang.
+                        _ = await withTaskGroup(of: Void.self) { group in
+                            group.addTask { for await _ in release { break } }
+                            group.addTask { try? await Task.sleep(for: .seconds(30)) }
+                            await group.next()
+                            group.cancelAll()
+                        }
+                    }
+                }
+                let started = ContinuousClock.now
+                let answer = try await client.execute(uri: "/lease", method: .get) { response in
+                    (response.status, String(buffer: response.body))
+                }
+                let took = ContinuousClock.now - started
+                releasing.yield()
+                try await holder.value
+                #expect(answer.0 == .serviceUnavailable, "\(answer.1)")
+                #expect(answer.1.contains("database-unavailable"), "\(answer.1)")
+                // Twice the wait is 400 ms on an idle machine; the connection is held 30 s, so any bound far below
+                // that shows the request was not left waiting for it.
+                #expect(took < .seconds(10), "\(took)")
+                // The lease wait was let go (postgres-nio answers a cancelled lease with ConnectionPoolError
+                // requestCancelled), not left to end when the connection came back.
+                let ended = leaseEnded.withLock { $0 } ?? "still waiting"
+                #expect(ended.lowercased().contains("cancel"), "\(ended)")
+            }
+        }
+    }
+}
