@@ -9,15 +9,30 @@ import ReturnsStore
 public enum ReconcileBenchmark {
     public struct Result: Sendable, Codable {
         public var lines: Int
+        /// The share of the file's lines, in percent, that name refunds the engine does not know.
+        public var discrepancyPercent: Int
         public var fileMegabytes: Double
         public var seedSeconds: Double
-        public var oursSeconds: Double
+        /// `returns reconcile refunds`, once per report format.
+        public var runs: [Run]
+        /// psql: `\copy` in, the same matching SQL, `\copy` of the same report rows out to a file.
         public var baselineSeconds: Double
-        public var ratio: Double { oursSeconds / baselineSeconds }
-        /// The reconcile process's peak resident memory.
+        /// The report rows psql wrote.
+        public var baselineRows: Int
+    }
+
+    public struct Run: Sendable, Codable {
+        public var format: String
+        public var seconds: Double
+        /// This process's peak resident memory.
         public var peakMegabytes: Double
-        public var matched: Int
+        /// Lines that matched, as the JSON report's summary counts them (nil for CSV, which has no summary).
+        public var matched: Int?
+        /// Discrepancies the report lists.
+        public var discrepancies: Int
         public var exitCode: Int32
+        /// Its seconds over psql's.
+        public var ratio: Double
     }
 
     static let database = "returns_bench_reconcile"
@@ -25,8 +40,8 @@ public enum ReconcileBenchmark {
     /// Runs the benchmark on a scratch database of `server`, the generated file in a folder under `parent`; psql is
     /// looked for in `folders.postgresBinDirectory` first.
     public static func run(
-        server: DatabaseSettings, lines: Int, binary: String, folder parent: String, folders: BenchmarkFolders,
-        logger: Logger
+        server: DatabaseSettings, lines: Int, discrepancies: Int = 0, binary: String, folder parent: String,
+        folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let folder = parent + "/returns-bench-reconcile-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -36,7 +51,8 @@ public enum ReconcileBenchmark {
         try await Database.createDatabaseIfMissing(settings, logger: logger)
         do {
             let result = try await measure(
-                settings: settings, lines: lines, binary: binary, folder: folder, folders: folders, logger: logger)
+                settings: settings, lines: lines, discrepancies: discrepancies, binary: binary, folder: folder,
+                folders: folders, logger: logger)
             try? await Database.dropDatabase(database, on: server, logger: logger)
             return result
         } catch {
@@ -46,8 +62,8 @@ public enum ReconcileBenchmark {
     }
 
     static func measure(
-        settings: DatabaseSettings, lines: Int, binary: String, folder: String, folders: BenchmarkFolders,
-        logger: Logger
+        settings: DatabaseSettings, lines: Int, discrepancies: Int, binary: String, folder: String,
+        folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let file = folder + "/settlement-\(lines).csv"
         let psql = try locatePsql(binDirectory: folders.postgresBinDirectory)
@@ -60,44 +76,108 @@ public enum ReconcileBenchmark {
             try await ReconcileBenchmarkLedger.seed(lines: lines, workflowVersion: version, in: db)
         }
         try runPsql(
-            psql, settings: settings, script: ReconcileBenchmarkLedger.exportScript(file: file), folder: folder,
+            psql, settings: settings,
+            script: ReconcileBenchmarkLedger.exportScript(file: file, discrepancies: discrepancies), folder: folder,
             logger: logger)
         let seedSeconds = Date().timeIntervalSince(seedStart)
         let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: file)[.size]) as? Int) ?? 0
 
-        // Ours: the real command, as a separate process, so its peak memory is its own.
-        let report = folder + "/reconcile-report.json"
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = url(settings)
-        let before = childPeakKilobytes()
-        let oursStart = Date()
-        let code = try ChildProcess.run(
-            binary, ["reconcile", "refunds", "--settlement", file, "--format", "json", "--output", report],
-            in: FileManager.default.currentDirectoryPath, outputPath: folder + "/reconcile.log",
-            environment: environment)
-        let oursSeconds = Date().timeIntervalSince(oursStart)
-        let peak = childPeakKilobytes()
-        let summary =
-            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])?[
-                "summary"] as? [String: Any]
-
-        guard code == 0 || code == 1 else {
-            throw ReconcileError.usage(
-                "returns reconcile refunds failed (exit \(code)): "
-                    + ((try? String(contentsOfFile: folder + "/reconcile.log", encoding: .utf8)) ?? ""))
-        }
+        let baselineReport = folder + "/baseline-report.csv"
         let baselineStart = Date()
         try runPsql(
-            psql, settings: settings, script: ReconcileBenchmarkLedger.baselineScript(file: file), folder: folder,
+            psql, settings: settings,
+            script: ReconcileBenchmarkLedger.baselineScript(file: file, report: baselineReport), folder: folder,
             logger: logger)
         let baselineSeconds = Date().timeIntervalSince(baselineStart)
+        let baselineRows = try countLines(baselineReport)
+        try? FileManager.default.removeItem(atPath: baselineReport)
+
+        // Ours: the real command, as a separate process, so its time and peak memory are its own.
+        var runs: [Run] = []
+        for format in ["json", "csv"] {
+            let report = folder + "/reconcile-report.\(format)"
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = url(settings)
+            let started = Date()
+            let (code, peakKilobytes) = try runMeasured(
+                binary, ["reconcile", "refunds", "--settlement", file, "--format", format, "--output", report],
+                outputPath: folder + "/reconcile.log", environment: environment)
+            let seconds = Date().timeIntervalSince(started)
+            guard code == 0 || code == 1 else {
+                throw ReconcileError.usage(
+                    "returns reconcile refunds failed (exit \(code)): "
+                        + ((try? String(contentsOfFile: folder + "/reconcile.log", encoding: .utf8)) ?? ""))
+            }
+            // The summary as the run printed it on standard output: "N lines: M matched, D discrepancies ...".
+            let (matched, found) = try summary(of: report, format: format)
+            try? FileManager.default.removeItem(atPath: report)
+            runs.append(
+                Run(
+                    format: format, seconds: seconds, peakMegabytes: Double(peakKilobytes) / 1024, matched: matched,
+                    discrepancies: found, exitCode: code, ratio: seconds / baselineSeconds))
+        }
         try? FileManager.default.removeItem(atPath: file)
-        try? FileManager.default.removeItem(atPath: report)
         return Result(
-            lines: lines, fileMegabytes: Double(fileBytes) / 1_048_576, seedSeconds: seedSeconds,
-            oursSeconds: oursSeconds, baselineSeconds: baselineSeconds,
-            peakMegabytes: Double(peak > before ? peak : before) / 1024, matched: summary?["matched"] as? Int ?? -1,
-            exitCode: code)
+            lines: lines, discrepancyPercent: discrepancies, fileMegabytes: Double(fileBytes) / 1_048_576,
+            seedSeconds: seedSeconds, runs: runs, baselineSeconds: baselineSeconds, baselineRows: baselineRows)
+    }
+
+    /// Runs `executable` to its end; its exit code and its own peak resident memory in kilobytes.
+    static func runMeasured(_ executable: String, _ arguments: [String], outputPath: String, environment: [String: String])
+        throws -> (code: Int32, peakKilobytes: Int)
+    {
+        let pid = try ChildProcess.spawn(
+            executable, arguments, in: FileManager.default.currentDirectoryPath, outputPath: outputPath,
+            environment: environment)
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) == -1 {
+            guard errno == EINTR else { throw ReconcileError.usage("waiting for \(executable) failed: errno \(errno)") }
+        }
+        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (code, usage.ru_maxrss)
+    }
+
+    /// The matched lines (JSON only: its summary's count) and the discrepancies a report lists, one per line: the
+    /// rows of the CSV under its header, the objects of the JSON's `discrepancies`.
+    static func summary(of report: String, format: String) throws -> (matched: Int?, discrepancies: Int) {
+        guard format == "json" else { return (nil, try countLines(report) - 1) }
+        guard let handle = FileHandle(forReadingAtPath: report) else { return (nil, 0) }
+        let head = String(decoding: try handle.read(upToCount: 1 << 16) ?? Data(), as: UTF8.self)
+        try? handle.close()
+        // The summary is the report's first object: {"matched": N, "unknown_refund": M, ...}.
+        var matched: Int?
+        if let open = head.range(of: "\"summary\": {"), let close = head[open.upperBound...].firstIndex(of: "}") {
+            let counts = try? JSONSerialization.jsonObject(with: Data(("{" + head[open.upperBound..<close] + "}").utf8))
+            matched = (counts as? [String: Any])?["matched"] as? Int
+        }
+        return (matched, try countLines(report, starting: "    {"))
+    }
+
+    /// Lines of `path` (those that start with `prefix`, when given), read in blocks.
+    static func countLines(_ path: String, starting prefix: String = "") throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+        defer { try? handle.close() }
+        let prefix = Array(prefix.utf8)
+        var count = 0
+        var line: [UInt8] = []  // the start of the current line, up to the prefix's length
+        var atStart = true
+        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
+            for byte in block {
+                if byte == 10 {
+                    if prefix.isEmpty { count += 1 }
+                    line.removeAll(keepingCapacity: true)
+                    atStart = true
+                } else if atStart && !prefix.isEmpty {
+                    line.append(byte)
+                    if line.count == prefix.count {
+                        if line == prefix { count += 1 }
+                        atStart = false
+                    }
+                }
+            }
+        }
+        return count
     }
 
     static func runPsql(_ psql: String, settings: DatabaseSettings, script: String, folder: String, logger: Logger)
@@ -144,13 +224,6 @@ public enum ReconcileBenchmark {
                 "psql not found (looked in \(candidates.joined(separator: ", "))); the baseline needs it")
         }
         return found
-    }
-
-    /// The largest peak resident set of any waited-for child so far, in kilobytes.
-    static func childPeakKilobytes() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return usage.ru_maxrss
     }
 
     static func url(_ settings: DatabaseSettings) -> String {

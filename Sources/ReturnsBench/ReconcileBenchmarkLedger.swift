@@ -30,17 +30,20 @@ enum ReconcileBenchmarkLedger {
         try await db.client.query("ANALYZE", logger: logger)
     }
 
-    /// psql: writes the settlement file that settles every refund of the ledger to `file`.
-    static func exportScript(file: String) -> String {
-        """
-        \\copy (SELECT id AS refund_id, provider_reference AS processor_reference, CASE currency WHEN 'JPY' THEN amount_minor::text ELSE (amount_minor / 100) || '.' || lpad((amount_minor % 100)::text, 2, '0') END AS amount, currency, 'settled' AS status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS settled_at FROM refunds ORDER BY provider_reference) TO '\(file)' WITH (FORMAT csv, HEADER true)
+    /// psql: writes the settlement file that settles every refund of the ledger to `file`; with `discrepancies`
+    /// (percent), that share of its lines names a refund and reference the engine does not know instead, so each
+    /// such line is an unknown refund and its ledger refund one missing from the file.
+    static func exportScript(file: String, discrepancies: Int = 0) -> String {
+        let unknown = "substr(provider_reference, 4)::bigint % 100 < \(discrepancies)"
+        return """
+        \\copy (SELECT CASE WHEN \(unknown) THEN md5('unknown' || id)::uuid ELSE id END AS refund_id, CASE WHEN \(unknown) THEN 'px_' ELSE 'pr_' END || substr(provider_reference, 4) AS processor_reference, CASE currency WHEN 'JPY' THEN amount_minor::text ELSE (amount_minor / 100) || '.' || lpad((amount_minor % 100)::text, 2, '0') END AS amount, currency, 'settled' AS status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS settled_at FROM refunds ORDER BY provider_reference) TO '\(file)' WITH (FORMAT csv, HEADER true)
 
         """
     }
 
     /// psql: `\copy` the CSV as it is, convert to the same typed table, then the identical matching SQL and report
-    /// queries `reconcile refunds` runs.
-    static func baselineScript(file: String) -> String {
+    /// queries `reconcile refunds` runs, and `\copy` the report rows out to `report`.
+    static func baselineScript(file: String, report: String) -> String {
         """
         \\set ON_ERROR_STOP on
         BEGIN;
@@ -62,7 +65,7 @@ enum ReconcileBenchmarkLedger {
         PREPARE engine_totals(timestamptz, timestamptz) AS \(SettlementMatching.engineTotalsSQL(.payments));
         EXECUTE engine_totals(NULL, NULL);
         \(SettlementMatching.settlementTotalsSQL(.payments));
-        \(ReconcileRun.resultsSQL);
+        \\copy (\(ReconcileRun.resultsSQL.replacingOccurrences(of: "\n", with: " "))) TO '\(report)' WITH (FORMAT csv)
         ROLLBACK;
 
         """

@@ -96,4 +96,25 @@ struct BenchCommandTests {
         }
         #expect(left == 0)
     }
+
+    @Test("bench reconcile with discrepancies: both report formats list as many discrepancies as psql's report rows, and a share over 100 is refused")
+    func reconcileDiscrepancies() async throws {
+        let database = try await TestDatabase.makeDatabase()
+        let result = try await CLI.run(
+            ["bench", "reconcile", "--lines", "400", "--discrepancies", "25", "--json"], database: database)
+        #expect(result.code == 0, "\(result.text)")
+        let answer = try CLI.json(result.output)
+        // A quarter of the 400 lines name unknown refunds: 100 unknown lines and their 100 refunds missing.
+        #expect(answer["baselineRows"] as? Int == 200, "\(answer)")
+        let runs = try #require(answer["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["format"] as? String } == ["json", "csv"])
+        for run in runs {
+            #expect(run["discrepancies"] as? Int == 200, "\(run)")
+            #expect(run["exitCode"] as? Int == 1, "\(run)")  // discrepancies found
+            #expect((run["peakMegabytes"] as? Double ?? 0) > 0, "\(run)")
+        }
+        #expect(runs.first?["matched"] as? Int == 300)
+        let refused = try await CLI.run(["bench", "reconcile", "--discrepancies", "101"], database: database)
+        #expect(refused.code != 0 && refused.errors.contains("--discrepancies must be from 0 to 100"), "\(refused.text)")
+    }
 }
