@@ -37,6 +37,8 @@ public enum PartnerAPIBenchmark {
         public var returns: Int
         public var connections: Int
         public var poolSize: Int
+        /// The finished returns written before measuring (`--preload`), if any.
+        public var preloaded: HistoryPreload.Outcome?
         public var engine: Phase
         public var http: Phase
         /// HTTP reports per second over engine reports per second.
@@ -71,7 +73,7 @@ public enum PartnerAPIBenchmark {
     static let partnerName = "bench-3pl"
 
     public static func run(
-        server: DatabaseSettings, returnsExecutable: String, returns: Int, connections: Int,
+        server: DatabaseSettings, returnsExecutable: String, returns: Int, connections: Int, preload: Int = 0,
         folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_partner_api"
@@ -90,6 +92,7 @@ public enum PartnerAPIBenchmark {
                 try await Migrator(directory: folders.schema).migrate(database)
                 let engine = Engine(database: database, catalog: catalog)
                 try await engine.deployWorkflows()
+                let preloaded = try await HistoryPreload.preloadIfAsked(preload, catalog: catalog, on: database)
                 let key = try await engine.accessKeys.addPartner(name: partnerName, region: "EU")
                 guard let partnerID = try await engine.accessKeys.keyHolder(for: key)?.partnerID else {
                     throw EngineError.invalidInput(field: "partner", reason: "the new partner's key opens nothing")
@@ -106,7 +109,8 @@ public enum PartnerAPIBenchmark {
                 _ = try? ChildProcess.wait(pid)
                 http.finished = try await finished(served, engine: engine)
                 return Result(
-                    returns: returns, connections: connections, poolSize: poolSize, engine: engineRun, http: http,
+                    returns: returns, connections: connections, poolSize: poolSize, preloaded: preloaded,
+                    engine: engineRun, http: http,
                     ratio: http.reportsPerSecond / engineRun.reportsPerSecond)
             }
             try await Database.dropDatabase(name, on: server, logger: logger)

@@ -30,6 +30,8 @@ public enum StatusBenchmark {
         public var connections: Int
         public var status: Phase
         public var staticRoute: Phase
+        /// The finished returns written before measuring (`--preload`), if any.
+        public var preloaded: HistoryPreload.Outcome?
         /// Status lookups per second over static-route requests per second.
         public var ratio: Double
         public var command: String
@@ -37,7 +39,7 @@ public enum StatusBenchmark {
 
     public static func run(
         server: DatabaseSettings, returnsExecutable: String, requests: Int, connections: Int, returns: Int = 1000,
-        keepDatabase: Bool = false, folders: BenchmarkFolders, logger: Logger
+        keepDatabase: Bool = false, preload: Int = 0, folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_status"
         var settings = server.with(database: name)
@@ -48,7 +50,8 @@ public enum StatusBenchmark {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
-            let tokens = try await seed(returns, settings: settings, folders: folders, logger: logger)
+            let (tokens, preloaded) = try await seed(
+                returns, preload: preload, settings: settings, folders: folders, logger: logger)
             let (pid, port) = try await startServer(returnsExecutable, settings: settings, folder: folder)
             defer {
                 kill(pid, SIGTERM)
@@ -67,7 +70,7 @@ public enum StatusBenchmark {
                 connections: connections)
             if !keepDatabase { try await Database.dropDatabase(name, on: server, logger: logger) }
             return Result(
-                connections: connections, status: status, staticRoute: live,
+                connections: connections, status: status, staticRoute: live, preloaded: preloaded,
                 ratio: status.requestsPerSecond / live.requestsPerSecond,
                 command: "\(requests) GET requests per route over \(connections) keep-alive connections "
                     + "(HTTP/1.1, one request in flight per connection)")
@@ -78,13 +81,16 @@ public enum StatusBenchmark {
     }
 
     /// Returns on the standard workflow with three history lines each (created, issue_label, ship); their tokens.
-    static func seed(_ count: Int, settings: DatabaseSettings, folders: BenchmarkFolders, logger: Logger) async throws -> [String] {
+    static func seed(_ count: Int, preload: Int, settings: DatabaseSettings, folders: BenchmarkFolders, logger: Logger)
+        async throws -> (tokens: [String], preloaded: HistoryPreload.Outcome?)
+    {
         let catalog = WorkflowCatalog.load(folder: folders.workflows)
         try catalog.requireValid()
         return try await Database.with(settings, logger: logger) { database in
             try await Migrator(directory: folders.schema).migrate(database)
             let engine = Engine(database: database, catalog: catalog)
             try await engine.deployWorkflows()
+            let preloaded = try await HistoryPreload.preloadIfAsked(preload, catalog: catalog, on: database)
             let item = try ReturnItem.parse("SHOE-42:1:89.90:EUR")
             return try await withThrowingTaskGroup(of: [String].self) { group in
                 let workers = 8
@@ -106,7 +112,7 @@ public enum StatusBenchmark {
                 }
                 var tokens: [String] = []
                 for try await part in group { tokens += part }
-                return tokens
+                return (tokens, preloaded)
             }
         }
     }

@@ -45,12 +45,14 @@ public enum TransitionBenchmark {
         public var database: String
         public var fsync: String
         public var synchronousCommit: String
+        /// The finished returns written before measuring (`--preload`), if any.
+        public var preloaded: HistoryPreload.Outcome?
     }
 
     /// `benchmarks` is the project's `Benchmarks` folder.
     public static func run(
         server: DatabaseSettings, returns: Int, concurrency: Int, benchmarks: URL, keepDatabase: Bool = false,
-        folders: BenchmarkFolders, logger: Logger
+        preload: Int = 0, folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let scripts = try self.scripts(in: benchmarks.appendingPathComponent("transitions"))
         let minimal = (
@@ -69,7 +71,7 @@ public enum TransitionBenchmark {
         do {
             let result = try await measure(
                 settings: settings, returns: returns, concurrency: concurrency, scripts: scripts, minimal: minimal,
-                pgbench: pgbench, folders: folders, logger: logger)
+                pgbench: pgbench, preload: preload, folders: folders, logger: logger)
             if !keepDatabase { try await Database.dropDatabase(name, on: server, logger: logger) }
             return result
         } catch {
@@ -93,15 +95,16 @@ public enum TransitionBenchmark {
 
     static func measure(
         settings: DatabaseSettings, returns: Int, concurrency: Int, scripts: [URL], minimal: (seed: URL, script: URL),
-        pgbench: PgBench, folders: BenchmarkFolders, logger: Logger
+        pgbench: PgBench, preload: Int, folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let catalog = WorkflowCatalog.load(folder: folders.workflows)
         try catalog.requireValid()
         let repository = BenchmarkRepository(logger: logger)
-        let (engineRun, prepared) = try await Database.with(settings, logger: logger) { database in
+        let (engineRun, prepared, preloaded) = try await Database.with(settings, logger: logger) { database in
             try await Migrator(directory: folders.schema).migrate(database)
             let engine = Engine(database: database, catalog: catalog)
             try await engine.deployWorkflows()
+            let preloaded = try await HistoryPreload.preloadIfAsked(preload, catalog: catalog, on: database)
             // Returns for the engine and as many for pgbench, whose scripts pick returns at random and so may refund
             // one several times: its returns have 50 pieces, so neither the refund trigger nor the refunded-quantity
             // check stops a run.
@@ -117,7 +120,7 @@ public enum TransitionBenchmark {
                 let synchronousCommit = try await repository.setting("synchronous_commit", on: connection)
                 return (count: count, samples: samples, fsync: fsync, synchronousCommit: synchronousCommit)
             }
-            return (engineRun, prepared)
+            return (engineRun, prepared, preloaded)
         }
         let transitions = engineRun.latencies.count
         let baseline = try pgbench.run(
@@ -140,7 +143,8 @@ public enum TransitionBenchmark {
             transitionsPerSecond: rate, p50Milliseconds: PgBench.percentile(engineRun.latencies, 0.50),
             p99Milliseconds: PgBench.percentile(engineRun.latencies, 0.99), pgbench: baseline,
             ratio: rate / baseline.transactionsPerSecond, minimal: least, ratioToMinimal: rate / least.transactionsPerSecond,
-            database: settings.description, fsync: prepared.fsync, synchronousCommit: prepared.synchronousCommit)
+            database: settings.description, fsync: prepared.fsync, synchronousCommit: prepared.synchronousCommit,
+            preloaded: preloaded)
     }
 
     /// Creates `count` returns of one `item` line on the `standard` workflow, `concurrency` at a time.

@@ -94,6 +94,7 @@ struct BenchCommand: AsyncParsableCommand {
         var concurrency = 8
         @Flag(name: .customLong("keep-database"), help: "Keep returns_bench_transitions for inspection.")
         var keepDatabase = false
+        @OptionGroup var preload: PreloadOption
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -110,7 +111,8 @@ struct BenchCommand: AsyncParsableCommand {
                 return try await TransitionBenchmark.run(
                     server: server, returns: returns, concurrency: concurrency,
                     benchmarks: try Configuration.current.benchmarksFolder(),
-                    keepDatabase: keepDatabase, folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
+                    keepDatabase: keepDatabase, preload: preload.returns, folders: try Configuration.current.benchmarkFolders(),
+                    logger: Configuration.current.logger())
             }
             if output.json {
                 try printJSON(result)
@@ -119,6 +121,7 @@ struct BenchCommand: AsyncParsableCommand {
             let engine = result
             print(
                 "database: \(engine.database) (fsync \(engine.fsync), synchronous_commit \(engine.synchronousCommit))")
+            preload.describe(result.preloaded)
             print(
                 "engine:  \(engine.transitions) transitions of \(engine.returns) returns, \(engine.concurrency) "
                     + "worker\(engine.concurrency == 1 ? "" : "s") "
@@ -160,6 +163,7 @@ struct BenchCommand: AsyncParsableCommand {
         var returns = 1000
         @Flag(name: .customLong("keep-database"), help: "Keep returns_bench_status for inspection or other load tools.")
         var keepDatabase = false
+        @OptionGroup var preload: PreloadOption
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -181,13 +185,15 @@ struct BenchCommand: AsyncParsableCommand {
                 let server = try await database.settings()
                 return try await StatusBenchmark.run(
                     server: server, returnsExecutable: executable, requests: requests, connections: connections,
-                    returns: returns, keepDatabase: keepDatabase, folders: try Configuration.current.benchmarkFolders(),
+                    returns: returns, keepDatabase: keepDatabase, preload: preload.returns,
+                    folders: try Configuration.current.benchmarkFolders(),
                     logger: Configuration.current.logger())
             }
             if output.json {
                 try printJSON(result)
                 return
             }
+            preload.describe(result.preloaded)
             for phase in [result.status, result.staticRoute] {
                 print(
                     "GET \(phase.path): \(phase.requests) requests, \(result.connections) connections, "
@@ -219,6 +225,7 @@ struct BenchCommand: AsyncParsableCommand {
         var returns = 1000
         @Option(help: "Concurrent HTTP connections, and engine workers.")
         var connections = 16
+        @OptionGroup var preload: PreloadOption
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -235,12 +242,14 @@ struct BenchCommand: AsyncParsableCommand {
                 let server = try await database.settings()
                 return try await PartnerAPIBenchmark.run(
                     server: server, returnsExecutable: executable, returns: returns, connections: connections,
-                    folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
+                    preload: preload.returns, folders: try Configuration.current.benchmarkFolders(),
+                    logger: Configuration.current.logger())
             }
             if output.json {
                 try printJSON(result)
                 return
             }
+            preload.describe(result.preloaded)
             for phase in [result.engine, result.http] {
                 let rate = String(format: "%.0f reports/s; p50 %.2f ms, p99 %.2f ms", phase.reportsPerSecond,
                     phase.p50Milliseconds, phase.p99Milliseconds)
@@ -251,5 +260,24 @@ struct BenchCommand: AsyncParsableCommand {
             print("pool: \(result.poolSize) connections each")
             print("ratio HTTP/engine: \(String(format: "%.2f", result.ratio))")
         }
+    }
+}
+
+/// `--preload N`: finished returns with their history written before a benchmark measures (`HistoryPreload`).
+struct PreloadOption: ParsableArguments {
+    @Option(
+        name: .customLong("preload"),
+        help: "Finished returns (with their history) to write into the scratch database before measuring.")
+    var returns = 0
+
+    func validate() throws {
+        guard (0...100_000_000).contains(returns) else { throw ValidationError("--preload must be from 0 to 100000000") }
+    }
+
+    func describe(_ outcome: HistoryPreload.Outcome?) {
+        guard let outcome else { return }
+        print(
+            "preloaded: \(outcome.returns) finished returns with their history in "
+                + String(format: "%.1f s; database %.0f MB", outcome.seconds, outcome.databaseMegabytes))
     }
 }

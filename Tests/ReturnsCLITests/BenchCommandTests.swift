@@ -74,11 +74,12 @@ struct BenchCommandTests {
         #expect((answer["ratio"] as? Double ?? 0) > 0)
     }
 
-    @Test("bench partner-api applies every report through the engine and through a live returns serve, and drops its database")
+    @Test("bench partner-api applies every report through the engine and through a live returns serve, on a preloaded history, and drops its database")
     func partnerAPI() async throws {
         let database = try await TestDatabase.makeDatabase()
         let result = try await CLI.run(
-            ["bench", "partner-api", "--returns", "6", "--connections", "2", "--json"], database: database)
+            ["bench", "partner-api", "--returns", "6", "--connections", "2", "--preload", "50", "--json"],
+            database: database)
         #expect(result.code == 0, "\(result.text)")
         let answer = try CLI.json(result.output)
         for phase in ["engine", "http"] {
@@ -89,6 +90,9 @@ struct BenchCommandTests {
             #expect(run["finished"] as? Int == 6, "\(phase)")
         }
         #expect((answer["ratio"] as? Double ?? 0) > 0)
+        // 50 finished returns with their history were there before the reports, and no report touched them.
+        let preloaded = try #require(answer["preloaded"] as? [String: Any])
+        #expect(preloaded["returns"] as? Int == 50 && (preloaded["databaseMegabytes"] as? Double ?? 0) > 0)
         let left = try await Database.with(database) { database in
             try await database.client.query(
                 "SELECT count(*)::int FROM pg_database WHERE datname = 'returns_bench_partner_api'"
