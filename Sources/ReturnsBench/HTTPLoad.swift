@@ -68,7 +68,9 @@ struct HTTPLoad {
                         sent += 1
                         if connection < 0 { connection = Self.connect(port: port) }
                         let begun = ContinuousClock.now
-                        if connection >= 0, let status = Self.send(request, on: connection), (200..<400).contains(status) {
+                        if connection >= 0, let status = Self.send(request, on: connection),
+                            (200..<400).contains(status)
+                        {
                             latencies.append((ContinuousClock.now - begun).milliseconds)
                         } else {
                             errors += 1
@@ -118,7 +120,8 @@ struct HTTPLoad {
 
     /// Sends one request and reads its answer through the end of its body; the status code, or nil on any failure.
     static func send(_ request: Request, on socket: Int32) -> Int? {
-        guard request.bytes.withUnsafeBytes({ Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.bytes.count
+        let sent = request.bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == request.bytes.count
         else { return nil }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)

@@ -81,7 +81,8 @@ public enum HistoryPreload {
                     INSERT INTO outbox (message_id, return_id, seq, template, locale, status, attempts, created_at,
                                         delivered_at, channel)
                     SELECT md5('hist-m-' || g || '-' || n.seq)::uuid, md5('hist-' || g)::uuid, n.seq, n.template,
-                           'en', 'delivered', 1, now() - (g % 43200) * interval '1 minute' + (n.seq - 1) * interval '1 hour',
+                           'en', 'delivered', 1,
+                           now() - (g % 43200) * interval '1 minute' + (n.seq - 1) * interval '1 hour',
                            now() - (g % 43200) * interval '1 minute' + (n.seq - 1) * interval '1 hour', 'webhook'
                     FROM generate_series(\(first), \(last)) g,
                          (VALUES (2, 'label_issued'), (3, 'in_transit'), (5, 'received'), (9, 'refunded'))
@@ -89,7 +90,8 @@ public enum HistoryPreload {
                     """, logger: logger)
                 try await connection.query(
                     """
-                    INSERT INTO timers (return_id, name, event, state, armed_seq, due_at, status, settled_at, created_at)
+                    INSERT INTO timers (return_id, name, event, state, armed_seq, due_at, status, settled_at,
+                                        created_at)
                     SELECT md5('hist-' || g)::uuid, t.name, t.event, t.state, t.seq,
                            now() - (g % 43200) * interval '1 minute' + interval '2 days', t.status,
                            now() - (g % 43200) * interval '1 minute' + t.settled * interval '1 hour',

@@ -124,7 +124,8 @@ public enum PartnerAPIBenchmark {
     /// How many of `ids` reached `refund_pending`, where the inspection leaves a return of the standard workflow.
     static func finished(_ ids: [UUID], engine: Engine) async throws -> Int {
         try await engine.database.client.withConnection { connection in
-            try await BenchmarkRepository(logger: engine.database.logger).count(ids, in: "refund_pending", on: connection)
+            try await BenchmarkRepository(logger: engine.database.logger)
+                .count(ids, in: "refund_pending", on: connection)
         }
     }
 
@@ -224,7 +225,8 @@ public enum PartnerAPIBenchmark {
     }
 
     static func phase(_ label: String, returns: Int, seconds: Double, latencies: [Double], errors: Int) -> Phase {
-        let outcome = HTTPLoad.Outcome(requests: returns * Step.allCases.count, errors: errors, seconds: seconds, latencies: latencies)
+        let outcome = HTTPLoad.Outcome(
+            requests: returns * Step.allCases.count, errors: errors, seconds: seconds, latencies: latencies)
         return Phase(
             label: label, reports: outcome.requests, seconds: seconds,
             reportsPerSecond: Double(outcome.requests) / seconds, p50Milliseconds: outcome.percentile(0.5),

@@ -123,8 +123,9 @@ public enum ReconcileBenchmark {
     }
 
     /// Runs `executable` to its end; its exit code and its own peak resident memory in kilobytes.
-    static func runMeasured(_ executable: String, _ arguments: [String], outputPath: String, environment: [String: String])
-        throws -> (code: Int32, peakKilobytes: Int)
+    static func runMeasured(
+        _ executable: String, _ arguments: [String], outputPath: String, environment: [String: String]
+    ) throws -> (code: Int32, peakKilobytes: Int)
     {
         let pid = try ChildProcess.spawn(
             executable, arguments, in: FileManager.default.currentDirectoryPath, outputPath: outputPath,

@@ -6,6 +6,11 @@ import ReturnsStore
 import WebhookSink
 
 struct BenchCommand: AsyncParsableCommand {
+    /// This very binary, which the benchmarks start again (`returns serve`, `returns reconcile`).
+    static var ownExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the embedded PostgreSQL (or DATABASE_URL).",
         subcommands: [Notify.self, Transitions.self, Status.self, PartnerAPI.self, BenchReconcileCommand.self])
@@ -178,13 +183,11 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let executable =
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                ?? CommandLine.arguments[0]
             let result = try await reportingErrors {
                 let server = try await database.settings()
                 return try await StatusBenchmark.run(
-                    server: server, returnsExecutable: executable, requests: requests, connections: connections,
+                    server: server, returnsExecutable: BenchCommand.ownExecutable, requests: requests,
+                    connections: connections,
                     returns: returns, keepDatabase: keepDatabase, preload: preload.returns,
                     folders: try Configuration.current.benchmarkFolders(),
                     logger: Configuration.current.logger())
@@ -235,13 +238,11 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let executable =
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                ?? CommandLine.arguments[0]
             let result = try await reportingErrors {
                 let server = try await database.settings()
                 return try await PartnerAPIBenchmark.run(
-                    server: server, returnsExecutable: executable, returns: returns, connections: connections,
+                    server: server, returnsExecutable: BenchCommand.ownExecutable, returns: returns,
+                    connections: connections,
                     preload: preload.returns, folders: try Configuration.current.benchmarkFolders(),
                     logger: Configuration.current.logger())
             }

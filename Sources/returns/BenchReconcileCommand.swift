@@ -30,12 +30,11 @@ struct BenchReconcileCommand: AsyncParsableCommand {
     func run() async throws {
         guard (1...20_000_000).contains(lines) else { throw ValidationError("--lines must be from 1 to 20000000") }
         guard (0...100).contains(discrepancies) else { throw ValidationError("--discrepancies must be from 0 to 100") }
-        let binary =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let result = try await reportingErrors {
             let server = try await database.settings()
             return try await ReconcileBenchmark.run(
-                server: server, lines: lines, discrepancies: discrepancies, binary: binary, folder: folder,
+                server: server, lines: lines, discrepancies: discrepancies, binary: BenchCommand.ownExecutable,
+                folder: folder,
                 folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
         }
         if output.json {
