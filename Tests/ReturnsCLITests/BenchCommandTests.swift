@@ -6,7 +6,7 @@ import ReturnsStore
 @testable import ReturnsTestSupport
 import Testing
 
-@Suite("returns bench transitions, as a user runs it")
+@Suite("returns bench transitions, as a user runs it", .serialized)
 struct BenchCommandTests {
     @Test("drives returns through the standard lifecycle, runs every pgbench script and the minimal transition without a failure, leaves no trace")
     func transitions() async throws {

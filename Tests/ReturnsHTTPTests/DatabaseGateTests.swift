@@ -8,7 +8,7 @@ import ReturnsStore
 import Synchronization
 import Testing
 
-@Suite("The database gate")
+@Suite("The database gate", .timeLimit(.minutes(2)))
 struct DatabaseGateTests {
     @Test("a request already running that waits for a connection none can give is answered 503 within twice the wait, and its wait ends")
     func runningRequestEndsWhenNoConnectionCanBeHad() async throws {
@@ -17,7 +17,7 @@ struct DatabaseGateTests {
         try await Database.with(settings) { database in
             let router = Router(context: ReturnsRequestContext.self)
             router.middlewares.add(ProblemMiddleware())
-            router.middlewares.add(DatabaseGateMiddleware(database: database, wait: .milliseconds(200)))
+            router.middlewares.add(DatabaseGateMiddleware(database: database, wait: .seconds(1)))
             let (entered, entering) = AsyncStream<Void>.makeStream()
             let (held, holding) = AsyncStream<Void>.makeStream()
             let (release, releasing) = AsyncStream<Void>.makeStream()
@@ -35,9 +35,17 @@ struct DatabaseGateTests {
                 }
                 return "leased"
             }
+            // The pool's one connection is opened before the request, so the gate's first check finds it free: on a
+            // loaded machine opening it can outlast the wait, and the request would be refused before the handler.
+            try await database.withConnection { _ in }
             try await Application(router: router).test(.router) { client in
                 let holder = Task {
-                    for await _ in entered { break }
+                    var reached = false
+                    for await _ in entered {
+                        reached = true
+                        break
+                    }
+                    guard reached else { return false }
                     try await database.client.withConnection { _ in
                         holding.yield()
                         // Released by the test; the deadline keeps a regression a failure instead of a hang.
@@ -48,17 +56,20 @@ struct DatabaseGateTests {
                             group.cancelAll()
                         }
                     }
+                    return true
                 }
                 let started = ContinuousClock.now
                 let answer = try await client.execute(uri: "/lease", method: .get) { response in
                     (response.status, String(buffer: response.body))
                 }
                 let took = ContinuousClock.now - started
+                entering.finish()
                 releasing.yield()
-                try await holder.value
+                let handlerRan = try await holder.value
+                try #require(handlerRan, "the gate refused the request before its handler ran: \(answer.1)")
                 #expect(answer.0 == .serviceUnavailable, "\(answer.1)")
                 #expect(answer.1.contains("database-unavailable"), "\(answer.1)")
-                // Twice the wait is 400 ms on an idle machine; the connection is held 30 s, so any bound far below
+                // Twice the wait is 2 s on an idle machine; the connection is held 30 s, so any bound far below
                 // that shows the request was not left waiting for it.
                 #expect(took < .seconds(10), "\(took)")
                 // The lease wait was let go (postgres-nio answers a cancelled lease with ConnectionPoolError

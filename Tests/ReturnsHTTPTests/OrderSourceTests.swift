@@ -29,7 +29,7 @@ struct OrderSourceTests {
             switch ref {
             case "GOOD-1": return json(order(ref: ref))
             case "SLOW-1":
-                try await Task.sleep(for: .seconds(3))
+                try await Task.sleep(for: .seconds(12))
                 return json(order(ref: ref))
             case "FAIL-1": return Response(status: .internalServerError)
             case "NEGATIVE-1": return json(order(ref: ref, price: "-89.90"))
@@ -61,8 +61,8 @@ struct OrderSourceTests {
     @Test("an order missing locally is fetched, checked and stored; a slow, failing or lying adapter stores nothing")
     func adapter() async throws {
         try await Self.withShop { base in
-            // 2 s: under the slow order's 3 s, and room for the good ones when the whole suite loads both cores.
-            let source = HTTPOrderSource(base: base, secret: Self.secret, timeout: 2, attempts: 2)
+            // 6 s: under the slow order's 12 s, and room for the good ones when the whole suite loads both cores.
+            let source = HTTPOrderSource(base: base, secret: Self.secret, timeout: 6, attempts: 2)
             try await TestDatabase.withEngine(orderSource: source) { engine in
                 let ask = { (ref: String) in
                     try await engine.transitions.create(
@@ -75,7 +75,7 @@ struct OrderSourceTests {
                 #expect(try await engine.count("SELECT unit_price_minor::int FROM return_items") == 8_990)
 
                 for (ref, words, timedOut) in [
-                    ("SLOW-1", "no answer within 2", true), ("FAIL-1", "answered HTTP 500", false),
+                    ("SLOW-1", "no answer within 6", true), ("FAIL-1", "answered HTTP 500", false),
                     ("NEGATIVE-1", "must not be negative", false), ("CURRENCY-1", "ISO 4217", false),
                     ("OTHER-1", "another order (SOMEONE-ELSES)", false),
                 ] {
