@@ -342,7 +342,7 @@ struct WebhookRefundTests {
             let adapter = WebhookSink(secret: nil, failuresPerMessage: 2)
             let url = try await adapter.start()
             defer { Task { try? await adapter.stop() } }
-            let provider = WebhookRefundProvider(url: url, timeout: 5)
+            let provider = WebhookRefundProvider(url: url, timeout: 10)
             let retry = RefundRetryPolicy(maxAttempts: 5, baseDelay: 0, leaseSeconds: 60)
             var reports: [RefundReport] = []
             for _ in 0..<3 { reports.append(try await engine.refunds.sendDue(through: provider, retry: retry)) }
@@ -368,7 +368,7 @@ struct WebhookRefundTests {
             let strict = WebhookSink(secret: "other")
             let url = try await strict.start()
             defer { Task { try? await strict.stop() } }
-            let second = try await engine.refunds.sendDue(through: WebhookRefundProvider(url: url, timeout: 5))
+            let second = try await engine.refunds.sendDue(through: WebhookRefundProvider(url: url, timeout: 10))
             #expect(second.failed == 1)
             #expect(try await engine.lookup.details(of: id).record.state == "refund_failed")
             let errors = try await engine.rows("SELECT last_error FROM refunds WHERE return_id = \(id)", as: (String.self))
