@@ -10,7 +10,7 @@ import Testing
 
 @Suite("The database gate", .timeLimit(.minutes(2)))
 struct DatabaseGateTests {
-    @Test("a request already running that waits for a connection none can give is answered 503 within twice the wait, and its wait ends")
+    @Test("a request already running that waits for a connection none can give is answered 503 long before one frees up, and its wait ends")
     func runningRequestEndsWhenNoConnectionCanBeHad() async throws {
         var settings = try await TestDatabase.makeDatabase()
         settings.maximumConnections = 1
@@ -51,7 +51,7 @@ struct DatabaseGateTests {
                         // Released by the test; the deadline keeps a regression a failure instead of a hang.
                         _ = await withTaskGroup(of: Void.self) { group in
                             group.addTask { for await _ in release { break } }
-                            group.addTask { try? await Task.sleep(for: .seconds(30)) }
+                            group.addTask { try? await Task.sleep(for: .seconds(60)) }
                             await group.next()
                             group.cancelAll()
                         }
@@ -69,9 +69,9 @@ struct DatabaseGateTests {
                 try #require(handlerRan, "the gate refused the request before its handler ran: \(answer.1)")
                 #expect(answer.0 == .serviceUnavailable, "\(answer.1)")
                 #expect(answer.1.contains("database-unavailable"), "\(answer.1)")
-                // Twice the wait is 2 s on an idle machine; the connection is held 30 s, so any bound far below
-                // that shows the request was not left waiting for it.
-                #expect(took < .seconds(10), "\(took)")
+                // Twice the wait is 2 s on an idle machine (13.7 s was seen in a loaded CI run); the connection is
+                // held 60 s, so any bound far below that shows the request was not left waiting for it.
+                #expect(took < .seconds(30), "\(took)")
                 // The lease wait was let go (postgres-nio answers a cancelled lease with ConnectionPoolError
                 // requestCancelled), not left to end when the connection came back.
                 let ended = leaseEnded.withLock { $0 } ?? "still waiting"

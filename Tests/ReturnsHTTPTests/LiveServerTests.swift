@@ -30,7 +30,8 @@ struct LiveServerTests {
                 tasks.addTask { try await group.run() }
                 var iterator = ports.makeAsyncIterator()
                 let port = try #require(await iterator.next())
-                let client = TestClient(host: "127.0.0.1", port: port)
+                // A read timeout far past the 15 s default: a loaded CI run once left a request unanswered that long.
+                let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
                 client.connect()
                 do {
                     try await body(engine, group, client)

@@ -32,9 +32,9 @@ struct ConnectionLossTests {
                     try await connection.query("SELECT 1", logger: database.logger)
                 }
             }
-            let outcome = try await firstOf(attempt, orAfter: .seconds(10))
+            let outcome = try await firstOf(attempt, orAfter: .seconds(30))
             guard let outcome else {
-                Issue.record("the transaction still waits for its statement 10 s after the connection closed")
+                Issue.record("the transaction still waits for its statement 30 s after the connection closed")
                 return
             }
             let error = #expect(throws: StoreError.self) { try outcome.get() }
