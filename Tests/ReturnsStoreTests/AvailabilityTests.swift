@@ -17,13 +17,13 @@ struct AvailabilityTests {
     func silentDatabase() async throws {
         var settings = try await TestDatabase.makeDatabase()
         let admin = settings.with(database: "postgres")
-        // A timeout a loaded machine meets: with the whole suite starting at once, opening the heartbeat's session
-        // and its first answer took longer than 600 ms on every try for 20 s, and the heartbeat never answered.
-        settings.heartbeatTimeout = .seconds(3)
+        // A timeout a loaded machine meets: while the whole suite starts at once, the heartbeat's session and its
+        // answer missed 600 ms on every try for 20 s, and once missed 3 s for as long.
+        settings.heartbeatTimeout = .seconds(5)
         settings.heartbeatInterval = .milliseconds(500)
         try await Database.with(settings, logger: logger) { database in
             let heartbeat = try #require(database.heartbeat)
-            try await waitUntil(.seconds(20)) { heartbeat.answeredBeats > 0 }
+            try await waitUntil(.seconds(90)) { heartbeat.answeredBeats > 0 }
             let pid = try await database.withConnection { connection in
                 var pid: Int32?
                 for try await value in try await connection.query(
@@ -46,21 +46,22 @@ struct AvailabilityTests {
             let stopped = ContinuousClock.now
             kill(pid_t(backend), SIGSTOP)
             defer { kill(pid_t(backend), SIGCONT) }
-            try await waitUntil(.seconds(15)) { heartbeat.unavailable != nil }
+            try await waitUntil(.seconds(30)) { heartbeat.unavailable != nil }
             let detected = ContinuousClock.now - stopped
             let refused = ContinuousClock.now
             await #expect(throws: StoreError.self) { try await database.withConnection { _ in } }
-            #expect(ContinuousClock.now - refused < .milliseconds(500), "refused at once, not after a wait")
-            // Nominally within the 0.5 s interval plus the 3 s timeout; the bound leaves room for a loaded machine
+            // The pool, asked instead, tries the refusing database until its circuit breaker trips (61 s seen).
+            #expect(ContinuousClock.now - refused < .seconds(2), "refused at once, not after a wait")
+            // Nominally within the 0.5 s interval plus the 5 s timeout; the bound leaves room for a loaded machine
             // and still says seconds, where TCP alone would take a quarter of an hour.
-            #expect(detected < .seconds(10), "the silence was noticed after \(detected)")
+            #expect(detected < .seconds(20), "the silence was noticed after \(detected)")
             let outcome = await inFlight.result
             let ended = ContinuousClock.now - stopped
             guard case .failure(let error) = outcome else {
                 Issue.record("the work in flight ran to its end instead of being cut short")
                 return
             }
-            #expect(ended < .seconds(20), "work in flight ended \(ended) after the database went silent (it would run 60 s)")
+            #expect(ended < .seconds(30), "work in flight ended \(ended) after the database went silent (it would run 60 s)")
             // The statement fails with the closed connection (clientClosedConnection), or the guard ends the wait
             // (connectionLost); either is a connection failure, answered 503 at the edge.
             let isConnectionFailure: Bool
