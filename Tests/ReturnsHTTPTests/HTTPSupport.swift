@@ -18,11 +18,13 @@ struct API {
 
     static func withRouter<T: Sendable>(_ body: @Sendable (API) async throws -> T) async throws -> T {
         try await TestDatabase.withEngine { engine in
-            // The suite runs its tests at once on two cores, where opening a pooled connection can take longer than
-            // the production second; DatabaseWaitTests covers the 503 itself.
+            // The suite runs its tests at once on two cores, where opening a pooled connection can take far longer
+            // than the production second: two full runs answered a request 503 database-unavailable in the suite's
+            // first minute, most likely a 10 s wait running out. DatabaseWaitTests and DatabaseGateTests cover the
+            // 503 itself.
             let router = buildRouter(
                 engine: engine,
-                configuration: ServerConfiguration(publicBaseURL: "https://returns.example", databaseWait: .seconds(10)),
+                configuration: ServerConfiguration(publicBaseURL: "https://returns.example", databaseWait: .seconds(30)),
                 migrator: try Migrator(directory: TestDatabase.packageRoot.appendingPathComponent("Schema")))
             return try await Application(router: router).test(.router) { client in
                 try await body(API(client: client, engine: engine))

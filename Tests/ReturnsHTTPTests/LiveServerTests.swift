@@ -23,7 +23,7 @@ struct LiveServerTests {
         try await TestDatabase.withEngine(on: settings) { engine in
             let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
             let group = Server.makeGroup(
-                engine: engine, configuration: ServerConfiguration(port: 0, databaseWait: .seconds(10)),
+                engine: engine, configuration: ServerConfiguration(port: 0, databaseWait: .seconds(30)),
                 workers: [TimerWorker(engine: engine)],
                 migrator: nil, logger: TestDatabase.logger, onServerRunning: { portSink.yield($0) })
             try await withThrowingTaskGroup(of: Void.self) { tasks in

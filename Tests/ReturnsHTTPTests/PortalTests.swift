@@ -349,7 +349,7 @@ struct PortalTests {
         let lines = LogLines()
         try await TestDatabase.withEngine { engine in
             let router = buildRouter(
-                engine: engine, configuration: ServerConfiguration(publicBaseURL: "https://returns.example", databaseWait: .seconds(10)))
+                engine: engine, configuration: ServerConfiguration(publicBaseURL: "https://returns.example", databaseWait: .seconds(30)))
             var logger = Logger(label: "portal-test") { _ in lines }
             logger.logLevel = .trace
             // A live server on loopback: the server's own request handling logs too.
