@@ -261,10 +261,14 @@ struct OrderAttackTests {
         try await Database.with(settings, logger: TestDatabase.logger) { database in
             // A window whose edge passed two seconds ago: windows are aligned to multiples of their length since
             // 1970, so one as long as the seconds since then, less two, began two seconds ago.
-            var epoch = 0
-            for try await seconds in try await database.client.query(
-                "SELECT floor(extract(epoch FROM now()))::int", logger: TestDatabase.logger
-            ).decode(Int.self) { epoch = seconds }
+            let databaseNow = {
+                var now = 0
+                for try await seconds in try await database.client.query(
+                    "SELECT floor(extract(epoch FROM now()))::int", logger: TestDatabase.logger
+                ).decode(Int.self) { now = seconds }
+                return now
+            }
+            let epoch = try await databaseNow()
             let limits = LookupLimits(perAddress: 10, perOrder: 5, windowSeconds: epoch - 2)
             let engine = Engine(database: database, catalog: TestDatabase.catalog, lookupLimits: limits)
             try await engine.deployWorkflows()
@@ -285,13 +289,6 @@ struct OrderAttackTests {
             // Nine of the last window's length plus one now reach the limit of ten, where a window aligned to the
             // clock alone would have forgotten the nine.
             await #expect(throws: EngineError.orderNotFound) { _ = try await guess("guess@example.com") }
-            let databaseNow = {
-                var now = 0
-                for try await seconds in try await database.client.query(
-                    "SELECT floor(extract(epoch FROM now()))::int", logger: TestDatabase.logger
-                ).decode(Int.self) { now = seconds }
-                return now
-            }
             let before = try await databaseNow()
             do {
                 _ = try await guess("real@example.com")

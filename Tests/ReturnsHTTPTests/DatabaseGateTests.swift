@@ -40,12 +40,8 @@ struct DatabaseGateTests {
             try await database.withConnection { _ in }
             try await Application(router: router).test(.router) { client in
                 let holder = Task {
-                    var reached = false
-                    for await _ in entered {
-                        reached = true
-                        break
-                    }
-                    guard reached else { return false }
+                    var arrivals = entered.makeAsyncIterator()
+                    guard await arrivals.next() != nil else { return false }
                     try await database.client.withConnection { _ in
                         holding.yield()
                         // Released by the test; the deadline keeps a regression a failure instead of a hang.

@@ -111,9 +111,8 @@ struct AvailabilityTests {
     /// Lets sessions into `database`, or refuses every new one (superusers too); sessions already open stay.
     static func allowConnections(_ allowed: Bool, to database: String, on admin: DatabaseSettings) async throws {
         try await Database.with(admin, logger: TestDatabase.logger) { admin in
-            try await admin.client.query(
-                PostgresQuery(unsafeSQL: "ALTER DATABASE \"\(database)\" ALLOW_CONNECTIONS \(allowed)"),
-                logger: TestDatabase.logger)
+            let sql = "ALTER DATABASE \(Database.quoteIdentifier(database)) ALLOW_CONNECTIONS \(allowed)"
+            try await admin.client.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
         }
     }
 
