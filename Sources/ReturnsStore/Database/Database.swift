@@ -122,7 +122,8 @@ public struct Database: Sendable {
     ) async throws -> T {
         let logger = self.logger
         let limits = limits ?? settings.transactionLimits
-        return try await withConnection(onItsEventLoop: onItsEventLoop) { connection in
+        return try await withConnection(onItsEventLoop: onItsEventLoop) { lent in
+            let connection = lent.holdingWrites()
             try await connection.query("BEGIN", logger: logger)
             let value: T
             do {
@@ -134,9 +135,11 @@ public struct Database: Sendable {
                     """, logger: logger)
                 for try await _ in set {}
                 value = try await body(connection)
+                try await connection.sendHeldWrites(logger: logger)
             } catch {
                 // On a closed connection there is nothing to roll back, and a statement sent there is never answered
                 // (should the connection close between the check and the ROLLBACK, the guard ends the wait).
+                connection.deferred?.drop()
                 if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw StoreError.limited(error, by: limits)
             }
@@ -155,6 +158,8 @@ public struct Database: Sendable {
         do {
             value = try await body(connection)
         } catch {
+            // What the step held goes with the step (the SAVEPOINT sent what was held before it).
+            connection.deferred?.drop()
             if !connection.isClosed {
                 _ = try? await connection.query("ROLLBACK TO SAVEPOINT engine_step", logger: logger)
                 _ = try? await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)

@@ -131,9 +131,7 @@ public struct OutboxRepository: Sendable {
 
     /// Tells listening dispatchers there is work; PostgreSQL sends it when the transaction commits.
     public func wake(on connection: DatabaseConnection) async throws {
-        for try await _ in try await connection.execute(
-            TransitionStatements.Wake(channel: Self.wakeChannel), logger: logger)
-        {}
+        try await connection.write(DeferredWrite("wake").with("channel", Self.wakeChannel), logger: logger)
     }
 
     /// Counts over the whole table: meant for `returns notify stats` and scraping, not for a hot loop.
@@ -161,9 +159,9 @@ extension OutboxRepository {
     public func enqueueNotification(
         _ id: UUID, seq: Int, template: String, locale: String, payloadJSON: String, on connection: DatabaseConnection
     ) async throws {
-        try await connection.run(
-            TransitionStatements.EnqueueNotification(
-                messageID: UUID(), id: id, seq: seq, template: template, locale: locale, payloadJSON: payloadJSON), logger: logger)
+        try await connection.write(
+            DeferredWrite("notification").with("message", UUID()).with("return", id).with("seq", seq)
+                .with("template", template).with("locale", locale).with("payload", json: payloadJSON), logger: logger)
         // Wakes listening dispatchers at commit; several in one transaction fold into one.
         try await wake(on: connection)
     }

@@ -220,7 +220,8 @@ extension RefundRepository {
 
     /// What has been refunded or is on its way (everything but failed refunds).
     public func refundedMinor(of id: UUID, on connection: DatabaseConnection) async throws -> Int64 {
-        let rows = try await connection.execute(TransitionStatements.RefundedMinor(id: id), logger: logger)
+        // No held write touches refunds.
+        let rows = try await connection.executeBesideHeldWrites(TransitionStatements.RefundedMinor(id: id), logger: logger)
         for try await total in rows { return total }
         return 0
     }

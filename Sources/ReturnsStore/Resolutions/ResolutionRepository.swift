@@ -177,7 +177,8 @@ public struct ResolutionRepository: Sendable {
     /// settled; none when they were settled before, so a deadline that fires twice charges once.
     public func settleAuthorizations(_ id: UUID, capture: Bool, on connection: DatabaseConnection) async throws -> [Int] {
         var lines: [Int] = []
-        for try await line in try await connection.query(
+        // Only charges rows: beside the held writes (a transition's, on the return whose row lock it holds).
+        for try await line in try await connection.queryBesideHeldWrites(
             """
             UPDATE charges SET status = CASE WHEN provider = 'ledger' THEN \(capture ? "charged" : "released")
                                              ELSE \(capture ? "capturing" : "releasing") END,
@@ -343,7 +344,8 @@ public struct ResolutionRepository: Sendable {
 
     /// When the return's refunded lines are paid.
     public func releaseMoment(of id: UUID, on connection: DatabaseConnection) async throws -> ReleaseMoment {
-        for try await moment in try await connection.query(
+        // No held write sets release_on.
+        for try await moment in try await connection.queryBesideHeldWrites(
             "SELECT release_on FROM returns WHERE id = \(id)", logger: logger
         ).decode(String.self) {
             return ReleaseMoment(rawValue: moment) ?? .inspection

@@ -25,9 +25,9 @@ public struct IdempotencyRepository: Sendable {
         scope: String, key: String, requestHash: String, returnID: UUID?, responseJSON: String,
         on connection: DatabaseConnection
     ) async throws {
-        try await connection.run(
-            TransitionStatements.RecordIdempotencyKey(
-                scope: scope, key: key, requestHash: requestHash, returnID: returnID, responseJSON: responseJSON), logger: logger)
+        try await connection.write(
+            DeferredWrite("key").with("scope", scope).with("key", key).with("hash", requestHash).with("return", returnID)
+                .with("response", json: responseJSON), logger: logger)
     }
 
     /// Holds a transaction-scoped lock on `key`, so two requests with one idempotency key run one after the other.

@@ -38,7 +38,9 @@ public struct ItemRepository: Sendable {
 
     public func itemStates(of id: UUID, on connection: DatabaseConnection) async throws -> [ItemState] {
         var items: [ItemState] = []
-        for try await item in try await connection.execute(TransitionStatements.ItemStates(id: id), logger: logger) {
+        // No held write touches return_items.
+        let rows = try await connection.executeBesideHeldWrites(TransitionStatements.ItemStates(id: id), logger: logger)
+        for try await item in rows {
             items.append(item)
         }
         return items

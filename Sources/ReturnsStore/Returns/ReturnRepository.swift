@@ -116,8 +116,8 @@ public struct ReturnRepository: Sendable {
     }
 
     public func updateState(_ id: UUID, state: String, version: Int, on connection: DatabaseConnection) async throws {
-        try await connection.run(
-            TransitionStatements.UpdateState(state: state, version: version, id: id), logger: logger)
+        try await connection.write(
+            DeferredWrite("state").with("return", id).with("state", state).with("version", version), logger: logger)
     }
 
     /// Overdue timers and pending notifications, read through the partial indexes on pending rows.
@@ -151,9 +151,9 @@ public struct ReturnRepository: Sendable {
         _ id: UUID, seq: Int, event: String, from: String?, to: String, actor: String, dataJSON: String,
         on connection: DatabaseConnection
     ) async throws {
-        try await connection.run(
-            TransitionStatements.AppendEvent(
-                id: id, seq: seq, event: event, from: from, to: to, actor: actor, dataJSON: dataJSON), logger: logger)
+        try await connection.write(
+            DeferredWrite("event").with("return", id).with("seq", seq).with("event", event).with("from", from)
+                .with("to", to).with("actor", actor).with("data", json: dataJSON), logger: logger)
     }
 
     public func history(of id: UUID, on connection: DatabaseConnection) async throws -> [HistoryEntry] {

@@ -16,15 +16,14 @@ public struct TimerRepository: Sendable {
         _ id: UUID, name: String, event: String, state: String, seq: Int, seconds: Int, base: Date?,
         on connection: DatabaseConnection
     ) async throws {
-        try await cancelTimer(id, name: name, on: connection)
-        try await connection.run(
-            TransitionStatements.InsertTimer(
-                id: id, name: name, event: event, state: state, seq: seq, base: base, seconds: Double(seconds)), logger: logger)
+        // The write cancels the pending timer of that name first.
+        try await connection.write(
+            DeferredWrite("timer").with("return", id).with("name", name).with("event", event).with("state", state)
+                .with("seq", seq).with("base", base).with("seconds", seconds), logger: logger)
     }
 
     public func cancelTimer(_ id: UUID, name: String, on connection: DatabaseConnection) async throws {
-        try await connection.run(
-            TransitionStatements.CancelTimer(id: id, name: name), logger: logger)
+        try await connection.write(DeferredWrite("cancel_timer").with("return", id).with("name", name), logger: logger)
     }
 
     /// Timers due as of `asOf` (the database clock when nil), oldest first. Not locked: the caller locks the
