@@ -124,11 +124,12 @@ public struct Database: Sendable {
         let limits = limits ?? settings.transactionLimits
         return try await withConnection(onItsEventLoop: onItsEventLoop) { lent in
             let connection = lent.holdingWrites()
-            try await connection.query("BEGIN", logger: logger)
+            // Prepared, as the statements of a transition are: parsed once per connection, not per transaction.
+            for try await _ in try await connection.prepared("BEGIN", logger: logger) {}
             let value: T
             do {
                 // SET takes no bind parameters; set_config does, and `true` keeps both to this transaction.
-                let set = try await connection.query(
+                let set = try await connection.prepared(
                     """
                     SELECT set_config('lock_timeout', \(limits.lockSetting), true),
                            set_config('statement_timeout', \(limits.statementSetting), true)
@@ -143,7 +144,7 @@ public struct Database: Sendable {
                 if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw StoreError.limited(error, by: limits)
             }
-            try await connection.query("COMMIT", logger: logger)
+            for try await _ in try await connection.prepared("COMMIT", logger: logger) {}
             return value
         }
     }

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// A connection lent by `Database` for one piece of work (a transaction, or a few reads). Only ReturnsStore can run
 /// SQL on it: the layers above hand it from one repository call to the next, so several calls share a transaction,
@@ -34,16 +35,20 @@ public struct DatabaseConnection: Sendable {
         return try await raw.execute(statement, logger: logger)
     }
 
-    /// `query`, for a statement that reads and writes no row a held write (`DeferredWrites`) touches, so it may go
-    /// out before them: the round trip of sending them is not spent on it.
-    @discardableResult
-    func queryBesideHeldWrites(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line)
-        async throws -> PostgresRowSequence
-    {
-        try await raw.query(query, logger: logger, file: file, line: line)
+    /// `query`, sent as a named prepared statement: the server parses and plans `query`'s text once per
+    /// connection instead of on every call (parsing and planning the transitions' statements sent unnamed was a
+    /// fifth of PostgreSQL's time in `bench transitions`). For statements of fixed text, whose values are all
+    /// bound (`\(value)`), never for text built from values (`unescaped:`): each distinct text stays prepared on
+    /// every pooled connection. `besideHeldWrites` is for a statement that reads and writes no row a held write
+    /// (`DeferredWrites`) touches, so it may go out before them.
+    func prepared(_ query: PostgresQuery, besideHeldWrites: Bool = false, logger: Logger) async throws -> PreparedRows {
+        if !besideHeldWrites { try await sendHeldWrites(logger: logger) }
+        return try await PreparedQuery.$text.withValue(query.sql) {
+            try await raw.execute(PreparedQuery(bindings: query.binds), logger: logger)
+        }
     }
 
-    /// `execute`, for a statement that may go out before the held writes (see `queryBesideHeldWrites`).
+    /// `execute`, for a statement that may go out before the held writes (see `prepared`).
     func executeBesideHeldWrites<Statement: PostgresPreparedStatement, Row>(_ statement: Statement, logger: Logger)
         async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Row> where Row == Statement.Row
     {
@@ -69,4 +74,31 @@ extension DatabaseConnection {
     where Statement.Row == () {
         for try await _ in try await execute(statement, logger: logger) {}
     }
+}
+
+/// The rows of a `prepared` statement (postgres-nio's `decode` reads them as it reads `PostgresRowSequence`).
+typealias PreparedRows = AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
+
+/// Any statement text as a postgres-nio prepared statement. postgres-nio names and prepares a statement by its type's
+/// static `name` and `sql`, which it reads once, when `execute` is called; here they are the text bound to `text`
+/// for that call (`DatabaseConnection.prepared`) and the name given to that text when it was first sent, so each
+/// text is prepared once per connection under a name no other text has.
+struct PreparedQuery: PostgresPreparedStatement {
+    @TaskLocal static var text = ""
+    private static let names = Mutex<[String: String]>([:])
+    static var sql: String { text }
+    static var name: String {
+        let text = self.text
+        return names.withLock { names in
+            if let name = names[text] { return name }
+            let name = "returns.q\(names.count + 1)"
+            names[text] = name
+            return name
+        }
+    }
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }

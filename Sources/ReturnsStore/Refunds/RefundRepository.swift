@@ -207,7 +207,7 @@ extension RefundRepository {
         _ id: UUID, idempotencyKey: String, amountMinor: Int64, currency: String, seq: Int, breakdownJSON: String,
         on connection: DatabaseConnection
     ) async throws -> Bool {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             """
             INSERT INTO refunds (id, return_id, idempotency_key, amount_minor, currency, decided_seq, breakdown)
             VALUES (\(UUID()), \(id), \(idempotencyKey), \(amountMinor), \(currency), \(seq), \(breakdownJSON)::jsonb)

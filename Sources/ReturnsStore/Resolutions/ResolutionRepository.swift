@@ -97,7 +97,7 @@ public struct ResolutionRepository: Sendable {
     public func exchangeOrders(of id: UUID, on connection: DatabaseConnection) async throws -> [ExchangeOrderRow] {
         var rows: [ExchangeOrderRow] = []
         for try await (line, sku, quantity, price, currency, provider, status, reference, placed, difference, settlement)
-            in try await connection.query(
+            in try await connection.prepared(
                 """
                 SELECT line, sku, quantity, price_minor, currency::text, provider, status, reference, placed_at,
                        difference_minor, settlement
@@ -178,13 +178,13 @@ public struct ResolutionRepository: Sendable {
     public func settleAuthorizations(_ id: UUID, capture: Bool, on connection: DatabaseConnection) async throws -> [Int] {
         var lines: [Int] = []
         // Only charges rows: beside the held writes (a transition's, on the return whose row lock it holds).
-        for try await line in try await connection.queryBesideHeldWrites(
+        for try await line in try await connection.prepared(
             """
             UPDATE charges SET status = CASE WHEN provider = 'ledger' THEN \(capture ? "charged" : "released")
                                              ELSE \(capture ? "capturing" : "releasing") END,
                                attempts = 0
             WHERE return_id = \(id) AND status IN ('authorized', 'authorizing') RETURNING line
-            """, logger: logger
+            """, besideHeldWrites: true, logger: logger
         ).decode(Int.self) {
             lines.append(line)
         }
@@ -224,7 +224,7 @@ public struct ResolutionRepository: Sendable {
 
     /// Whether the return was ever shipped (the carrier's first scan is in its history).
     public func hasShipped(_ id: UUID, on connection: DatabaseConnection) async throws -> Bool {
-        for try await shipped in try await connection.query(
+        for try await shipped in try await connection.prepared(
             "SELECT EXISTS (SELECT 1 FROM return_events WHERE return_id = \(id) AND event = 'ship')", logger: logger
         ).decode(Bool.self) {
             return shipped
@@ -234,7 +234,7 @@ public struct ResolutionRepository: Sendable {
 
     public func charges(of id: UUID, on connection: DatabaseConnection) async throws -> [ChargeRow] {
         var rows: [ChargeRow] = []
-        for try await (charge, instant, line, amount, currency, status, provider) in try await connection.query(
+        for try await (charge, instant, line, amount, currency, status, provider) in try await connection.prepared(
             """
             SELECT id, idempotency_key LIKE 'instant:%', line, amount_minor, currency::text, status, provider FROM charges
             WHERE return_id = \(id) ORDER BY line, created_at
@@ -254,7 +254,7 @@ public struct ResolutionRepository: Sendable {
     {
         let json = String(decoding: try JSONEncoder.sorted.encode(settlement), as: UTF8.self)
         var inserted = false
-        for try await _ in try await connection.query(
+        for try await _ in try await connection.prepared(
             """
             INSERT INTO settlements (return_id, seq, currency, refund_minor, credit_minor, bonus_minor, charge_minor,
                                      label_minor, breakdown)
@@ -270,7 +270,7 @@ public struct ResolutionRepository: Sendable {
 
     public func settlements(of id: UUID, on connection: DatabaseConnection) async throws -> [SettlementRow] {
         var rows: [SettlementRow] = []
-        for try await (seq, json, created) in try await connection.query(
+        for try await (seq, json, created) in try await connection.prepared(
             "SELECT seq, breakdown::text, created_at FROM settlements WHERE return_id = \(id) ORDER BY seq",
             logger: logger
         ).decode((Int, String, Date).self) {
@@ -284,7 +284,7 @@ public struct ResolutionRepository: Sendable {
 
     /// Whether any settlement of the return took the label cost, or gave the flat credit bonus.
     public func settledBefore(_ id: UUID, on connection: DatabaseConnection) async throws -> (label: Bool, bonus: Bool) {
-        for try await (label, bonus) in try await connection.query(
+        for try await (label, bonus) in try await connection.prepared(
             """
             SELECT coalesce(bool_or(label_minor > 0), false), coalesce(bool_or(bonus_minor > 0), false)
             FROM settlements WHERE return_id = \(id)
@@ -331,7 +331,7 @@ public struct ResolutionRepository: Sendable {
 
     /// Whose store credit a return's credit is: the shop's customer id of its order, else its lower-cased email.
     public func creditCustomer(of id: UUID, on connection: DatabaseConnection) async throws -> String {
-        for try await customer in try await connection.query(
+        for try await customer in try await connection.prepared(
             """
             SELECT coalesce(o.customer_id, lower(r.customer_email)) FROM returns r
             LEFT JOIN orders o ON o.id = r.order_id WHERE r.id = \(id)
@@ -345,8 +345,8 @@ public struct ResolutionRepository: Sendable {
     /// When the return's refunded lines are paid.
     public func releaseMoment(of id: UUID, on connection: DatabaseConnection) async throws -> ReleaseMoment {
         // No held write sets release_on.
-        for try await moment in try await connection.queryBesideHeldWrites(
-            "SELECT release_on FROM returns WHERE id = \(id)", logger: logger
+        for try await moment in try await connection.prepared(
+            "SELECT release_on FROM returns WHERE id = \(id)", besideHeldWrites: true, logger: logger
         ).decode(String.self) {
             return ReleaseMoment(rawValue: moment) ?? .inspection
         }
