@@ -1,7 +1,8 @@
 import Foundation
 import ReturnsCore
 import ReturnsEngine
-import ReturnsStore
+@testable import ReturnsStore
+import Synchronization
 @testable import ReturnsTestSupport
 import Testing
 
@@ -172,6 +173,52 @@ struct ConcurrencyTests {
             #expect(try await engine.lookup.details(of: id).history.count == 2)
             let status = try await engine.rows("SELECT status FROM timers WHERE return_id = \(id)", as: (String.self))
             #expect(status == ["discarded"])
+        }
+    }
+
+    @Test("one key from two processes, both waiting for the return's row lock: one applies, the other replays its answer")
+    func duplicateFromAnotherProcess() async throws {
+        var settings = try await TestDatabase.makeDatabase()
+        // The commands wait for the lock while the test sees them waiting; a loaded run took over 2 s for that.
+        settings.transactionLimits = TransactionLimits(lockTimeout: .seconds(120), statementTimeout: .seconds(120))
+        try await TestDatabase.withEngine(on: settings) { first in
+            try await TestDatabase.withEngine(on: settings) { second in
+                let id = try await first.makeReturn()
+                // A third session holds the row lock, so both commands wait for it as two processes' would; each
+                // engine orders its own commands in memory, so only another process's duplicate meets it here.
+                let (locked, locking) = AsyncStream.makeStream(of: Void.self)
+                let release = Mutex(false)
+                let holder = Task {
+                    try await first.database.transaction { connection in
+                        try await connection.query("SELECT id FROM returns WHERE id = \(id) FOR UPDATE", logger: TestDatabase.logger)
+                        locking.yield()
+                        while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+                    }
+                }
+                var iterator = locked.makeAsyncIterator()
+                await iterator.next()
+                let a = Task { try await first.transitions.apply("issue_label", to: id, idempotencyKey: "dup-1", actor: "a") }
+                let b = Task { try await second.transitions.apply("issue_label", to: id, idempotencyKey: "dup-1", actor: "b") }
+                var waiting = 0
+                for _ in 0..<1200 where waiting < 2 {
+                    try await Task.sleep(for: .milliseconds(25))
+                    let rows = try await first.database.client.query(
+                        """
+                        SELECT count(*)::int FROM pg_stat_activity
+                        WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()
+                        """, logger: TestDatabase.logger)
+                    for try await count in rows.decode(Int.self) { waiting = count }
+                }
+                release.withLock { $0 = true }
+                try await holder.value
+                #expect(waiting == 2, "both commands should have waited for the lock")
+                let answers = [try await a.value, try await b.value]
+                #expect(answers.map(\.replayed).sorted { !$0 && $1 } == [false, true])
+                #expect(answers.allSatisfy { $0.to == "label_issued" && $0.seq == 2 })
+                let events = try await first.rows(
+                    "SELECT event FROM return_events WHERE return_id = \(id) ORDER BY seq", as: (String.self))
+                #expect(events == ["created", "issue_label"])
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ import ReturnsStore
 import Synchronization
 import Testing
 
-@Suite("The database gate", .timeLimit(.minutes(2)))
+@Suite("The database gate", .timeLimit(.minutes(5)))
 struct DatabaseGateTests {
     @Test("a request already running that waits for a connection none can give is answered 503 long before one frees up, and its wait ends")
     func runningRequestEndsWhenNoConnectionCanBeHad() async throws {
@@ -47,7 +47,7 @@ struct DatabaseGateTests {
                         // Released by the test; the deadline keeps a regression a failure instead of a hang.
                         _ = await withTaskGroup(of: Void.self) { group in
                             group.addTask { for await _ in release { break } }
-                            group.addTask { try? await Task.sleep(for: .seconds(60)) }
+                            group.addTask { try? await Task.sleep(for: .seconds(180)) }
                             await group.next()
                             group.cancelAll()
                         }
@@ -65,9 +65,9 @@ struct DatabaseGateTests {
                 try #require(handlerRan, "the gate refused the request before its handler ran: \(answer.1)")
                 #expect(answer.0 == .serviceUnavailable, "\(answer.1)")
                 #expect(answer.1.contains("database-unavailable"), "\(answer.1)")
-                // Twice the wait is 2 s on an idle machine (13.7 s was seen in a loaded CI run); the connection is
-                // held 60 s, so any bound far below that shows the request was not left waiting for it.
-                #expect(took < .seconds(30), "\(took)")
+                // Twice the wait is 2 s on an idle machine; loaded full runs here took 13.7 s, 36 s and 39 s. The
+                // connection is held 180 s, so a bound far below that shows the request was not left waiting for it.
+                #expect(took < .seconds(90), "\(took)")
                 // The lease wait was let go (postgres-nio answers a cancelled lease with ConnectionPoolError
                 // requestCancelled), not left to end when the connection came back.
                 let ended = leaseEnded.withLock { $0 } ?? "still waiting"

@@ -17,7 +17,17 @@ struct Idempotency {
     ) async throws -> Result {
         guard let key else { return try await body() }
         if key.locksItself { try await keys.lockKey(key.lockName, on: connection) }
-        if let existing = try await keys.findIdempotencyKey(scope: key.scope, key: key.key, on: connection) {
+        let existing = try await keys.findIdempotencyKey(scope: key.scope, key: key.key, on: connection)
+        return try await once(key, found: existing, on: connection, body)
+    }
+
+    /// `once`, with the key's record as read under the lock that orders commands on its target (the return's
+    /// row lock, read in the same statement: `ReturnRepository.lockReturn(_:readingKey:_:on:)`).
+    func once<Result: Replayable>(
+        _ key: IdempotencyKey, found existing: IdempotencyRecord?, on connection: DatabaseConnection,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        if let existing {
             guard existing.requestHash == key.requestHash else { throw EngineError.idempotencyKeyReused(key: key.key) }
             var replay = try JSONCoding.decode(Result.self, from: existing.response)
             replay.replayed = true

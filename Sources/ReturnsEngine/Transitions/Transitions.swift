@@ -209,14 +209,19 @@ public struct Transitions: Sendable {
         check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
     ) async throws -> TransitionResult {
         try await engine.transaction(onItsEventLoop: true) { [self] connection in
-            // The row lock comes first: it orders concurrent commands on one return, keys included.
+            // The row lock comes first: it orders concurrent commands on one return, keys included. The key is
+            // read in the same round trip, as committed when the lock was granted.
+            let locked: (ReturnRecord, IdempotencyRecord?)?
+            if let key {
+                locked = try await engine.store.returns.lockReturn(id, readingKey: key.scope, key.key, on: connection)
+            } else {
+                locked = try await engine.store.returns.lockReturn(id, on: connection).map { ($0, nil) }
+            }
             // A partner's command on a return not assigned to it is answered as if the return did not exist.
-            guard let record = try await engine.store.returns.lockReturn(id, on: connection),
-                partnerID == nil || record.partnerID == partnerID
-            else {
+            guard let (record, recorded) = locked, partnerID == nil || record.partnerID == partnerID else {
                 throw EngineError.returnNotFound(id)
             }
-            return try await idempotency.once(key, on: connection) {
+            let body = {
                 if let expectedVersion, expectedVersion != record.version {
                     throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
                 }
@@ -230,6 +235,8 @@ public struct Transitions: Sendable {
                 try await check?(record, connection)
                 return try await writer.commit(decision, to: record, actor: actor, data: data, on: connection)
             }
+            guard let key else { return try await body() }
+            return try await idempotency.once(key, found: recorded, on: connection, body)
         }
     }
 

@@ -158,6 +158,8 @@ public struct Database: Sendable {
         let value: T
         do {
             value = try await body(connection)
+            // Sent inside the step: a held write refused is undone with the step, not with the whole transaction.
+            try await connection.sendHeldWrites(logger: logger)
         } catch {
             // What the step held goes with the step (the SAVEPOINT sent what was held before it).
             connection.deferred?.drop()

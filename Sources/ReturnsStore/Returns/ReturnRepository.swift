@@ -17,6 +17,12 @@ public struct ReturnRepository: Sendable {
         """
     static let returnColumnCount = returnColumns.split(separator: ",").count
 
+    /// `returnColumns`, each named as a column of `alias`, for a statement that joins other tables.
+    static func returnColumns(of alias: String) -> String {
+        returnColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+            .joined(separator: ", ")
+    }
+
     func decodeReturns(_ rows: PostgresRowSequence) async throws -> [ReturnRecord] {
         var records: [ReturnRecord] = []
         for try await row in rows { records.append(try ReturnRecord(row: row)) }
@@ -24,6 +30,24 @@ public struct ReturnRepository: Sendable {
     }
 
     // MARK: - Returns
+
+    /// Locks the return's row for this transaction and reads the idempotency key `scope`/`key` as committed when
+    /// the lock was granted: in the lock's round trip, and again after it only when the return moved while the lock
+    /// was waited for (see `TransitionStatements.LockReturnWithKey`). Nil when there is no such return.
+    public func lockReturn(_ id: UUID, readingKey scope: String, _ key: String, on connection: DatabaseConnection)
+        async throws -> (ReturnRecord, IdempotencyRecord?)?
+    {
+        let rows = try await connection.execute(
+            TransitionStatements.LockReturnWithKey(id: id, scope: scope, key: key), logger: logger)
+        for try await (record, recorded, stale) in rows {
+            guard stale else { return (record, recorded) }
+            let again = try await connection.execute(
+                TransitionStatements.FindIdempotencyKey(scope: scope, key: key), logger: logger)
+            for try await recorded in again { return (record, recorded) }
+            return (record, nil)
+        }
+        return nil
+    }
 
     /// Locks the return's row for this transaction. `skipLocked` returns nil instead of waiting for another holder.
     public func lockReturn(_ id: UUID, on connection: DatabaseConnection, skipLocked: Bool = false) async throws

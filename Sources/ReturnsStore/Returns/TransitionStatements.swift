@@ -21,6 +21,44 @@ enum TransitionStatements {
         }
     }
 
+    /// `LockReturn` with the command's idempotency key read in the same round trip. The key is read from the
+    /// statement's snapshot, taken before any wait for the lock, and so is the last column, the return's version
+    /// then: when it differs from the locked row's (the return moved while this waited), a command that committed
+    /// meanwhile may have recorded the key, and the caller reads the key again (`ReturnRepository.lockReturn`).
+    struct LockReturnWithKey: PostgresPreparedStatement {
+        static let sql = """
+            SELECT \(ReturnRepository.returnColumns(of: "r")), k.request_hash, k.response::text,
+                   (SELECT version FROM returns WHERE id = $1)
+            FROM returns r LEFT JOIN idempotency_keys k ON k.scope = $2 AND k.key = $3
+            WHERE r.id = $1 FOR UPDATE OF r
+            """
+        /// The return, its key's record, and whether that record may be out of date.
+        typealias Row = (ReturnRecord, IdempotencyRecord?, stale: Bool)
+        var id: UUID
+        var scope: String
+        var key: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(id)
+            bindings.append(scope)
+            bindings.append(key)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let columns = row.makeRandomAccess()
+            let count = ReturnRepository.returnColumnCount
+            let record = try ReturnRecord(row: row)
+            let hash = try columns[count].decode(String?.self)
+            let response = try columns[count + 1].decode(String?.self)
+            let versionBeforeLock = try columns[count + 2].decode(Int?.self)
+            return (
+                record, hash.map { IdempotencyRecord(requestHash: $0, response: response ?? "") },
+                versionBeforeLock != record.version)
+        }
+    }
+
     struct FindIdempotencyKey: PostgresPreparedStatement {
         static let sql = "SELECT request_hash, response::text FROM idempotency_keys WHERE scope = $1 AND key = $2"
         typealias Row = IdempotencyRecord
