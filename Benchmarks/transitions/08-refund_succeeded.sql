@@ -1,29 +1,40 @@
 -- The SQL Engine.apply sends for `refund_succeeded` (refund_pending -> refunded) of the standard workflow, with an idempotency key.
 -- Run by `returns bench transitions` with pgbench -M prepared; one script per lifecycle step, equal weights.
+-- The writes nothing in the transaction reads back (its state, history line, notifications and their wake-up, timers,
+-- the key's answer) are held and sent as one statement, returns_apply_writes (DeferredWrites, Schema/017), before the
+-- transaction's next statement that needs them or before COMMIT; its JSON argument is concatenated here as the engine
+-- builds it. pgbench replaces `:name` even inside quotes, so a literal number or null after a colon begins a literal
+-- of its own ('"base":' || 'null,...').
 \set n random(1, :returns)
 BEGIN;
 -- Database.transaction: this transaction's lock and statement limits (TransactionLimits, SET LOCAL semantics).
 SELECT set_config('lock_timeout', '2000ms', true), set_config('statement_timeout', '30000ms', true);
--- Engine.apply: the row lock comes first (ReturnRepository.lockReturn).
-SELECT id, status_token, workflow_name, workflow_version, state, version, order_ref, customer_email, locale,
-       currency, paid_minor, created_at, updated_at, partner_id
-FROM returns WHERE id = (SELECT id FROM bench_returns WHERE n = :n) FOR UPDATE \gset
+-- Engine.apply: the row lock comes first, with the idempotency key read in the same statement
+-- (ReturnRepository.lockReturn(_:readingKey:), TransitionStatements.LockReturnWithKey). The engine binds the key;
+-- here it is the step's seq, so the join computes it from the locked row. The last column is the version as of the
+-- statement's snapshot (named here, as \gset would otherwise set :version twice); it equals the locked row's
+-- version unless the lock was waited for, which never happens here, so the engine's second read of the key is not
+-- sent.
+SELECT r.id, r.status_token, r.workflow_name, r.workflow_version, r.state, r.version, r.order_ref, r.customer_email,
+       r.locale, r.currency, r.paid_minor, r.created_at, r.updated_at, r.partner_id, k.request_hash,
+       k.response::text AS response_text, (SELECT version FROM returns WHERE id = r.id) AS version_before_lock
+FROM returns r LEFT JOIN idempotency_keys k ON k.scope = r.id::text AND k.key = (r.version + 1)::text
+WHERE r.id = (SELECT id FROM bench_returns WHERE n = :n) FOR UPDATE OF r \gset
 \set seq :version + 1
--- The idempotency key is looked up under the lock (findIdempotencyKey).
-SELECT request_hash, response::text FROM idempotency_keys WHERE scope = :id AND key = :seq::text;
--- Engine.commit: new state, then the history line (updateState, appendEvent).
-UPDATE returns SET state = 'refunded', version = :seq, updated_at = now() WHERE id = :id;
-INSERT INTO return_events (return_id, seq, event, from_state, to_state, actor, data)
-VALUES (:id, :seq, 'refund_succeeded', 'refund_pending', 'refunded', 'bench', '{}'::jsonb);
--- cancel_timer: refund_timeout (cancelTimer)
-UPDATE timers SET status = 'cancelled', settled_at = now()
-WHERE return_id = :id AND name = 'refund_timeout' AND status = 'pending';
--- notify: refunded (refundedMinor, enqueueNotification, wake)
+-- notify: refunded: the refunded-so-far sum of its payload reads no held row and goes out first (refundedMinor).
 SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE return_id = :id AND status <> 'failed';
-INSERT INTO outbox (message_id, return_id, seq, template, locale, payload)
-VALUES (gen_random_uuid(), :id, :seq, 'refunded', :locale, :payload::jsonb);
-SELECT 1 FROM pg_notify('returns_outbox', '');
--- The answer is stored under the idempotency key (recordIdempotencyKey), then the commit.
-INSERT INTO idempotency_keys (scope, key, request_hash, return_id, response)
-VALUES (:id, :seq::text, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', :id, :response::jsonb);
+-- The held writes, before COMMIT (sendHeldWrites): new state and history line (updateState, appendEvent),
+-- cancel_timer: refund_timeout (cancelTimer), notify: refunded (enqueueNotification, wake), the answer under the
+-- idempotency key (recordIdempotencyKey).
+SELECT returns_apply_writes((
+    '[{"op":"state","return":"' || :id || '","state":"refunded","version":' || :seq || '},'
+    || '{"op":"event","return":"' || :id || '","seq":' || :seq
+    || ',"event":"refund_succeeded","from":"refund_pending","to":"refunded","actor":"bench","data":{}},'
+    || '{"op":"cancel_timer","return":"' || :id || '","name":"refund_timeout"},'
+    || '{"op":"notification","message":"' || gen_random_uuid()::text || '","return":"' || :id || '","seq":' || :seq
+    || ',"template":"refunded","locale":"' || :locale || '","payload":' || :payload || '},'
+    || '{"op":"wake","channel":"returns_outbox"},'
+    || '{"op":"key","scope":"' || :id || '","key":"' || :seq
+    || '","hash":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","return":"' || :id
+    || '","response":' || :response || '}]')::jsonb);
 COMMIT;
