@@ -96,6 +96,24 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("a key and an actor with quotes, backslashes, control characters and emoji are kept as sent and replay")
+    func keyWithAnyText() async throws {
+        try await TestDatabase.withEngine { engine in
+            let id = try await engine.makeReturn()
+            let key = "k \"1\" \\ \u{1}\u{1F}\t\n é 📦"
+            let actor = "partner \"acme\" \\ \u{7}"
+            let first = try await engine.transitions.apply("issue_label", to: id, idempotencyKey: key, actor: actor)
+            let again = try await engine.transitions.apply("issue_label", to: id, idempotencyKey: key, actor: actor)
+            #expect(!first.replayed && again.replayed && again.seq == first.seq)
+            let stored = try await engine.rows(
+                "SELECT key FROM idempotency_keys WHERE scope = \(id.uuidString.lowercased())", as: (String.self))
+            #expect(stored == [key])
+            let actors = try await engine.rows(
+                "SELECT actor FROM return_events WHERE return_id = \(id) AND seq = 2", as: (String.self))
+            #expect(actors == [actor])
+        }
+    }
+
     @Test("the same key with a different body is refused and writes nothing")
     func keyReuse() async throws {
         try await TestDatabase.withEngine { engine in

@@ -67,15 +67,6 @@ public struct DatabaseConnection: Sendable {
     public var isClosed: Bool { raw.isClosed }
 }
 
-extension DatabaseConnection {
-    /// Runs a prepared statement that answers no rows, to its end, so its error (a constraint, say) surfaces here.
-    /// (postgres-nio's command-tag overload of `execute` traps when the statement was prepared in the same call.)
-    func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
-    where Statement.Row == () {
-        for try await _ in try await execute(statement, logger: logger) {}
-    }
-}
-
 /// The rows of a `prepared` statement (postgres-nio's `decode` reads them as it reads `PostgresRowSequence`).
 typealias PreparedRows = AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
 
