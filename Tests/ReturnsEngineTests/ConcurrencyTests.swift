@@ -204,31 +204,11 @@ struct ConcurrencyTests {
                 let id = try await first.makeReturn()
                 // A third session holds the row lock, so both commands wait for it as two processes' would; each
                 // engine orders its own commands in memory, so only another process's duplicate meets it here.
-                let (locked, locking) = AsyncStream.makeStream(of: Void.self)
-                let release = Mutex(false)
-                let holder = Task {
-                    try await first.database.transaction { connection in
-                        try await connection.query("SELECT id FROM returns WHERE id = \(id) FOR UPDATE", logger: TestDatabase.logger)
-                        locking.yield()
-                        while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
-                    }
-                }
-                var iterator = locked.makeAsyncIterator()
-                await iterator.next()
+                let lock = try await first.holdRowLock(of: id)
                 let a = Task { try await first.transitions.apply("issue_label", to: id, idempotencyKey: "dup-1", actor: "a") }
                 let b = Task { try await second.transitions.apply("issue_label", to: id, idempotencyKey: "dup-1", actor: "b") }
-                var waiting = 0
-                for _ in 0..<1200 where waiting < 2 {
-                    try await Task.sleep(for: .milliseconds(25))
-                    let rows = try await first.database.client.query(
-                        """
-                        SELECT count(*)::int FROM pg_stat_activity
-                        WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()
-                        """, logger: TestDatabase.logger)
-                    for try await count in rows.decode(Int.self) { waiting = count }
-                }
-                release.withLock { $0 = true }
-                try await holder.value
+                let waiting = try await first.sessionsWaitingForLocks(atLeast: 2)
+                try await lock.end()
                 #expect(waiting == 2, "both commands should have waited for the lock")
                 let answers = [try await a.value, try await b.value]
                 #expect(answers.map(\.replayed).sorted { !$0 && $1 } == [false, true])

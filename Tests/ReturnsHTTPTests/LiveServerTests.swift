@@ -87,17 +87,7 @@ struct LiveServerTests {
                 items: [try ReturnItem.parse("LAMP:1:40.00:EUR")], startsAtOnce: true)
             let id = try await engine.transitions.create(request).id
             // Hold the return's row lock so the partner's request waits inside its transaction.
-            let (locked, lockedSink) = AsyncStream.makeStream(of: Void.self)
-            let release = Mutex(false)
-            let holder = Task {
-                try await engine.database.transaction { connection in
-                    try await connection.query("SELECT id FROM returns WHERE id = \(id) FOR UPDATE", logger: TestDatabase.logger)
-                    lockedSink.yield()
-                    while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
-                }
-            }
-            var iterator = locked.makeAsyncIterator()
-            await iterator.next()
+            let lock = try await engine.holdRowLock(of: id)
             let inFlight = Task {
                 try await client.execute(
                     .init(
@@ -110,21 +100,11 @@ struct LiveServerTests {
             }
             // The request is waiting on the lock when shutdown begins (a request not yet read when the server stops
             // accepting would never be answered).
-            var waiting = false
-            for _ in 0..<400 where !waiting {
-                try await Task.sleep(for: .milliseconds(25))
-                let rows = try await engine.database.client.query(
-                    """
-                    SELECT count(*)::int FROM pg_stat_activity
-                    WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()
-                    """, logger: TestDatabase.logger)
-                for try await count in rows.decode(Int.self) { waiting = count > 0 }
-            }
+            let waiting = try await engine.sessionsWaitingForLocks(atLeast: 1) > 0
             #expect(waiting, "the partner's request never reached the lock")
             await group.triggerGracefulShutdown()
             try await Task.sleep(for: .milliseconds(300))
-            release.withLock { $0 = true }
-            try await holder.value
+            try await lock.end()
             let response = try await inFlight.value
             #expect(response.status == .ok)
             let history = try await engine.lookup.details(of: id).history

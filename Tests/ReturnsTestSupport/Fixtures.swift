@@ -3,6 +3,7 @@ import PostgresNIO
 import ReturnsCore
 import ReturnsEngine
 import ReturnsStore
+import Synchronization
 
 extension Engine {
     /// A return in `workflow` with one item worth 89.90 EUR and one worth 2 x 9.95 EUR.
@@ -33,6 +34,56 @@ extension Engine {
 
     func count(_ query: PostgresQuery) async throws -> Int {
         try await rows(query, as: (Int.self)).first ?? -1
+    }
+}
+
+extension Engine {
+    /// Holds the row lock of return `id` from a session of its own, as another process would, until `end()`;
+    /// returns once the lock is held.
+    func holdRowLock(of id: UUID) async throws -> RowLock {
+        let (locked, locking) = AsyncStream.makeStream(of: Void.self)
+        let release = Mutex(false)
+        let task = Task { [database] in
+            defer { locking.finish() }
+            try await database.client.withConnection { connection in
+                let logger = TestDatabase.logger
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query("SELECT id FROM returns WHERE id = \(id) FOR UPDATE", logger: logger)
+                locking.yield()
+                while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+                try await connection.query("COMMIT", logger: logger)
+            }
+        }
+        var iterator = locked.makeAsyncIterator()
+        await iterator.next()
+        return RowLock(release: { release.withLock { $0 = true } }, task: task)
+    }
+
+    /// How many other sessions of this database wait for a lock, polled every 25 ms until there are `count` (or
+    /// 30 s have passed): the number seen last.
+    func sessionsWaitingForLocks(atLeast count: Int) async throws -> Int {
+        var waiting = 0
+        for _ in 0..<1200 where waiting < count {
+            try await Task.sleep(for: .milliseconds(25))
+            waiting = try await self.count(
+                """
+                SELECT count(*)::int FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()
+                """)
+        }
+        return waiting
+    }
+}
+
+/// A return's row lock held by `Engine.holdRowLock`.
+struct RowLock {
+    let release: @Sendable () -> Void
+    let task: Task<Void, any Error>
+
+    /// Lets the lock go and waits for its session's commit.
+    func end() async throws {
+        release()
+        try await task.value
     }
 }
 
