@@ -125,7 +125,7 @@ public struct Database: Sendable {
         return try await withConnection(onItsEventLoop: onItsEventLoop) { lent in
             let connection = lent.holdingWrites()
             // Prepared, as the statements of a transition are: parsed once per connection, not per transaction.
-            for try await _ in try await connection.prepared("BEGIN", logger: logger) {}
+            try await connection.run("BEGIN", logger: logger)
             let value: T
             do {
                 // SET takes no bind parameters; set_config does, and `true` keeps both to this transaction.
@@ -144,7 +144,7 @@ public struct Database: Sendable {
                 if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw StoreError.limited(error, by: limits)
             }
-            for try await _ in try await connection.prepared("COMMIT", logger: logger) {}
+            try await connection.run("COMMIT", logger: logger)
             return value
         }
     }

@@ -48,6 +48,12 @@ public struct DatabaseConnection: Sendable {
         }
     }
 
+    /// `prepared`, for a statement that answers no rows: run to its end, so its error (a constraint, say) surfaces
+    /// here.
+    func run(_ query: PostgresQuery, besideHeldWrites: Bool = false, logger: Logger) async throws {
+        for try await _ in try await prepared(query, besideHeldWrites: besideHeldWrites, logger: logger) {}
+    }
+
     /// `execute`, for a statement that may go out before the held writes (see `prepared`).
     func executeBesideHeldWrites<Statement: PostgresPreparedStatement, Row>(_ statement: Statement, logger: Logger)
         async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Row> where Row == Statement.Row

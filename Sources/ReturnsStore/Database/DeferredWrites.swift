@@ -101,25 +101,6 @@ struct DeferredWrite: Sendable {
     }
 }
 
-extension TransitionStatements {
-    /// Sends held writes (`DeferredWrites`); the function answers how many it applied.
-    struct ApplyWrites: PostgresPreparedStatement {
-        static let sql = "SELECT returns_apply_writes($1::jsonb)"
-        typealias Row = Int
-        var writesJSON: String
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(writesJSON)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Int {
-            try row.decode(Int.self)
-        }
-    }
-}
-
 extension DatabaseConnection {
     /// Holds `write` until the transaction's next statement, or sends it now outside a transaction.
     func write(_ write: DeferredWrite, logger: Logger) async throws {
@@ -137,7 +118,8 @@ extension DatabaseConnection {
         try await send(writesJSON: writes, logger: logger)
     }
 
+    /// Beside the held writes, since it sends them (taken already, or never held).
     private func send(writesJSON: String, logger: Logger) async throws {
-        for try await _ in try await raw.execute(TransitionStatements.ApplyWrites(writesJSON: writesJSON), logger: logger) {}
+        try await run("SELECT returns_apply_writes(\(writesJSON)::jsonb)", besideHeldWrites: true, logger: logger)
     }
 }

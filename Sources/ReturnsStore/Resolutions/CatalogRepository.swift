@@ -163,9 +163,9 @@ public struct CatalogRepository: Sendable {
     /// Gives back every unit still held for return `id` (it was cancelled or ended), and lets its lapsed holds go
     /// (no longer waiting for stock).
     public func releaseHolds(of id: UUID, on connection: DatabaseConnection) async throws {
-        for try await _ in try await connection.prepared(
+        try await connection.run(
             "UPDATE stock_holds SET status = 'released' WHERE return_id = \(id) AND status IN ('held', 'expired')",
-            logger: logger) {}
+            logger: logger)
     }
 
     /// Lets holds past their expiry go, at most `limit` a call, oldest first; the number let go.

@@ -47,9 +47,9 @@ public struct ItemRepository: Sendable {
     }
 
     public func setReceived(_ id: UUID, line: Int, quantity: Int, on connection: DatabaseConnection) async throws {
-        for try await _ in try await connection.prepared(
+        try await connection.run(
             "UPDATE return_items SET quantity_received = \(quantity) WHERE return_id = \(id) AND line = \(line)",
-            logger: logger) {}
+            logger: logger)
     }
 
     /// Grades the units of `line` received and not graded yet; `writtenOff` says the grade refunds nothing, so
@@ -57,7 +57,7 @@ public struct ItemRepository: Sendable {
     public func setInspection(
         _ id: UUID, line: Int, grade: String, disposition: String, writtenOff: Bool, on connection: DatabaseConnection
     ) async throws {
-        for try await _ in try await connection.prepared(
+        try await connection.run(
             """
             UPDATE return_items
             SET grade = \(grade), disposition = \(disposition),
@@ -65,14 +65,14 @@ public struct ItemRepository: Sendable {
                     + CASE WHEN \(writtenOff) THEN quantity_received - quantity_graded ELSE 0 END,
                 quantity_graded = quantity_received
             WHERE return_id = \(id) AND line = \(line)
-            """, logger: logger) {}
+            """, logger: logger)
     }
 
     /// Queues a stock movement for what of `line` was received and not yet sent back to stock.
     public func enqueueRestock(
         _ id: UUID, seq: Int, line: Int, grade: String, disposition: String, on connection: DatabaseConnection
     ) async throws {
-        for try await _ in try await connection.prepared(
+        try await connection.run(
             """
             INSERT INTO inventory_outbox (return_id, seq, line, sku, quantity, grade, disposition)
             SELECT i.return_id, \(seq), i.line, i.sku,
@@ -84,15 +84,15 @@ public struct ItemRepository: Sendable {
             WHERE i.return_id = \(id) AND i.line = \(line)
               AND i.quantity_received > coalesce(
                   (SELECT sum(o.quantity) FROM inventory_outbox o WHERE o.return_id = i.return_id AND o.line = i.line), 0)
-            """, logger: logger) {}
+            """, logger: logger)
     }
 
     public func addRefunded(_ id: UUID, line: Int, quantity: Int, on connection: DatabaseConnection) async throws {
-        for try await _ in try await connection.prepared(
+        try await connection.run(
             """
             UPDATE return_items SET quantity_refunded = quantity_refunded + \(quantity)
             WHERE return_id = \(id) AND line = \(line)
-            """, logger: logger) {}
+            """, logger: logger)
     }
 
     /// Whether an earlier refund of this return already deducted the label cost.

@@ -135,8 +135,8 @@ public struct ReturnRepository: Sendable {
     /// At a return's end, its lines keep holding only the units received or refunded; the rest go back to their
     /// order lines (a cancelled return gives back everything).
     public func releaseOrderUnits(of id: UUID, on connection: DatabaseConnection) async throws {
-        for try await _ in try await connection.prepared(
-            "UPDATE return_items SET quantity_held = 0 WHERE return_id = \(id) AND order_id IS NOT NULL", logger: logger) {}
+        try await connection.run(
+            "UPDATE return_items SET quantity_held = 0 WHERE return_id = \(id) AND order_id IS NOT NULL", logger: logger)
     }
 
     public func updateState(_ id: UUID, state: String, version: Int, on connection: DatabaseConnection) async throws {
