@@ -55,6 +55,69 @@ struct PartnerAPITests {
         }
     }
 
+    @Test(
+        "an inspection report is one transaction; a step refused after the first leaves the steps before it, and the report re-sent finishes"
+    )
+    func inspectionStepsInOneTransaction() async throws {
+        try await API.withRouter { api in
+            let key = try await api.engine.accessKeys.addPartner(name: "acme-eu", region: "EU")
+            func inspect(_ id: UUID, key reportKey: String) async throws -> API.Reply {
+                let path = "/v1/partner/returns/\(id.uuidString.lowercased())"
+                _ = try await api.send(
+                    .post, path + "/scans", json: #"{"kind": "picked_up", "tracking_number": "1Z999"}"#, key: key,
+                    idempotencyKey: "scan-\(reportKey)")
+                _ = try await api.send(
+                    .post, path + "/receipt",
+                    json: #"{"items": [{"line": 1, "quantity_received": 1}, {"line": 2, "quantity_received": 2}]}"#,
+                    key: key, idempotencyKey: "r-\(reportKey)")
+                return try await api.send(
+                    .post, path + "/inspection", json: #"{"items": [{"line": 1, "grade": "A"}, {"line": 2, "grade": "A"}]}"#,
+                    key: key, idempotencyKey: reportKey)
+            }
+            // The three steps' history lines carry one transaction's start time (each step is a savepoint of its own, so
+            // their rows' xmin differ).
+            let (whole, _) = try await api.requestReturn()
+            let inspected = try await inspect(whole, key: "i-whole")
+            #expect(inspected.json["state"] == .string("refund_pending"), "\(inspected.text)")
+            let writers = try await api.engine.rows(
+                """
+                SELECT event, occurred_at::text FROM return_events
+                WHERE return_id = \(whole) AND event IN ('inspect', 'grade', 'approve_refund') ORDER BY seq
+                """, as: (String, String).self)
+            #expect(writers.map(\.0) == ["inspect", "grade", "approve_refund"])
+            #expect(Set(writers.map(\.1)).count == 1, "\(writers)")
+
+            // The database refuses the grade of this return: the inspect stays, the grade and the refund do not.
+            let (id, _) = try await api.requestReturn(order: "A-1002")
+            _ = try await api.engine.database.client.query(
+                """
+                CREATE FUNCTION refuse_grade() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'grading is refused in this test'; END $$
+                """)
+            _ = try await api.engine.database.client.query(
+                """
+                CREATE TRIGGER refuse_grade BEFORE UPDATE ON returns FOR EACH ROW
+                WHEN (NEW.state = 'graded') EXECUTE FUNCTION refuse_grade()
+                """)
+            let refused = try await inspect(id, key: "i-1")
+            #expect(refused.status.code >= 500, "\(refused.text)")
+            #expect(try await api.engine.lookup.details(of: id).record.state == "inspected")
+            #expect(try await api.engine.count("SELECT count(*)::int FROM refunds WHERE return_id = \(id)") == 0)
+            #expect(
+                try await api.engine.count(
+                    "SELECT count(*)::int FROM return_items WHERE return_id = \(id) AND grade IS NOT NULL") == 0)
+
+            _ = try await api.engine.database.client.query("DROP TRIGGER refuse_grade ON returns")
+            let resent = try await inspect(id, key: "i-1")
+            #expect(resent.status == .ok, "\(resent.text)")
+            #expect(resent.json["state"] == .string("refund_pending"), "\(resent.text)")
+            let history = try await api.engine.lookup.details(of: id).history.map(\.event)
+            #expect(history.filter { $0 == "inspect" }.count == 1, "\(history)")
+            #expect(history.suffix(3) == ["inspect", "grade", "approve_refund"], "\(history)")
+            #expect(try await api.engine.count("SELECT count(*)::int FROM refunds WHERE return_id = \(id)") == 1)
+        }
+    }
+
     @Test("the whole path: customer requests, partner ships, receives and inspects, finance retries the failed refund")
     func wholePath() async throws {
         try await API.withRouter { api in

@@ -23,31 +23,23 @@ public struct PartnerReports: Sendable {
     }
 
     /// Applies an inspection with its grades and dispositions. In a workflow that inspects, grades and approves the
-    /// refund as separate steps, each step the workflow takes next is applied in turn, each in its own transaction
-    /// under a key derived from the report's, so a report re-sent after a crash finishes what the first one began.
-    /// The whole report is checked in the first step, on the locked return, before anything is written: a report
-    /// naming a line that does not exist or never arrived, or overriding a disposition without a reason, changes
-    /// nothing.
+    /// refund as separate steps, each step the workflow takes next is applied in turn, in one transaction, each
+    /// under a key derived from the report's (`Transitions.apply(steps:)`): a later step refused leaves the ones
+    /// before it applied, and the report re-sent replays them and finishes the rest. The whole report is checked in
+    /// the first step, on the locked return, before anything is written: a report naming a line that does not
+    /// exist or never arrived, or overriding a disposition without a reason, changes nothing.
     public func inspection(data: [String: JSONValue], by report: PartnerReport) async throws -> [TransitionResult] {
         let engine = self.engine
         let check: @Sendable (ReturnRecord, DatabaseConnection) async throws -> Void = { record, connection in
             let items = try await engine.store.items.itemStates(of: record.id, on: connection)
             _ = try DecisionWriter.checkedInspections(in: data, items: items, policy: engine.catalog.policy)
         }
-        var results: [TransitionResult] = []
-        for (index, event) in EngineEvent.inspectionSteps.enumerated() {
-            var step = report
-            if index > 0 {
-                step.idempotencyKey = IdempotencyKey.step(report.idempotencyKey, event: event.rawValue)
-                step.expectedVersion = nil
-            }
-            do {
-                results.append(try await apply(event, data: data, by: step, check: index == 0 ? check : nil))
-            } catch EngineError.workflow(.eventNotAllowed) where index > 0 {
-                break  // This workflow stops here (a specialist reviews, or the refund is decided elsewhere).
-            }
+        let steps = EngineEvent.inspectionSteps.enumerated().map { index, event in
+            (event.rawValue, index == 0 ? report.idempotencyKey : IdempotencyKey.step(report.idempotencyKey, event: event.rawValue))
         }
-        return results
+        return try await engine.transitions.apply(
+            steps: steps, to: report.returnID, actor: report.actor, data: data, expectedVersion: report.expectedVersion,
+            partnerID: report.partnerID, check: check)
     }
 
     /// A partner's view of one of its returns; nil when it does not exist or is not assigned to the partner.
@@ -74,13 +66,12 @@ public struct PartnerReports: Sendable {
         return PageCursor.page(rows, limit: limit) { ($0.updatedAt, $0.id) }
     }
 
-    private func apply(
-        _ event: EngineEvent, data: [String: JSONValue], by report: PartnerReport,
-        check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)? = nil
-    ) async throws -> TransitionResult {
+    private func apply(_ event: EngineEvent, data: [String: JSONValue], by report: PartnerReport) async throws
+        -> TransitionResult
+    {
         try await engine.transitions.apply(
             event.rawValue, to: report.returnID, idempotencyKey: report.idempotencyKey, actor: report.actor,
-            data: data, expectedVersion: report.expectedVersion, partnerID: report.partnerID, check: check)
+            data: data, expectedVersion: report.expectedVersion, partnerID: report.partnerID)
     }
 }
 

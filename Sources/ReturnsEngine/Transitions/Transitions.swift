@@ -182,62 +182,94 @@ public struct Transitions: Sendable {
         _ event: String, to id: UUID, idempotencyKey: String? = nil, actor: String,
         data: [String: JSONValue] = [:], expectedVersion: Int? = nil, partnerID: Int64? = nil
     ) async throws -> TransitionResult {
-        try await apply(
-            event, to: id, idempotencyKey: idempotencyKey, actor: actor, data: data, expectedVersion: expectedVersion,
-            partnerID: partnerID, check: nil)
-    }
-
-    /// `apply`, with `check` run on the locked return once the event is known to apply, before anything is written:
-    /// a command of several steps checks all of them in its first, so a report refused in a later step changes
-    /// nothing.
-    func apply(
-        _ event: String, to id: UUID, idempotencyKey: String?, actor: String, data: [String: JSONValue],
-        expectedVersion: Int?, partnerID: Int64?,
-        check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
-    ) async throws -> TransitionResult {
         let key = idempotencyKey.map { IdempotencyKey.applying(key: $0, event: event, data: data, to: id) }
         // One command per return at a time holds a connection; the others wait their turn in memory.
         return try await engine.turns.withTurn(on: "return:\(id)") {
-            try await transaction(event, to: id, key: key, actor: actor, data: data, expectedVersion: expectedVersion,
-                partnerID: partnerID, check: check)
+            try await engine.transaction(onItsEventLoop: true) { [self] connection in
+                try await step(event, to: id, key: key, actor: actor, data: data, expectedVersion: expectedVersion,
+                    partnerID: partnerID, check: nil, on: connection)
+            }
         }
     }
 
-    private func transaction(
-        _ event: String, to id: UUID, key: IdempotencyKey?, actor: String, data: [String: JSONValue],
+    /// Applies `steps` to the return `id` one after another, in one transaction and one turn, each under its own
+    /// idempotency key: the first as `apply` does (with `expectedVersion` and `check`), each later one under a
+    /// savepoint, against the state the step before left. The steps stop at the first later one the workflow does
+    /// not take from there. A later step refused otherwise is undone alone: the steps before it commit and its
+    /// error is thrown, as when each step was a transaction of its own, so a command re-sent with the same keys
+    /// replays what committed and finishes the rest. One commit instead of one per step: what a partner's
+    /// inspection (inspect, grade, approve the refund) costs.
+    func apply(
+        steps: [(event: String, idempotencyKey: String?)], to id: UUID, actor: String, data: [String: JSONValue],
         expectedVersion: Int?, partnerID: Int64?,
         check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?
-    ) async throws -> TransitionResult {
-        try await engine.transaction(onItsEventLoop: true) { [self] connection in
-            // The row lock comes first: it orders concurrent commands on one return, keys included. The key is
-            // read in the same round trip, as committed when the lock was granted.
-            let locked: (ReturnRecord, IdempotencyRecord?)?
-            if let key {
-                locked = try await engine.store.returns.lockReturn(id, readingKey: key.scope, key.key, on: connection)
-            } else {
-                locked = try await engine.store.returns.lockReturn(id, on: connection).map { ($0, nil) }
-            }
-            // A partner's command on a return not assigned to it is answered as if the return did not exist.
-            guard let (record, recorded) = locked, partnerID == nil || record.partnerID == partnerID else {
-                throw EngineError.returnNotFound(id)
-            }
-            let body = {
-                if let expectedVersion, expectedVersion != record.version {
-                    throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
-                }
-                let definition = try await engine.definition(of: record, on: connection)
-                let decision: Decision
-                do {
-                    decision = try definition.decide(event: event, in: record.state, data: data)
-                } catch let error as WorkflowError {
-                    throw EngineError.workflow(error)
-                }
-                try await check?(record, connection)
-                return try await writer.commit(decision, to: record, actor: actor, data: data, on: connection)
-            }
-            guard let key else { return try await body() }
-            return try await idempotency.once(key, found: recorded, on: connection, body)
+    ) async throws -> [TransitionResult] {
+        let keyed = steps.map { step in
+            (step.event, step.idempotencyKey.map { IdempotencyKey.applying(key: $0, event: step.event, data: data, to: id) })
         }
+        guard let (firstEvent, firstKey) = keyed.first else { return [] }
+        let (results, refusal) = try await engine.turns.withTurn(on: "return:\(id)") {
+            try await engine.transaction(onItsEventLoop: true) { [self] connection in
+                var results = [
+                    try await step(firstEvent, to: id, key: firstKey, actor: actor, data: data,
+                        expectedVersion: expectedVersion, partnerID: partnerID, check: check, on: connection)
+                ]
+                for (event, key) in keyed.dropFirst() {
+                    do {
+                        results.append(
+                            try await engine.database.savepoint(on: connection) { [self] connection in
+                                try await step(event, to: id, key: key, actor: actor, data: data,
+                                    expectedVersion: nil, partnerID: partnerID, check: nil, on: connection)
+                            })
+                    } catch EngineError.workflow(.eventNotAllowed) {
+                        break  // The workflow stops here (a specialist reviews, or the refund is decided elsewhere).
+                    } catch {
+                        return (results, error as (any Error)?)
+                    }
+                }
+                return (results, nil)
+            }
+        }
+        if let refusal { throw refusal }
+        return results
+    }
+
+    /// One transition inside the transaction open on `connection`. `check` runs on the locked return once the event
+    /// is known to apply, before anything is written: a command of several steps checks all of them in its first,
+    /// so a report refused in a later step's terms changes nothing.
+    private func step(
+        _ event: String, to id: UUID, key: IdempotencyKey?, actor: String, data: [String: JSONValue],
+        expectedVersion: Int?, partnerID: Int64?,
+        check: (@Sendable (ReturnRecord, DatabaseConnection) async throws -> Void)?, on connection: DatabaseConnection
+    ) async throws -> TransitionResult {
+        // The row lock comes first: it orders concurrent commands on one return, keys included. The key is
+        // read in the same round trip, as committed when the lock was granted.
+        let locked: (ReturnRecord, IdempotencyRecord?)?
+        if let key {
+            locked = try await engine.store.returns.lockReturn(id, readingKey: key.scope, key.key, on: connection)
+        } else {
+            locked = try await engine.store.returns.lockReturn(id, on: connection).map { ($0, nil) }
+        }
+        // A partner's command on a return not assigned to it is answered as if the return did not exist.
+        guard let (record, recorded) = locked, partnerID == nil || record.partnerID == partnerID else {
+            throw EngineError.returnNotFound(id)
+        }
+        let body = {
+            if let expectedVersion, expectedVersion != record.version {
+                throw EngineError.versionConflict(expected: expectedVersion, actual: record.version)
+            }
+            let definition = try await engine.definition(of: record, on: connection)
+            let decision: Decision
+            do {
+                decision = try definition.decide(event: event, in: record.state, data: data)
+            } catch let error as WorkflowError {
+                throw EngineError.workflow(error)
+            }
+            try await check?(record, connection)
+            return try await writer.commit(decision, to: record, actor: actor, data: data, on: connection)
+        }
+        guard let key else { return try await body() }
+        return try await idempotency.once(key, found: recorded, on: connection, body)
     }
 
     static func validate(_ request: NewReturn) throws {

@@ -154,7 +154,7 @@ public struct Database: Sendable {
     public func savepoint<T: Sendable>(
         on connection: DatabaseConnection, _ body: @escaping @Sendable (DatabaseConnection) async throws -> T
     ) async throws -> T {
-        try await connection.query("SAVEPOINT engine_step", logger: logger)
+        try await connection.run("SAVEPOINT engine_step", logger: logger)
         let value: T
         do {
             value = try await body(connection)
@@ -164,12 +164,12 @@ public struct Database: Sendable {
             // What the step held goes with the step (the SAVEPOINT sent what was held before it).
             connection.deferred?.drop()
             if !connection.isClosed {
-                _ = try? await connection.query("ROLLBACK TO SAVEPOINT engine_step", logger: logger)
-                _ = try? await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)
+                try? await connection.run("ROLLBACK TO SAVEPOINT engine_step", logger: logger)
+                try? await connection.run("RELEASE SAVEPOINT engine_step", logger: logger)
             }
             throw error
         }
-        try await connection.query("RELEASE SAVEPOINT engine_step", logger: logger)
+        try await connection.run("RELEASE SAVEPOINT engine_step", logger: logger)
         return value
     }
 
