@@ -224,9 +224,8 @@ struct BenchCommand: AsyncParsableCommand {
                 keep-alive HTTP/1.1 connections (one request in flight on each). Prints both rates in reports per \
                 second with p50/p99, how many returns reached refund_pending, and the ratio. Then reads the \
                 partner's queue (GET /v1/partner/returns, 50 a page) --pages times for each of: the first page, \
-                the returns at refund_pending, those changed since the HTTP phase began, and a page 15 days deep (the \
-                cursor after the first 50 returns changed in the last 15 days, followed without the filter), \
-                and prints pages per second with p50/p99. With --preload, the preloaded returns \
+                the returns at refund_pending, those changed since the HTTP phase began, and a page 15 days deep \
+                by its cursor, and prints pages per second with p50/p99. With --preload, the preloaded returns \
                 are the partner's too. Stops the server and drops the scratch database. Build with -c release for \
                 figures that mean something.
                 """)

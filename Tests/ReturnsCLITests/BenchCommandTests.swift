@@ -78,7 +78,7 @@ struct BenchCommandTests {
     func partnerAPI() async throws {
         let database = try await TestDatabase.makeDatabase()
         let result = try await CLI.run(
-            ["bench", "partner-api", "--returns", "6", "--connections", "2", "--preload", "50", "--pages", "5", "--json"],
+            ["bench", "partner-api", "--returns", "6", "--connections", "2", "--preload", "50", "--json"],
             database: database)
         #expect(result.code == 0, "\(result.text)")
         let answer = try CLI.json(result.output)
@@ -93,54 +93,12 @@ struct BenchCommandTests {
         // 50 finished returns with their history were there before the reports, and no report touched them.
         let preloaded = try #require(answer["preloaded"] as? [String: Any])
         #expect(preloaded["returns"] as? Int == 50 && (preloaded["databaseMegabytes"] as? Double ?? 0) > 0)
-        // The queue holds the 50 preloaded returns and the 12 reported on, all the partner's; all were changed in
-        // the last 15 days, so the page after the first 50 of those holds the other 12.
-        let queue = try #require(answer["queue"] as? [[String: Any]])
-        let pages = Dictionary(uniqueKeysWithValues: queue.map { ($0["label"] as? String ?? "", $0) })
-        #expect(
-            pages.keys.sorted() == [
-                "15 days deep, by cursor", "changed since the HTTP phase", "first page", "one state",
-            ])
-        #expect(pages["first page"]?["returnsOnPage"] as? Int == 50)
-        #expect(pages["15 days deep, by cursor"]?["returnsOnPage"] as? Int == 12)
-        #expect(pages["one state"]?["returnsOnPage"] as? Int == 12)
-        #expect((pages["changed since the HTTP phase"]?["returnsOnPage"] as? Int ?? 0) >= 6)
-        for page in queue {
-            #expect(page["requests"] as? Int == 5 && page["errors"] as? Int == 0, "\(page)")
-        }
         let left = try await Database.with(database) { database in
             try await database.client.query(
                 "SELECT count(*)::int FROM pg_database WHERE datname = 'returns_bench_partner_api'"
             ).collect().first?.decode(Int.self)
         }
         #expect(left == 0)
-    }
-
-    @Test("bench prune deletes the old rows it set the ages for, leaves none of them behind, and drops its database")
-    func prune() async throws {
-        let database = try await TestDatabase.makeDatabase()
-        let result = try await CLI.run(["bench", "prune", "--preload", "100", "--rows", "40", "--json"], database: database)
-        #expect(result.code == 0, "\(result.text)")
-        let answer = try CLI.json(result.output)
-        #expect(answer["outboxRows"] as? Int == 400 && answer["timerRows"] as? Int == 200)
-        let qualified = try #require(answer["qualified"] as? [String: Any])
-        let deleted = try #require(answer["deleted"] as? [String: Any])
-        let left = try #require(answer["left"] as? [String: Any])
-        for table in ["outbox", "timers"] {
-            // Rows of the same minute share a timestamp, so a few more than 40 may be past the age.
-            let count = deleted[table] as? Int ?? 0
-            #expect((40..<60).contains(count), "\(table): \(count)")
-            #expect(qualified[table] as? Int == count, "\(table)")
-            #expect(left[table] as? Int == 0, "\(table)")
-        }
-        let refused = try await CLI.run(["bench", "prune", "--preload", "10", "--rows", "21"], database: database)
-        #expect(refused.code != 0 && refused.text.contains("--rows must be from 1 to 20"), "\(refused.text)")
-        let scratch = try await Database.with(database) { database in
-            try await database.client.query(
-                "SELECT count(*)::int FROM pg_database WHERE datname = 'returns_bench_prune'"
-            ).collect().first?.decode(Int.self)
-        }
-        #expect(scratch == 0)
     }
 
     @Test("bench reconcile with discrepancies: both report formats list as many discrepancies as psql's report rows, and a share over 100 is refused")
