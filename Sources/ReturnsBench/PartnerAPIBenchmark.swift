@@ -99,44 +99,56 @@ public enum PartnerAPIBenchmark {
         let poolSize = max(8, connections)
         var settings = server.with(database: name)
         settings.maximumConnections = poolSize
+        try await Database.dropDatabase(name, on: server, logger: logger)
+        try await Database.createDatabaseIfMissing(settings, logger: logger)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("returns-bench-partner-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        return try await Database.withScratch(settings, on: server, folders: folders, logger: logger) {
-            engine, catalog in
-            let key = try await engine.accessKeys.addPartner(name: partnerName, region: "EU")
-            guard let partnerID = try await engine.accessKeys.keyHolder(for: key)?.partnerID else {
-                throw EngineError.invalidInput(field: "partner", reason: "the new partner's key opens nothing")
-            }
-            let preloaded = try await HistoryPreload.preloadIfAsked(
-                preload, catalog: catalog, partnerID: partnerID, on: engine.database)
-            let ids = try await seed(2 * returns, engine: engine)
-            let (direct, served) = (Array(ids[..<returns]), Array(ids[returns...]))
-            var engineRun = try await driveEngine(
-                ids: direct, partnerID: partnerID, engine: engine, workers: connections)
-            engineRun.finished = try await finished(direct, engine: engine)
-            let (pid, port) = try await StatusBenchmark.startServer(
-                returnsExecutable, settings: settings, folder: folder, poolSize: poolSize)
-            let httpBegan = Date()
-            var http = driveHTTP(ids: served, key: key, port: port, connections: connections)
-            // The server stops whether the queue reads finished or threw.
-            let reading: Swift.Result<[QueuePages], any Error>
-            do {
-                reading = .success(
-                    try await readQueue(
+        do {
+            let catalog = WorkflowCatalog.load(folder: folders.workflows)
+            try catalog.requireValid()
+            let result = try await Database.with(settings, logger: logger) { database in
+                try await Migrator(directory: folders.schema).migrate(database)
+                let engine = Engine(database: database, catalog: catalog)
+                try await engine.deployWorkflows()
+                let key = try await engine.accessKeys.addPartner(name: partnerName, region: "EU")
+                guard let partnerID = try await engine.accessKeys.keyHolder(for: key)?.partnerID else {
+                    throw EngineError.invalidInput(field: "partner", reason: "the new partner's key opens nothing")
+                }
+                let preloaded = try await HistoryPreload.preloadIfAsked(
+                    preload, catalog: catalog, partnerID: partnerID, on: database)
+                let ids = try await seed(2 * returns, engine: engine)
+                let (direct, served) = (Array(ids[..<returns]), Array(ids[returns...]))
+                var engineRun = try await driveEngine(
+                    ids: direct, partnerID: partnerID, engine: engine, workers: connections)
+                engineRun.finished = try await finished(direct, engine: engine)
+                let (pid, port) = try await StatusBenchmark.startServer(
+                    returnsExecutable, settings: settings, folder: folder, poolSize: poolSize)
+                let httpBegan = Date()
+                var http = driveHTTP(ids: served, key: key, port: port, connections: connections)
+                let queue: [QueuePages]
+                do {
+                    queue = try await readQueue(
                         partnerID: partnerID, key: key, since: httpBegan, engine: engine, port: port,
-                        connections: connections, requests: pages))
-            } catch {
-                reading = .failure(error)
+                        connections: connections, requests: pages)
+                } catch {
+                    kill(pid, SIGTERM)
+                    _ = try? ChildProcess.wait(pid)
+                    throw error
+                }
+                kill(pid, SIGTERM)
+                _ = try? ChildProcess.wait(pid)
+                http.finished = try await finished(served, engine: engine)
+                return Result(
+                    returns: returns, connections: connections, poolSize: poolSize, preloaded: preloaded,
+                    engine: engineRun, http: http,
+                    ratio: http.reportsPerSecond / engineRun.reportsPerSecond, queue: queue)
             }
-            kill(pid, SIGTERM)
-            _ = try? ChildProcess.wait(pid)
-            let queue = try reading.get()
-            http.finished = try await finished(served, engine: engine)
-            return Result(
-                returns: returns, connections: connections, poolSize: poolSize, preloaded: preloaded,
-                engine: engineRun, http: http,
-                ratio: http.reportsPerSecond / engineRun.reportsPerSecond, queue: queue)
+            try await Database.dropDatabase(name, on: server, logger: logger)
+            return result
+        } catch {
+            try? await Database.dropDatabase(name, on: server, logger: logger)
+            throw error
         }
     }
 

@@ -34,31 +34,45 @@ public enum PruneBenchmark {
         server: DatabaseSettings, preload: Int, rows: Int, batchSize: Int = 500, folders: BenchmarkFolders,
         logger: Logger
     ) async throws -> Result {
-        try await Database.withScratch(
-            server.with(database: "returns_bench_prune"), on: server, folders: folders, logger: logger
-        ) { engine, catalog in
-            let database = engine.database
-            let preloaded = try await HistoryPreload.preload(
-                preload, workflowVersion: catalog.workflow(named: "standard")?.definition.version ?? 1, on: database)
-            let outboxRows = try await scalar("SELECT count(*)::bigint FROM outbox", on: database)
-            let timerRows = try await scalar("SELECT count(*)::bigint FROM timers", on: database)
-            let retention = RetentionSettings(
-                deliveredOutboxAge: try await age(
-                    ofRow: rows, "SELECT delivered_at FROM outbox WHERE status = 'delivered' ORDER BY delivered_at",
-                    on: database),
-                settledTimerAge: try await age(
-                    ofRow: rows, "SELECT settled_at FROM timers WHERE status <> 'pending' ORDER BY settled_at",
-                    on: database),
-                batchSize: batchSize, pauseBetweenBatches: .zero)
-            let qualified = try await engine.maintenance.prunable(retention)
-            let started = ContinuousClock.now
-            let deleted = try await engine.maintenance.prune(retention)
-            let seconds = (ContinuousClock.now - started).totalSeconds
-            let left = try await engine.maintenance.prunable(retention)
-            return Result(
-                preloaded: preloaded, outboxRows: outboxRows, timerRows: timerRows, batchSize: batchSize,
-                qualified: qualified, deleted: deleted, left: left, seconds: seconds,
-                rowsPerSecond: Double(deleted.outbox + deleted.timers) / seconds)
+        let name = "returns_bench_prune"
+        let settings = server.with(database: name)
+        try await Database.dropDatabase(name, on: server, logger: logger)
+        try await Database.createDatabaseIfMissing(settings, logger: logger)
+        do {
+            let catalog = WorkflowCatalog.load(folder: folders.workflows)
+            try catalog.requireValid()
+            let result = try await Database.with(settings, logger: logger) { database in
+                try await Migrator(directory: folders.schema).migrate(database)
+                let engine = Engine(database: database, catalog: catalog)
+                try await engine.deployWorkflows()
+                let preloaded = try await HistoryPreload.preload(
+                    preload, workflowVersion: catalog.workflow(named: "standard")?.definition.version ?? 1,
+                    on: database)
+                let outboxRows = try await scalar("SELECT count(*)::bigint FROM outbox", on: database)
+                let timerRows = try await scalar("SELECT count(*)::bigint FROM timers", on: database)
+                let retention = RetentionSettings(
+                    deliveredOutboxAge: try await age(
+                        ofRow: rows, "SELECT delivered_at FROM outbox WHERE status = 'delivered' ORDER BY delivered_at",
+                        on: database),
+                    settledTimerAge: try await age(
+                        ofRow: rows, "SELECT settled_at FROM timers WHERE status <> 'pending' ORDER BY settled_at",
+                        on: database),
+                    batchSize: batchSize, pauseBetweenBatches: .zero)
+                let qualified = try await engine.maintenance.prunable(retention)
+                let started = ContinuousClock.now
+                let deleted = try await engine.maintenance.prune(retention)
+                let seconds = (ContinuousClock.now - started).totalSeconds
+                let left = try await engine.maintenance.prunable(retention)
+                return Result(
+                    preloaded: preloaded, outboxRows: outboxRows, timerRows: timerRows, batchSize: batchSize,
+                    qualified: qualified, deleted: deleted, left: left, seconds: seconds,
+                    rowsPerSecond: Double(deleted.outbox + deleted.timers) / seconds)
+            }
+            try await Database.dropDatabase(name, on: server, logger: logger)
+            return result
+        } catch {
+            try? await Database.dropDatabase(name, on: server, logger: logger)
+            throw error
         }
     }
 
