@@ -8,9 +8,8 @@ import ReturnsStore
 /// Returns that ran their whole course, written by SQL before a benchmark measures, so its figure is taken on a
 /// database of a given size (`--preload N`). Each is a closed return on the `standard` workflow with one item,
 /// its ten history events (request to close), four delivered notifications, and its fired and cancelled timers,
-/// spread over the last 30 days, and routed to `partnerID` when one is given (so that partner's queue holds them).
-/// Written with `INSERT ... SELECT generate_series` in batches of 500,000, then analyzed. Never used on a real
-/// database: the benchmarks create their own and drop it after the run.
+/// spread over the last 30 days. Written with `INSERT ... SELECT generate_series` in batches of 500,000, then
+/// analyzed. Never used on a real database: the benchmarks create their own and drop it after the run.
 public enum HistoryPreload {
     public struct Outcome: Sendable, Codable {
         public var returns: Int
@@ -29,17 +28,13 @@ public enum HistoryPreload {
     ]
 
     /// `preload(count, ...)` with the standard workflow's deployed version; nil (and nothing written) for 0.
-    static func preloadIfAsked(
-        _ count: Int, catalog: WorkflowCatalog, partnerID: Int64? = nil, on db: Database
-    ) async throws -> Outcome? {
+    static func preloadIfAsked(_ count: Int, catalog: WorkflowCatalog, on db: Database) async throws -> Outcome? {
         guard count > 0 else { return nil }
         let version = catalog.workflow(named: "standard")?.definition.version ?? 1
-        return try await preload(count, workflowVersion: version, partnerID: partnerID, on: db)
+        return try await preload(count, workflowVersion: version, on: db)
     }
 
-    public static func preload(
-        _ count: Int, workflowVersion version: Int, partnerID: Int64? = nil, on db: Database
-    ) async throws -> Outcome {
+    public static func preload(_ count: Int, workflowVersion version: Int, on db: Database) async throws -> Outcome {
         let started = ContinuousClock.now
         let logger = db.logger
         let steps = course.enumerated().map { index, step in
@@ -56,10 +51,9 @@ public enum HistoryPreload {
                 try await connection.query(
                     """
                     INSERT INTO returns (id, status_token, workflow_name, workflow_version, state, version, order_ref,
-                                         customer_email, locale, currency, paid_minor, partner_id, created_at,
-                                         updated_at)
+                                         customer_email, locale, currency, paid_minor, created_at, updated_at)
                     SELECT md5('hist-' || g)::uuid, 'hist-tok-' || g, 'standard', \(version), 'closed', 10,
-                           'HIST-' || g, 'h' || g % 200000 || '@example.com', 'en', 'EUR', 8990, \(partnerID)::bigint,
+                           'HIST-' || g, 'h' || g % 200000 || '@example.com', 'en', 'EUR', 8990,
                            now() - (g % 43200) * interval '1 minute',
                            now() - (g % 43200) * interval '1 minute' + interval '9 hours'
                     FROM generate_series(\(first), \(last)) g

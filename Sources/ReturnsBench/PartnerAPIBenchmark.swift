@@ -16,10 +16,7 @@ import ReturnsStore
 /// the receipt and the inspection (which inspects, grades and approves the refund: three transitions), each under
 /// an Idempotency-Key of its own. Half the returns get them through `PartnerReports` with `connections` workers,
 /// the other half as `POST /v1/partner/returns/{id}/...` over `connections` keep-alive connections to `returns serve`
-/// (workers off, the same pool size). Then the partner's queue (`GET /v1/partner/returns`) is read over the same
-/// connections as a partner polls it: the first page, the returns in one state, those changed since the HTTP phase
-/// began, and a page 15 days deep by its cursor. With `--preload`, the preloaded returns are the partner's too, so
-/// the queue is as long as the database. Stops the server and drops the database afterwards.
+/// (workers off, the same pool size). Stops the server and drops the database afterwards.
 public enum PartnerAPIBenchmark {
     public struct Phase: Sendable, Codable {
         public var label: String
@@ -46,22 +43,6 @@ public enum PartnerAPIBenchmark {
         public var http: Phase
         /// HTTP reports per second over engine reports per second.
         public var ratio: Double
-        /// The queue pages read after the reports.
-        public var queue: [QueuePages]
-    }
-
-    /// One kind of queue page, read `requests` times.
-    public struct QueuePages: Sendable, Codable {
-        /// What the page is, and its query.
-        public var label: String
-        public var query: String
-        /// Returns on the page, read once through the engine before the load.
-        public var returnsOnPage: Int
-        public var requests: Int
-        public var pagesPerSecond: Double
-        public var p50Milliseconds: Double
-        public var p99Milliseconds: Double
-        public var errors: Int
     }
 
     /// The reports on one return, in the order they are sent.
@@ -93,7 +74,7 @@ public enum PartnerAPIBenchmark {
 
     public static func run(
         server: DatabaseSettings, returnsExecutable: String, returns: Int, connections: Int, preload: Int = 0,
-        pages: Int = 2000, folders: BenchmarkFolders, logger: Logger
+        folders: BenchmarkFolders, logger: Logger
     ) async throws -> Result {
         let name = "returns_bench_partner_api"
         let poolSize = max(8, connections)
@@ -111,12 +92,11 @@ public enum PartnerAPIBenchmark {
                 try await Migrator(directory: folders.schema).migrate(database)
                 let engine = Engine(database: database, catalog: catalog)
                 try await engine.deployWorkflows()
+                let preloaded = try await HistoryPreload.preloadIfAsked(preload, catalog: catalog, on: database)
                 let key = try await engine.accessKeys.addPartner(name: partnerName, region: "EU")
                 guard let partnerID = try await engine.accessKeys.keyHolder(for: key)?.partnerID else {
                     throw EngineError.invalidInput(field: "partner", reason: "the new partner's key opens nothing")
                 }
-                let preloaded = try await HistoryPreload.preloadIfAsked(
-                    preload, catalog: catalog, partnerID: partnerID, on: database)
                 let ids = try await seed(2 * returns, engine: engine)
                 let (direct, served) = (Array(ids[..<returns]), Array(ids[returns...]))
                 var engineRun = try await driveEngine(
@@ -124,25 +104,14 @@ public enum PartnerAPIBenchmark {
                 engineRun.finished = try await finished(direct, engine: engine)
                 let (pid, port) = try await StatusBenchmark.startServer(
                     returnsExecutable, settings: settings, folder: folder, poolSize: poolSize)
-                let httpBegan = Date()
                 var http = driveHTTP(ids: served, key: key, port: port, connections: connections)
-                let queue: [QueuePages]
-                do {
-                    queue = try await readQueue(
-                        partnerID: partnerID, key: key, since: httpBegan, engine: engine, port: port,
-                        connections: connections, requests: pages)
-                } catch {
-                    kill(pid, SIGTERM)
-                    _ = try? ChildProcess.wait(pid)
-                    throw error
-                }
                 kill(pid, SIGTERM)
                 _ = try? ChildProcess.wait(pid)
                 http.finished = try await finished(served, engine: engine)
                 return Result(
                     returns: returns, connections: connections, poolSize: poolSize, preloaded: preloaded,
                     engine: engineRun, http: http,
-                    ratio: http.reportsPerSecond / engineRun.reportsPerSecond, queue: queue)
+                    ratio: http.reportsPerSecond / engineRun.reportsPerSecond)
             }
             try await Database.dropDatabase(name, on: server, logger: logger)
             return result
@@ -253,43 +222,6 @@ public enum PartnerAPIBenchmark {
         return phase(
             "HTTP (POST /v1/partner/returns/{id}/...)", returns: ids.count, seconds: outcome.seconds,
             latencies: outcome.latencies, errors: outcome.errors)
-    }
-
-    /// The partner's queue pages, each kind `requests` times over `connections` connections. Each page is read
-    /// once through the engine first, for how many returns it holds (and the cursor of the deep page).
-    static func readQueue(
-        partnerID: Int64, key: String, since: Date, engine: Engine, port: Int, connections: Int, requests: Int
-    ) async throws -> [QueuePages] {
-        let reports = engine.partnerReports
-        let limit = 50
-        // Whole seconds, as the query writes it.
-        let since = Date(timeIntervalSince1970: since.timeIntervalSince1970.rounded(.down))
-        let deep = try await reports.queue(
-            partnerID: partnerID, state: nil, updatedSince: Date().addingTimeInterval(-15 * 86_400), limit: limit,
-            cursor: nil)
-        let kinds: [(String, String, state: String?, since: Date?, cursor: String?)] = [
-            ("first page", "limit=\(limit)", nil, nil, nil),
-            ("one state", "state=refund_pending&limit=\(limit)", "refund_pending", nil, nil),
-            (
-                "changed since the HTTP phase", "updated_since=\(ISO8601DateFormatter().string(from: since))&limit=\(limit)",
-                nil, since, nil
-            ),
-        ] + (deep.nextCursor.map { [("15 days deep, by cursor", "cursor=\($0)&limit=\(limit)", nil, nil, $0)] } ?? [])
-        var results: [QueuePages] = []
-        for (label, query, state, since, cursor) in kinds {
-            let page = try await reports.queue(
-                partnerID: partnerID, state: state, updatedSince: since, limit: limit, cursor: cursor)
-            let request = HTTPLoad.Request.get(
-                "/v1/partner/returns?\(query)", headers: [("Authorization", "Bearer \(key)")])
-            let outcome = HTTPLoad(port: port, connections: connections).run(scripts: requests) { _ in [request] }
-            results.append(
-                QueuePages(
-                    label: label, query: query, returnsOnPage: page.returns.count, requests: outcome.requests,
-                    pagesPerSecond: Double(outcome.requests) / outcome.seconds,
-                    p50Milliseconds: outcome.percentile(0.5), p99Milliseconds: outcome.percentile(0.99),
-                    errors: outcome.errors))
-        }
-        return results
     }
 
     static func phase(_ label: String, returns: Int, seconds: Double, latencies: [Double], errors: Int) -> Phase {

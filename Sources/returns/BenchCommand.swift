@@ -13,9 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the embedded PostgreSQL (or DATABASE_URL).",
-        subcommands: [
-            Notify.self, Transitions.self, Status.self, PartnerAPI.self, Prune.self, BenchReconcileCommand.self,
-        ])
+        subcommands: [Notify.self, Transitions.self, Status.self, PartnerAPI.self, BenchReconcileCommand.self])
 
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -222,20 +220,14 @@ struct BenchCommand: AsyncParsableCommand {
                 --connections workers; then `returns serve` starts on a free port of 127.0.0.1 with the same pool \
                 size and the other returns get them as POST /v1/partner/returns/{id}/... over --connections \
                 keep-alive HTTP/1.1 connections (one request in flight on each). Prints both rates in reports per \
-                second with p50/p99, how many returns reached refund_pending, and the ratio. Then reads the \
-                partner's queue (GET /v1/partner/returns, 50 a page) --pages times for each of: the first page, \
-                the returns at refund_pending, those changed since the HTTP phase began, and a page 15 days deep \
-                by its cursor, and prints pages per second with p50/p99. With --preload, the preloaded returns \
-                are the partner's too. Stops the server and drops the scratch database. Build with -c release for \
-                figures that mean something.
+                second with p50/p99, how many returns reached refund_pending, and the ratio; stops the server and \
+                drops the scratch database. Build with -c release for figures that mean something.
                 """)
 
         @Option(help: "Returns per phase (4 reports each).")
         var returns = 1000
         @Option(help: "Concurrent HTTP connections, and engine workers.")
         var connections = 16
-        @Option(help: "Requests of each kind of queue page.")
-        var pages = 2000
         @OptionGroup var preload: PreloadOption
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -243,7 +235,6 @@ struct BenchCommand: AsyncParsableCommand {
         func validate() throws {
             guard (1...1_000_000).contains(returns) else { throw ValidationError("--returns must be from 1 to 1000000") }
             guard (1...200).contains(connections) else { throw ValidationError("--connections must be from 1 to 200") }
-            guard (1...1_000_000).contains(pages) else { throw ValidationError("--pages must be from 1 to 1000000") }
         }
 
         func run() async throws {
@@ -251,8 +242,9 @@ struct BenchCommand: AsyncParsableCommand {
                 let server = try await database.settings()
                 return try await PartnerAPIBenchmark.run(
                     server: server, returnsExecutable: BenchCommand.ownExecutable, returns: returns,
-                    connections: connections, preload: preload.returns, pages: pages,
-                    folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
+                    connections: connections,
+                    preload: preload.returns, folders: try Configuration.current.benchmarkFolders(),
+                    logger: Configuration.current.logger())
             }
             if output.json {
                 try printJSON(result)
@@ -268,71 +260,6 @@ struct BenchCommand: AsyncParsableCommand {
             }
             print("pool: \(result.poolSize) connections each")
             print("ratio HTTP/engine: \(String(format: "%.2f", result.ratio))")
-            for pages in result.queue {
-                let rate = String(format: "%.0f pages/s; p50 %.2f ms, p99 %.2f ms", pages.pagesPerSecond,
-                    pages.p50Milliseconds, pages.p99Milliseconds)
-                print("queue, \(pages.label) (?\(pages.query)): \(pages.returnsOnPage) returns a page, "
-                    + "\(pages.requests) requests, \(pages.errors) errors = \(rate)")
-            }
-        }
-    }
-
-    struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "db prune of a fixed number of old rows, on a database of --preload finished returns.",
-            discussion: """
-                Creates the scratch database returns_bench_prune, writes --preload finished returns with their \
-                history (four delivered notifications and two settled timers each, over the last 30 days), and sets \
-                the retention ages so that about the --rows oldest delivered notifications and the --rows oldest \
-                settled timers are past them (rows of the same minute share a timestamp, so a few more may \
-                qualify). Then prunes as `returns db prune` does, in batches of --batch-size with no pause between \
-                them, and prints the rows deleted, the seconds and rows per second, and what is left to prune \
-                afterwards with the same ages (0 when the pass did its work). Run it at several --preload sizes \
-                with the same --rows to see whether pruning slows as the data grows. Drops the scratch database. \
-                Build with -c release for figures that mean something.
-                """)
-
-        @Option(help: "Finished returns (with their history) to write before pruning.")
-        var preload = 10_000
-        @Option(help: "Old delivered notifications, and old settled timers, to prune.")
-        var rows = 10_000
-        @Option(name: .customLong("batch-size"), help: "Rows per DELETE (1 to 100000).")
-        var batchSize = 500
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
-
-        func validate() throws {
-            guard (1...100_000_000).contains(preload) else {
-                throw ValidationError("--preload must be from 1 to 100000000")
-            }
-            guard (1...(2 * preload)).contains(rows) else {
-                throw ValidationError(
-                    "--rows must be from 1 to \(2 * preload): \(preload) preloaded returns hold \(2 * preload) settled "
-                        + "timers; preload more returns or prune fewer rows")
-            }
-            guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 100000") }
-        }
-
-        func run() async throws {
-            let result = try await reportingErrors {
-                try await PruneBenchmark.run(
-                    server: try await database.settings(), preload: preload, rows: rows, batchSize: batchSize,
-                    folders: try Configuration.current.benchmarkFolders(), logger: Configuration.current.logger())
-            }
-            if output.json {
-                try printJSON(result)
-                return
-            }
-            PreloadOption.describe(result.preloaded)
-            print("before: \(result.outboxRows) outbox rows, \(result.timerRows) timers")
-            print(
-                "qualified: \(result.qualified.outbox) delivered notifications, \(result.qualified.timers) settled timers, "
-                    + "\(result.qualified.idempotencyKeys) idempotency keys")
-            print(
-                "deleted: \(result.deleted.outbox) notifications, \(result.deleted.timers) timers in batches of "
-                    + "\(result.batchSize) = "
-                    + String(format: "%.2f s, %.0f rows/s", result.seconds, result.rowsPerSecond))
-            print("left to prune: \(result.left.outbox) notifications, \(result.left.timers) timers")
         }
     }
 }
@@ -350,10 +277,6 @@ struct PreloadOption: ParsableArguments {
 
     func describe(_ outcome: HistoryPreload.Outcome?) {
         guard let outcome else { return }
-        Self.describe(outcome)
-    }
-
-    static func describe(_ outcome: HistoryPreload.Outcome) {
         print(
             "preloaded: \(outcome.returns) finished returns with their history in "
                 + String(format: "%.1f s; database %.0f MB", outcome.seconds, outcome.databaseMegabytes))
