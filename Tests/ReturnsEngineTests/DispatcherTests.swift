@@ -255,29 +255,6 @@ struct DispatcherTests {
         }
     }
 
-    @Test("a running dispatcher tries a failed message again when its backoff ends, not at the next poll")
-    func retriesAfterBackoff() async throws {
-        try await TestDatabase.withEngine { engine in
-            try await withSink(failuresPerMessage: 1) { sink, url in
-                // A backoff of 300 ms, and a poll of ten minutes that nothing else will cut short.
-                var settings = quickSettings(poll: .seconds(600))
-                settings.retry = RetryPolicy(maxAttempts: 3, base: .milliseconds(300), cap: .milliseconds(300), jitter: 0)
-                let dispatcher = try engine.dispatcher(WebhookChannel(url: url, secret: webhookSecret), settings)
-                let run = Task { try await dispatcher.run() }
-                defer { run.cancel() }
-                #expect(try await engine.eventually(10) { dispatcher.metrics.snapshot().listening })
-                let id = try await engine.makeReturn()
-                try await engine.drive(id, [("issue_label", [:])])
-                #expect(
-                    try await engine.eventually(30) { sink.acceptedMessageIDs.count == 1 },
-                    "the retry waited for the poll: \(sink.deliveries.map(\.status))")
-                #expect(sink.deliveries.map(\.status) == [500, 200])
-                #expect(try await engine.eventually(10) { try await engine.outboxStatuses() == ["delivered": 1] })
-                #expect(await stop(run), "the dispatcher did not stop when cancelled")
-            }
-        }
-    }
-
     @Test("the spool channel writes one complete RFC 5322 file per message, and nothing half-written")
     func spool() async throws {
         try await TestDatabase.withEngine { engine in

@@ -41,8 +41,6 @@ public struct DrainReport: Sendable, Hashable, Codable {
     public var failed = 0
     /// Messages parked as dead in this pass.
     public var dead = 0
-    /// The shortest wait this pass set before a failed message's next attempt, in seconds; nil when none failed.
-    public var soonestRetrySeconds: Double?
 
     public init() {}
 
@@ -51,10 +49,5 @@ public struct DrainReport: Sendable, Hashable, Codable {
         delivered += other.delivered
         failed += other.failed
         dead += other.dead
-        if let retry = other.soonestRetrySeconds { retryIn(seconds: retry) }
-    }
-
-    mutating func retryIn(seconds: Double) {
-        soonestRetrySeconds = min(soonestRetrySeconds ?? seconds, seconds)
     }
 }

@@ -81,7 +81,6 @@ public final class OutboxDispatcher: Service, Sendable {
                     try await self.outbox.markFailed(
                         message.id, error: failure, retryAfterSeconds: seconds, on: connection)
                     report.failed += 1
-                    report.retryIn(seconds: seconds)
                 case .dead:
                     try await self.outbox.markFailed(message.id, error: failure, retryAfterSeconds: nil, on: connection)
                     report.dead += 1
@@ -154,12 +153,8 @@ public final class OutboxDispatcher: Service, Sendable {
 
     func dispatchLoop() async {
         while !Task.isCancelled {
-            // A failed message is due again after its backoff, which no NOTIFY announces: wake for it then rather
-            // than at the next poll (a backoff of seconds would otherwise wait out a poll of minutes).
-            var wait = settings.pollInterval
             do {
                 let report = try await drain()
-                if let retry = report.soonestRetrySeconds { wait = min(wait, .milliseconds(Int64(retry * 1000) + 1)) }
                 if report.claimed > 0 {
                     logger.info(
                         "notifications dispatched",
@@ -173,7 +168,7 @@ public final class OutboxDispatcher: Service, Sendable {
                 if Task.isCancelled { return }
                 logger.error("notification pass failed", metadata: ["error": "\(StoreError.describe(error))"])
             }
-            await doorbell.wait(timeout: wait)
+            await doorbell.wait(timeout: settings.pollInterval)
         }
     }
 
